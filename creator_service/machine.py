@@ -1,0 +1,81 @@
+"""The Creator Mode state machine, declared as data and built with `transitions`.
+
+One machine per session. The model (a `Pipeline`) supplies the condition `is_last_stage` and
+the callbacks named by convention (`on_enter_<state>`, `advance_stage`, `accept_final`). The
+README's diagram is drawn from these same tables by `python -m creator_service.machine`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from transitions.extensions.asyncio import AsyncMachine
+
+STATES: list[str] = ["idle", "running", "awaiting_review", "error", "complete", "stopped"]
+TRIGGERS: list[str] = ["start", "stage_done", "stage_failed", "accept", "regenerate", "stop"]
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "start", "source": "idle", "dest": "running"},
+    {"trigger": "stage_done", "source": "running", "dest": "awaiting_review"},
+    {"trigger": "stage_failed", "source": "running", "dest": "error"},
+    # With several transitions on one trigger, the first whose conditions pass wins.
+    {
+        "trigger": "accept",
+        "source": "awaiting_review",
+        "dest": "complete",
+        "conditions": "is_last_stage",
+        "before": "accept_final",
+    },
+    {
+        "trigger": "accept",
+        "source": "awaiting_review",
+        "dest": "running",
+        "unless": "is_last_stage",
+        "before": "advance_stage",
+    },
+    {"trigger": "regenerate", "source": ["awaiting_review", "error"], "dest": "running"},
+    {
+        "trigger": "stop",
+        "source": ["idle", "running", "awaiting_review", "error", "complete"],
+        "dest": "stopped",
+    },
+]
+
+
+def build_machine(model: object) -> AsyncMachine:
+    return AsyncMachine(
+        model=model,
+        states=STATES,
+        transitions=TRANSITIONS,
+        initial="idle",
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
+
+
+def mermaid_diagram() -> str:
+    """The machine drawn as a mermaid state diagram, from the very tables above."""
+    from transitions.extensions import GraphMachine
+
+    class _Drawing:
+        def is_last_stage(self) -> bool:
+            return True
+
+    drawing = _Drawing()
+    GraphMachine(
+        model=drawing,
+        states=STATES,
+        transitions=TRANSITIONS,
+        initial="idle",
+        auto_transitions=False,
+        graph_engine="mermaid",
+        title="Creator Mode session",
+        show_conditions=True,
+    )
+    source = drawing.get_graph().draw(None)  # type: ignore[attr-defined]
+    return str(source).strip() + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(mermaid_diagram())

@@ -1,0 +1,139 @@
+"""What every Creator Studio Manim scene shares: the brand palette, text that fits the frame,
+a time budget, and progress lines on stdout for the parent process.
+
+Scenes never use Tex/MathTex (no LaTeX on our machines) and always name their font: without
+`font=`, Pango falls back to a serif face.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from manim import (
+    DOWN,
+    ORIGIN,
+    UP,
+    Circle,
+    Mobject,
+    Scene,
+    Text,
+    VGroup,
+    config,
+)
+
+FONT = "DejaVu Sans"
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str = "#0B1F3A"
+    primary: str = "#19C3B1"
+    accent: str = "#FFB547"
+    warning: str = "#FF6B6B"
+    text: str = "#FFFFFF"
+    muted: str = "#9FB3C8"
+
+
+class BrandScene(Scene):
+    """A scene rendered from a JSON spec: `spec["duration"]` seconds long in all.
+
+    Subclasses build their animation in `animate()` and finish with `hold()`, which waits out
+    whatever time is left, so the clip is as long as the narration planned for it.
+    """
+
+    spec: dict[str, Any] = {}
+    job_index: int = 0
+
+    def setup(self) -> None:
+        self.palette = Palette(**self.spec.get("palette", {}))
+        self.camera.background_color = self.palette.background
+        self.clip_seconds = float(self.spec.get("duration", 5.0))
+
+    def construct(self) -> None:
+        self.animate()
+        self.hold()
+
+    def animate(self) -> None:  # pragma: no cover - every scene overrides it
+        raise NotImplementedError
+
+    # -- time ------------------------------------------------------------------------------
+
+    @property
+    def elapsed(self) -> float:
+        return float(self.renderer.time)
+
+    def budget(self, share: float, minimum: float = 0.4) -> float:
+        """A run time that is `share` of the scene, so animations scale with the narration."""
+        return max(minimum, self.clip_seconds * share)
+
+    def hold(self) -> None:
+        remaining = self.clip_seconds - self.elapsed
+        if remaining > 1 / config.frame_rate:
+            self.wait(remaining)
+
+    def play(self, *args: Any, **kwargs: Any) -> None:
+        # Scene.wait() goes through play() too, so every rendered second is reported here.
+        super().play(*args, **kwargs)
+        self._report()
+
+    def _report(self) -> None:
+        print(
+            json.dumps({"job": self.job_index, "t": round(self.elapsed, 3), "total": self.clip_seconds}),
+            file=sys.stdout,
+            flush=True,
+        )
+
+    # -- layout ----------------------------------------------------------------------------
+
+    @property
+    def frame_width(self) -> float:
+        return float(config.frame_width)
+
+    @property
+    def frame_height(self) -> float:
+        return float(config.frame_height)
+
+    @property
+    def portrait(self) -> bool:
+        return self.frame_height > self.frame_width
+
+    def text_block(
+        self,
+        text: str,
+        *,
+        font_size: float,
+        color: str | None = None,
+        weight: str = "NORMAL",
+        max_width_share: float = 0.86,
+        chars_per_line: int | None = None,
+    ) -> VGroup:
+        """Wrapped, centred lines that never run off the frame."""
+        width = self.frame_width * max_width_share
+        per_line = chars_per_line or (18 if self.portrait else 34)
+        lines = textwrap.wrap(text, per_line) or [" "]
+        block = VGroup(
+            *[
+                Text(line, font=FONT, font_size=font_size, color=color or self.palette.text,
+                     weight=weight)
+                for line in lines
+            ]
+        ).arrange(DOWN, buff=0.18 * font_size / 48)
+        if block.width > width:
+            block.scale_to_fit_width(width)
+        return block
+
+    def title(self, text: str) -> VGroup:
+        block = self.text_block(text, font_size=44 if self.portrait else 40, weight="BOLD")
+        return block.to_edge(UP, buff=self.frame_height * 0.08)
+
+    def soft_glow(self, radius: float, color: str, opacity: float = 0.12) -> Circle:
+        return Circle(radius=radius, stroke_width=0, fill_color=color, fill_opacity=opacity)
+
+
+def place(mobject: Mobject, y_share: float) -> Mobject:
+    """Centre horizontally at a height given as a share of the frame (+0.5 top, -0.5 bottom)."""
+    return mobject.move_to(ORIGIN + UP * config.frame_height * y_share)

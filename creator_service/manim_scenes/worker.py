@@ -1,0 +1,76 @@
+"""Child process: render a list of Manim clips, one after another.
+
+Run as `python -m creator_service.manim_scenes.worker JOBS.json`. Manim's configuration is
+global to the process, so a process renders one clip at a time, each inside its own
+`tempconfig`; importing Manim costs about two seconds, so one process renders several clips.
+Progress goes to stdout as JSON lines: `{"job", "t", "total"}` while rendering and
+`{"job", "done": path}` when a clip is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def scene_classes() -> dict[str, type]:
+    from .social import SOCIAL_SCENES
+
+    registry: dict[str, type] = {}
+    for family, scenes in (("social_media", SOCIAL_SCENES),):
+        for kind, cls in scenes.items():
+            registry[f"{family}.{kind}"] = cls
+    return registry
+
+
+def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Path:
+    from manim import config, tempconfig
+
+    cls = registry[job["scene"]]
+    media_dir = Path(job["media_dir"])
+    width, height = int(job["width"]), int(job["height"])
+    # Portrait frames are 9 units wide, landscape frames 9 units tall, so layouts written in
+    # scene units look the same at every resolution.
+    frame_height = 16.0 if height > width else 9.0
+    settings = {
+        "media_dir": str(media_dir),
+        "pixel_width": width,
+        "pixel_height": height,
+        "frame_rate": int(job["fps"]),
+        "frame_height": frame_height,
+        "frame_width": frame_height * width / height,
+        "format": "mp4",
+        "disable_caching": True,
+        "progress_bar": "none",
+        "verbosity": "WARNING",
+        "output_file": f"clip_{index}",
+        "write_to_movie": True,
+    }
+    with tempconfig(settings):
+        scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})
+        scene = scene_type()
+        scene.render()
+        produced = Path(scene.renderer.file_writer.movie_file_path)
+        assert config.pixel_width == width
+    target = Path(job["output"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(produced), target)
+    return target
+
+
+def main(jobs_path: str) -> int:
+    logging.getLogger("manim").setLevel(logging.WARNING)
+    jobs = json.loads(Path(jobs_path).read_text(encoding="utf-8"))
+    registry = scene_classes()
+    for job in jobs:
+        output = render_job(job["index"], job, registry)
+        print(json.dumps({"job": job["index"], "done": str(output)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,146 @@
+"""The briefs a client sends with `start`, one strict model per video type.
+
+Fields the spec shows as `"string"` are required. Fields the spec shows with a literal value
+(`"persona": "compliance officer"`, `"quality": "low/high"`) take that value as their default,
+which keeps the spec's own client example (a `moa` start with only three fields) valid.
+Strings are strict (no numbers turned into text), trimmed, non-empty and capped in length;
+unknown fields are refused rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+TEXT_LIMIT = 4_000
+REFERENCE_DOCS_LIMIT = 20_000
+
+Text = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=TEXT_LIMIT)
+]
+ReferenceText = Annotated[
+    str,
+    StringConstraints(
+        strict=True, strip_whitespace=True, min_length=1, max_length=REFERENCE_DOCS_LIMIT
+    ),
+]
+Quality = Literal["low", "high"]
+
+
+class Brief(BaseModel):
+    """Shared configuration of every payload model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ProductAdBrief(Brief):
+    topic: Text
+    brand_name: Text
+    persona: Text
+    tone: Text
+    region: Text | None = None
+
+
+class ComplianceVideoBrief(Brief):
+    prompt: Text
+    brand_name: Text
+    persona: Text = "compliance officer"
+    tone: Text = "formal and precise"
+    reference_docs: ReferenceText | None = None
+
+
+class MoaBrief(Brief):
+    drug_name: Text
+    condition: Text
+    target_audience: Text = "healthcare professionals"
+    persona: Text = "professional medical narrator"
+    tone: Text = "clear and educational"
+    quality: Quality = "low"
+
+
+class DoctorAdBrief(Brief):
+    drug_name: Text
+    indication: Text
+    moa_summary: Text | None = None
+    clinical_data: Text | None = None
+    persona: Text = "professional medical narrator"
+    tone: Text = "scientific and professional"
+    quality: Quality = "low"
+
+
+class SocialMediaBrief(Brief):
+    drug_name: Text
+    indication: Text
+    key_benefit: Text | None = None
+    target_audience: Text = "patients"
+    persona: Text = "friendly health narrator"
+    tone: Text = "engaging and conversational"
+    quality: Quality = "low"
+
+
+AnyBrief = ProductAdBrief | ComplianceVideoBrief | MoaBrief | DoctorAdBrief | SocialMediaBrief
+
+# The spec's five video types, in the spec's order.
+BRIEF_MODELS: dict[str, type[Brief]] = {
+    "product_ad": ProductAdBrief,
+    "compliance_video": ComplianceVideoBrief,
+    "moa": MoaBrief,
+    "doctor_ad": DoctorAdBrief,
+    "social_media": SocialMediaBrief,
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    error: str
+
+
+def describe_validation_error(exc: ValidationError, model: type[BaseModel], prefix: str) -> list[FieldError]:
+    """Turn pydantic's errors into one plain sentence per offending field."""
+    allowed = ", ".join(model.model_fields)
+    problems: list[FieldError] = []
+    for err in exc.errors():
+        location = ".".join(str(part) for part in err["loc"])
+        field = f"{prefix}.{location}" if location else prefix
+        ctx: dict[str, Any] = err.get("ctx") or {}
+        kind = err["type"]
+        if kind == "missing":
+            message = "is required"
+        elif kind == "extra_forbidden":
+            message = f"is not a known field; allowed fields are: {allowed}"
+        elif kind == "string_type":
+            message = f"must be a string, got {type(err['input']).__name__}"
+        elif kind == "string_too_short":
+            message = "must not be empty"
+        elif kind == "string_too_long":
+            message = (
+                f"must be at most {ctx['max_length']:,} characters, "
+                f"got {len(err['input']):,}"
+            )
+        elif kind == "literal_error":
+            message = f"must be one of {ctx['expected']}, got {err['input']!r}"
+        elif kind == "model_type":
+            message = "must be a JSON object"
+        else:
+            message = err["msg"]
+        problems.append(FieldError(field=field, error=message))
+    return problems
+
+
+def field_schema(model: type[Brief]) -> list[dict[str, Any]]:
+    """What a form needs to know about each field: required, default, allowed values, limits."""
+    fields: list[dict[str, Any]] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        entry: dict[str, Any] = {"name": name, "required": info.is_required()}
+        if not info.is_required():
+            entry["default"] = info.default
+        if get_origin(annotation) is Literal:
+            entry["type"] = "choice"
+            entry["choices"] = list(get_args(annotation))
+        else:
+            entry["type"] = "text"
+            entry["max_length"] = REFERENCE_DOCS_LIMIT if name == "reference_docs" else TEXT_LIMIT
+        fields.append(entry)
+    return fields

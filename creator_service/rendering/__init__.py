@@ -1,0 +1,1 @@
+"""Renderers and media tools: Manim clips, ffmpeg cutting and probing, WAV handling."""

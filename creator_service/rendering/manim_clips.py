@@ -1,0 +1,165 @@
+"""Render Manim clips in child processes, spread over the cores the server lets us have.
+
+Each child (`manim_scenes.worker`) renders its share of the clips one after another. Clips
+are dealt longest first to the least-loaded child, so the children finish close together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..processes import (
+    CancelToken,
+    ChildProcessFailed,
+    ProcessSlots,
+    StageCancelled,
+    finish,
+    python_command,
+    spawn,
+    terminate,
+)
+from .formats import VideoFormat
+
+WORKER_MODULE = "creator_service.manim_scenes.worker"
+
+
+@dataclass(frozen=True)
+class ClipJob:
+    index: int
+    scene: str  # "<family>.<kind>", a key of manim_scenes.worker.scene_classes()
+    seconds: float
+    spec: dict[str, Any]
+    output: Path
+
+
+def deal(jobs: list[ClipJob], workers: int) -> list[list[ClipJob]]:
+    """Longest clip first, each to the worker with the least work so far."""
+    shares: list[list[ClipJob]] = [[] for _ in range(max(1, min(workers, len(jobs))))]
+    loads = [0.0] * len(shares)
+    for job in sorted(jobs, key=lambda j: j.seconds, reverse=True):
+        target = loads.index(min(loads))
+        shares[target].append(job)
+        loads[target] += job.seconds
+    return shares
+
+
+def render_clips(
+    jobs: list[ClipJob],
+    fmt: VideoFormat,
+    *,
+    work_dir: Path,
+    cancel: CancelToken,
+    slots: ProcessSlots,
+    progress: Callable[[float, str], None],
+) -> None:
+    """Render every job to its `output` path, or raise ChildProcessFailed / StageCancelled."""
+    if not jobs:
+        return
+    with slots.hold(cancel):
+        extra = 0
+        while extra < len(jobs) - 1 and slots.try_acquire():
+            extra += 1
+        try:
+            _run_workers(deal(jobs, 1 + extra), fmt, work_dir, cancel, progress)
+        finally:
+            for _ in range(extra):
+                slots.release()
+
+
+def _run_workers(
+    shares: list[list[ClipJob]],
+    fmt: VideoFormat,
+    work_dir: Path,
+    cancel: CancelToken,
+    progress: Callable[[float, str], None],
+) -> None:
+    total_seconds = sum(job.seconds for share in shares for job in share)
+    clip_count = sum(len(share) for share in shares)
+    rendered: dict[int, float] = {}
+    done = 0
+    children: list[tuple[subprocess.Popen[str], Path]] = []
+    selector = selectors.DefaultSelector()
+    try:
+        for number, share in enumerate(shares):
+            jobs_file = work_dir / f"manim-jobs-{number}.json"
+            jobs_file.write_text(
+                json.dumps([_job_payload(job, fmt, work_dir) for job in share]), encoding="utf-8"
+            )
+            log = work_dir / f"manim-{number}.log"
+            child = spawn(
+                python_command(WORKER_MODULE, str(jobs_file)),
+                cancel=cancel, stderr_path=log, env=_child_env(),
+            )
+            assert child.stdout is not None
+            children.append((child, log))
+            # data: [partial line, child, log]
+            selector.register(child.stdout, selectors.EVENT_READ, data=["", child, log])
+
+        while selector.get_map():
+            for key, _ in selector.select(timeout=1.0):
+                chunk = os.read(key.fd, 65536).decode("utf-8", errors="replace")
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                    _, child, log = key.data
+                    # A failed child fails the stage now; its siblings are stopped, not awaited.
+                    finish(child, cancel=cancel, stderr_path=log, what="Manim rendering")
+                    continue
+                *lines, key.data[0] = (key.data[0] + chunk).split("\n")
+                for line in lines:
+                    event = _parse(line)
+                    if event is None:
+                        continue
+                    if "done" in event:
+                        done += 1
+                    elif "t" in event:
+                        rendered[event["job"]] = float(event["t"])
+                    fraction = sum(rendered.values()) / total_seconds if total_seconds else 0.0
+                    progress(
+                        min(fraction, 0.99),
+                        f"rendered {done} of {clip_count} clips ({fraction:.0%} of the footage)",
+                    )
+    finally:
+        selector.close()
+        for child, log in children:
+            if child.poll() is None:
+                terminate(child)
+            with contextlib.suppress(ChildProcessFailed, StageCancelled):
+                finish(child, cancel=cancel, stderr_path=log, what="Manim rendering")
+
+
+def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, Any]:
+    return {
+        "index": job.index,
+        "scene": job.scene,
+        "width": fmt.width,
+        "height": fmt.height,
+        "fps": fmt.fps,
+        "media_dir": str(work_dir / "manim-media" / f"clip-{job.index}"),
+        "output": str(job.output),
+        "spec": {**job.spec, "duration": job.seconds},
+    }
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # One render per process, one core per render: numpy's thread pools would fight over cores.
+    env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    return env
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "job" in event else None

@@ -1,0 +1,21 @@
+"""The long-lived, read-only helpers every stage may use, built once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .processes import ProcessSlots
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .providers.llm import Planner
+    from .providers.voice import VoiceProvider
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    planner: "Planner"
+    voice: "VoiceProvider"
+    slots: ProcessSlots

@@ -1,0 +1,1 @@
+"""One module per stage, holding the spec's stage functions. Each is `(StageContext) -> output`."""

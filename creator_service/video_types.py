@@ -1,0 +1,60 @@
+"""The registry: each video type's brief model, engine, and stage handlers in order.
+
+Creator Mode and the automated endpoints both look stages up here, so a stage function is
+written once and called by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Mapping
+
+from .payloads import BRIEF_MODELS, Brief
+from .stages.context import StageHandler
+from .stages.render import render_sm_video
+from .stages.scenes import generate_sm_scenes
+from .stages.script import generate_script
+from .stages.tts import tts_generate
+from .stages.visuals import run_stage2_sm
+
+MANIM_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "tts", "render")
+REMOTION_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "animations", "tts", "render")
+
+
+@dataclass(frozen=True)
+class VideoType:
+    name: str
+    brief_model: type[Brief]
+    engine: Literal["manim", "remotion"]
+    # Stage name -> handler, for the stages built so far; empty until the pipeline exists.
+    handlers: Mapping[str, StageHandler]
+
+    @property
+    def stage_order(self) -> list[str]:
+        return list(MANIM_STAGES if self.engine == "manim" else REMOTION_STAGES)
+
+    @property
+    def available(self) -> bool:
+        return set(self.handlers) == set(self.stage_order)
+
+
+VIDEO_TYPES: dict[str, VideoType] = {
+    "product_ad": VideoType("product_ad", BRIEF_MODELS["product_ad"], "remotion", {}),
+    "compliance_video": VideoType(
+        "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", {}
+    ),
+    "moa": VideoType("moa", BRIEF_MODELS["moa"], "manim", {}),
+    "doctor_ad": VideoType("doctor_ad", BRIEF_MODELS["doctor_ad"], "manim", {}),
+    "social_media": VideoType(
+        "social_media",
+        BRIEF_MODELS["social_media"],
+        "manim",
+        {
+            "scenes": generate_sm_scenes,
+            "script": generate_script,
+            "visuals": run_stage2_sm,
+            "tts": tts_generate,
+            "render": render_sm_video,
+        },
+    ),
+}
