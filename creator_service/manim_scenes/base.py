@@ -15,9 +15,12 @@ from typing import Any
 
 from manim import (
     DOWN,
+    LEFT,
     ORIGIN,
+    RIGHT,
     UP,
     Circle,
+    Line,
     Mobject,
     Scene,
     Text,
@@ -54,8 +57,20 @@ class BrandScene(Scene):
         self.clip_seconds = float(self.spec.get("duration", 5.0))
 
     def construct(self) -> None:
+        self.add(self.footer())
         self.animate()
         self.hold()
+
+    def footer(self) -> VGroup:
+        """The brand line on every frame: the video never shows an empty screen."""
+        label = str(self.spec.get("footer") or self.spec.get("drug") or "")
+        rule = Line(LEFT, RIGHT, stroke_width=3, color=self.palette.accent)
+        rule.set_width(self.frame_width * 0.16)
+        name = Text(label, font=FONT, font_size=24, weight="BOLD", color=self.palette.muted)
+        if name.width > self.frame_width * 0.6:
+            name.scale_to_fit_width(self.frame_width * 0.6)
+        group = VGroup(rule, name).arrange(DOWN, buff=0.18)
+        return group.to_edge(DOWN, buff=self.frame_height * 0.04)
 
     def animate(self) -> None:  # pragma: no cover - every scene overrides it
         raise NotImplementedError

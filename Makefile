@@ -1,0 +1,61 @@
+# Creator Studio. `make demo` makes a video; `make test` runs the tests. Each target installs
+# what it needs first (Debian packages when missing, then the Python package in .venv).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# ffmpeg cuts and probes; pkg-config, cairo and pango build Manim's pycairo and manimpango;
+# espeak-ng is the fallback voice (and Piper's phonemiser data); DejaVu is the font we name.
+APT_PACKAGES := curl ffmpeg pkg-config libcairo2-dev libpango1.0-dev espeak-ng fonts-dejavu-core gcc python3-dev
+
+.PHONY: help install system-deps python-deps run demo test bench diagram clean
+
+help:
+	@echo "make demo    start the service, make a social_media video, print its path"
+	@echo "make run     serve on http://$(HOST):$(PORT) (Creator Mode at ws://$(HOST):$(PORT)/ws/creator)"
+	@echo "make test    run the test suite"
+	@echo "make bench   time every stage and the event loop's responsiveness"
+	@echo "make diagram redraw the README's state diagram from creator_service/machine.py"
+
+install: system-deps python-deps
+
+system-deps:
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python-deps: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+run: install
+	$(BIN)/uvicorn creator_service.app:app --host $(HOST) --port $(PORT)
+
+demo: install
+	@BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/demo.sh
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/bench_pipeline.py
+
+diagram: python-deps
+	$(BIN)/python -m creator_service.machine --readme README.md
+
+clean:
+	rm -rf data test-artifacts bench/results .pytest_cache

@@ -1,0 +1,100 @@
+"""Shared test helpers: a real uvicorn server on a free loopback port, and a real WebSocket client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import ClientConnection, connect
+
+from creator_service.devserver import REPO, Server, running_server
+
+__all__ = ["REPO", "Server", "running_server"]
+
+
+class Creator:
+    """A WebSocket client speaking the Creator Mode protocol, with timeouts on every read."""
+
+    def __init__(self, url: str) -> None:
+        self._connection = connect(url, max_size=2**22, open_timeout=10)
+        self.ws: ClientConnection = self._connection.__enter__()
+        self.progress_seen: list[dict[str, Any]] = []
+
+    def __enter__(self) -> "Creator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._connection.__exit__(None, None, None)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.ws.send(json.dumps(message))
+
+    def send_raw(self, data: str | bytes) -> None:
+        self.ws.send(data)
+
+    def recv(self, timeout: float = 30) -> dict[str, Any]:
+        return json.loads(self.ws.recv(timeout=timeout))
+
+    def next_event(self, timeout: float = 120) -> dict[str, Any]:
+        """The next event that is not a progress report (those are kept in progress_seen)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.recv(timeout=max(0.1, deadline - time.monotonic()))
+            if event.get("status") == "stage_progress":
+                self.progress_seen.append(event)
+                continue
+            return event
+
+    def start(self, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.send({"action": "start", "video_type": video_type, "payload": payload})
+        started = self.next_event()
+        assert started["status"] == "session_started", started
+        return started
+
+    def wait_completed(self, stage: str, timeout: float = 180) -> dict[str, Any]:
+        running = self.next_event(timeout)
+        assert running["status"] == "stage_running" and running["stage"] == stage, running
+        done = self.next_event(timeout)
+        assert done.get("status") == "completed" and done["stage"] == stage, done
+        return done
+
+    def accept(self) -> None:
+        self.send({"action": "accept"})
+
+
+SOCIAL_BRIEF: dict[str, Any] = {
+    "drug_name": "Metformin",
+    "indication": "type 2 diabetes",
+    "key_benefit": "helps keep blood sugar in a healthy range",
+    "target_audience": "patients",
+    "persona": "friendly health narrator",
+    "tone": "engaging and conversational",
+    "quality": "low",
+}
+
+
+def processes_mentioning(marker: str) -> list[int]:
+    """PIDs whose command line contains `marker` (our children carry the video id in theirs)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(result.stdout)

@@ -1,0 +1,109 @@
+"""The state machine: every legal transition goes where the spec says, every other is refused."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from transitions import MachineError
+
+from creator_service.machine import STATES, TRIGGERS, build_machine, mermaid_diagram
+
+
+class Recorder:
+    """A model with the callbacks the machine names, recording what ran."""
+
+    def __init__(self, last_stage: bool) -> None:
+        self.last_stage = last_stage
+        self.calls: list[str] = []
+
+    def is_last_stage(self) -> bool:
+        return self.last_stage
+
+    def advance_stage(self) -> None:
+        self.calls.append("advance_stage")
+
+    def accept_final(self) -> None:
+        self.calls.append("accept_final")
+
+
+# (state, trigger, last stage?) -> destination; anything not listed must be refused.
+LEGAL = {
+    ("idle", "start"): "running",
+    ("idle", "stop"): "stopped",
+    ("running", "stage_done"): "awaiting_review",
+    ("running", "stage_failed"): "error",
+    ("running", "stop"): "stopped",
+    ("awaiting_review", "accept", False): "running",
+    ("awaiting_review", "accept", True): "complete",
+    ("awaiting_review", "regenerate"): "running",
+    ("awaiting_review", "stop"): "stopped",
+    ("error", "regenerate"): "running",
+    ("error", "stop"): "stopped",
+    ("complete", "stop"): "stopped",
+}
+
+
+def expected(state: str, trigger: str, last_stage: bool) -> str | None:
+    return LEGAL.get((state, trigger, last_stage), LEGAL.get((state, trigger)))
+
+
+CASES = [
+    (state, trigger, last_stage)
+    for state in STATES
+    for trigger in TRIGGERS
+    for last_stage in (False, True)
+]
+
+
+@pytest.mark.parametrize(("state", "trigger", "last_stage"), CASES)
+def test_every_state_and_trigger(state: str, trigger: str, last_stage: bool) -> None:
+    async def scenario() -> None:
+        model = Recorder(last_stage)
+        machine = build_machine(model)
+        machine.set_state(state)
+        destination = expected(state, trigger, last_stage)
+        assert await getattr(model, f"may_{trigger}")() is (destination is not None)
+        if destination is None:
+            with pytest.raises(MachineError):
+                await getattr(model, trigger)()
+            assert model.state == state
+        else:
+            assert await getattr(model, trigger)() is True
+            assert model.state == destination
+
+    asyncio.run(scenario())
+
+
+def test_accept_on_a_middle_stage_advances_and_on_the_last_completes() -> None:
+    async def scenario() -> None:
+        middle = Recorder(last_stage=False)
+        build_machine(middle).set_state("awaiting_review")
+        await middle.accept()
+        assert middle.calls == ["advance_stage"]
+
+        last = Recorder(last_stage=True)
+        build_machine(last).set_state("awaiting_review")
+        await last.accept()
+        assert last.calls == ["accept_final"]
+
+    asyncio.run(scenario())
+
+
+def test_stopped_is_final() -> None:
+    async def scenario() -> None:
+        model = Recorder(last_stage=False)
+        build_machine(model).set_state("stopped")
+        for trigger in TRIGGERS:
+            assert await getattr(model, f"may_{trigger}")() is False
+
+    asyncio.run(scenario())
+
+
+def test_the_diagram_is_drawn_from_the_machine() -> None:
+    diagram = mermaid_diagram()
+    assert diagram.splitlines()[3] == "stateDiagram-v2"
+    for state in STATES:
+        assert f'state "{state}" as {state}' in diagram
+    assert "awaiting_review --> complete: accept [is_last_stage]" in diagram
+    assert "error --> running: regenerate" in diagram

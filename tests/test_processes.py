@@ -1,0 +1,115 @@
+"""Child processes: cancellation kills the whole group; the slot limit holds; failures explain."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from creator_service.processes import (
+    CancelToken,
+    ChildProcessFailed,
+    ProcessSlots,
+    StageCancelled,
+    run_child,
+)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    status = Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}/status").exists() else ""
+    return "State:\tZ" not in status
+
+
+def test_cancel_kills_the_child_and_its_grandchildren(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    cancel = CancelToken()
+    outcome: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_child([sys.executable, "-c", script], cancel=cancel, slots=ProcessSlots(1),
+                      stderr_path=tmp_path / "err.log", what="sleeper")
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    grandchild = int(pid_file.read_text())
+    started = time.monotonic()
+    cancel.cancel()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert isinstance(outcome[0], StageCancelled)
+    while alive(grandchild):
+        assert time.monotonic() - started < 5, "grandchild survived the cancel"
+        time.sleep(0.05)
+
+
+def test_a_failing_child_says_why(tmp_path: Path) -> None:
+    with pytest.raises(ChildProcessFailed) as caught:
+        run_child([sys.executable, "-c", "import sys; sys.stderr.write('boom: bad frame\\n'); sys.exit(3)"],
+                  cancel=CancelToken(), slots=ProcessSlots(1), stderr_path=tmp_path / "e.log",
+                  what="the renderer")
+    assert "the renderer failed (exit code 3)" in str(caught.value)
+    assert "boom: bad frame" in str(caught.value)
+
+
+def test_slots_cap_how_many_children_run_at_once(tmp_path: Path) -> None:
+    slots = ProcessSlots(2)
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def on_line(_: str) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.3)
+        with lock:
+            running -= 1
+
+    threads = [
+        threading.Thread(target=run_child, kwargs=dict(
+            command=[sys.executable, "-c", "print('x', flush=True)"], cancel=CancelToken(), slots=slots,
+            stderr_path=tmp_path / f"{i}.log", what="echo", on_line=on_line))
+        for i in range(5)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert peak == 2
+
+
+def test_waiting_for_a_slot_can_be_cancelled(tmp_path: Path) -> None:
+    slots = ProcessSlots(1)
+    assert slots.try_acquire()
+    cancel = CancelToken()
+    threading.Timer(0.3, cancel.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(StageCancelled):
+        run_child([sys.executable, "-c", "pass"], cancel=cancel, slots=slots,
+                  stderr_path=tmp_path / "x.log", what="never")
+    assert time.monotonic() - started < 2
+    slots.release()
