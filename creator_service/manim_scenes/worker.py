@@ -49,6 +49,9 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         "verbosity": "WARNING",
         "output_file": f"clip_{index}",
         "write_to_movie": True,
+        # Clips are intermediate: the render stage encodes the final cut. Encoding them fast
+        # at high quality halves Manim's time at 1080p.
+        "video_encoder_options": {"crf": "16", "preset": "ultrafast"},
     }
     with tempconfig(settings):
         scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})

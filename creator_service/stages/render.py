@@ -18,6 +18,9 @@ from ..rendering.ffmpeg import probe, run_ffmpeg
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .context import StageContext, StageFailure
 
+# veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
+FINAL_PRESET = "veryfast"
+FINAL_CRF = "20"
 AUDIO_BITRATE = "160k"
 AUDIO_RATE = "48000"
 
@@ -87,7 +90,6 @@ def _render_clips_with_voice(ctx: StageContext) -> FinalVideo:
     for cut in cuts:
         inputs += ["-i", str(cut.clip)]
     inputs += ["-i", str(narration)]
-    preset = "veryfast" if visuals.quality == "low" else "medium"
     ctx.progress(0.02, f"cutting {len(cuts)} scenes into a {total_seconds:.1f} s video")
     try:
         run_ffmpeg(
@@ -95,7 +97,7 @@ def _render_clips_with_voice(ctx: StageContext) -> FinalVideo:
                 *inputs,
                 "-filter_complex", _video_filter(cuts, visuals.width, visuals.height, fps),
                 "-map", "[video]", "-map", f"{len(cuts)}:a",
-                "-c:v", "libx264", "-preset", preset, "-crf", "21", "-r", str(fps),
+                "-c:v", "libx264", "-preset", FINAL_PRESET, "-crf", FINAL_CRF, "-r", str(fps),
                 "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE,
                 "-movflags", "+faststart",
                 str(output),
