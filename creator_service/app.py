@@ -11,8 +11,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from . import __version__
+from .brand_assets import upload_logo
 from .files import serve_video_file
-from .planner.copy_social_media import SOCIAL_MEDIA_DECK
+from .media.backgrounds import MediaFinder
+from .media.generated import GeneratedFootage
+from .media.library import LocalLibrary
+from .planner.decks import DECKS
 from .planner.template import TemplatePlanner
 from .processes import ProcessSlots
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
@@ -36,8 +40,9 @@ def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Services(
         settings=settings,
-        planner=TemplatePlanner({"social_media": SOCIAL_MEDIA_DECK}),
+        planner=TemplatePlanner(DECKS),
         voice=build_voice(settings),
+        media=MediaFinder([LocalLibrary(settings.media_dir), GeneratedFootage(settings.cache_dir / "generated")]),
         slots=ProcessSlots(settings.max_render_processes),
     )
 
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/health", health),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),
+            Route("/assets/logos", upload_logo, methods=["POST"]),
             WebSocketRoute("/ws/creator", creator_socket),
         ]
     )

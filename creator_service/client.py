@@ -53,6 +53,17 @@ EXAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "compliance_video": {
         "prompt": "Explain the approved use of DiabetEase",
         "brand_name": "DiabetEase",
+        # An invented label excerpt: every factual sentence of the video must come from it.
+        "reference_docs": (
+            "DiabetEase (exampleglutide) is indicated as an adjunct to diet and exercise to "
+            "improve glycemic control in adults with type 2 diabetes mellitus.\n"
+            "DiabetEase is taken by mouth once daily, with or without food.\n"
+            "In a 26-week study, DiabetEase lowered HbA1c by 1.1% compared with 0.3% for placebo.\n"
+            "Important Safety Information\n"
+            "Do not use DiabetEase in patients with type 1 diabetes or diabetic ketoacidosis.\n"
+            "The most common side effects are nausea, diarrhea and headache.\n"
+            "DiabetEase may cause low blood sugar when used with insulin or a sulfonylurea."
+        ),
     },
 }
 

@@ -19,12 +19,16 @@ VIDEO_ID = re.compile(r"^vid_[0-9a-f]{12}$")
 def resolve_video_file(data_dir: Path, video_id: str, relative: str) -> Path | None:
     if not VIDEO_ID.fullmatch(video_id):
         return None
+    return resolve_inside(data_dir / video_id, relative)
+
+
+def resolve_inside(base: Path, relative: str) -> Path | None:
+    """`base/relative` if it is a regular file reached without `..`, absolute paths or symlinks."""
     if not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative:
         return None
     parts = relative.split("/")
     if any(part in ("", ".", "..") for part in parts):
         return None
-    base = data_dir / video_id
     if base.is_symlink() or not base.is_dir():
         return None
     current = base

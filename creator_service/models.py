@@ -47,6 +47,11 @@ class PlannedScene(Model):
     on_screen_text: str
     visual: str
     target_seconds: float
+    eyebrow: str = ""
+    body: str = ""
+    bullets: list[str] = Field(default_factory=list)
+    # Stock footage or photo to look for; None means the scene is drawn, not filmed.
+    media_query: str | None = None
 
 
 class ScenePlan(Model):
@@ -103,15 +108,53 @@ class MediaCredit(Model):
     license: str | None = None
 
 
+class KeyframeSet(Model):
+    """PNG frames rendered at scene-local frame numbers (Remotion); each holds until the next."""
+
+    directory: str
+    frames: list[int]
+    files: list[str]
+
+
+class ClipLayers(Model):
+    """What a scene is made of, so the render stage can rebuild it at the voice's length.
+
+    Either `clip` (a finished animation, held on its last frame when the voice runs longer),
+    or a `background` (looped) under a `foreground_video` or `foreground_keys` (still after
+    their entrance), with optional `overlay_keys` from the animations stage.
+    """
+
+    clip: str | None = None
+    background: str | None = None
+    foreground_video: str | None = None
+    foreground_keys: KeyframeSet | None = None
+    overlay_keys: KeyframeSet | None = None
+
+
 class Clip(Model):
     scene_index: int
+    # The preview the reviewer watches (with logo, overlays): not an input of the final cut.
     path: str
     thumbnail: str
     duration: float
     width: int
     height: int
     fps: int
+    layers: ClipLayers
     sources: list[MediaCredit] = Field(default_factory=list)
+
+
+def _clip_data(clip: Clip, urls: FileUrls) -> dict[str, Any]:
+    return {
+        "scene_index": clip.scene_index,
+        "url": urls(clip.path),
+        "thumbnail_url": urls(clip.thumbnail),
+        "duration": clip.duration,
+        "width": clip.width,
+        "height": clip.height,
+        "fps": clip.fps,
+        "sources": [source.model_dump(mode="json") for source in clip.sources],
+    }
 
 
 class Visuals(Model):
@@ -121,7 +164,12 @@ class Visuals(Model):
     fps: int
     aspect_ratio: str
     palette: str
+    palette_colors: dict[str, str]
     clips: list[Clip]
+    # The brand logo laid over every scene (doctor_ad), a PNG inside the video's folder.
+    logo: str | None = None
+    # Remotion types: frames each element takes to animate in.
+    enter_frames: int | None = None
     feedback: FeedbackReading = Field(default_factory=FeedbackReading)
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
@@ -133,20 +181,33 @@ class Visuals(Model):
             "height": self.height,
             "fps": self.fps,
             "aspect_ratio": self.aspect_ratio,
+            "logo_url": urls(self.logo) if self.logo else None,
             "clip_count": len(self.clips),
-            "clips": [
-                {
-                    "scene_index": clip.scene_index,
-                    "url": urls(clip.path),
-                    "thumbnail_url": urls(clip.thumbnail),
-                    "duration": clip.duration,
-                    "width": clip.width,
-                    "height": clip.height,
-                    "fps": clip.fps,
-                    "sources": [source.model_dump(mode="json") for source in clip.sources],
-                }
-                for clip in self.clips
-            ],
+            "clips": [_clip_data(clip, urls) for clip in self.clips],
+        }
+
+
+class Animations(Model):
+    """The Remotion types' motion layer: each scene with its overlays, and the end card."""
+
+    clips: list[Clip]
+    end_card: Clip | None
+    lower_thirds: list[dict[str, Any]]
+    callouts: list[dict[str, Any]]
+    # What the reviewer asked for here, carried into the next version.
+    mentions: list[str] = Field(default_factory=list)
+    callouts_on: bool = True
+    feedback: FeedbackReading = Field(default_factory=FeedbackReading)
+
+    def client_data(self, urls: FileUrls) -> dict[str, Any]:
+        return {
+            "feedback": self.feedback.model_dump(mode="json"),
+            "clip_count": len(self.clips),
+            "clips": [_clip_data(clip, urls) for clip in self.clips],
+            "end_card": _clip_data(self.end_card, urls) if self.end_card else None,
+            "lower_thirds": self.lower_thirds,
+            "callouts": self.callouts,
+            "captions": "kinetic captions are timed to the voice and added at render",
         }
 
 
@@ -216,4 +277,4 @@ class FinalVideo(Model):
         }
 
 
-StageOutput = ScenePlan | Script | Visuals | Voiceover | FinalVideo
+StageOutput = ScenePlan | Script | Visuals | Animations | Voiceover | FinalVideo

@@ -1,8 +1,10 @@
 """The briefs a client sends with `start`, one strict model per video type.
 
 Fields the spec shows as `"string"` are required. Fields the spec shows with a literal value
-(`"persona": "compliance officer"`, `"quality": "low/high"`) take that value as their default,
-which keeps the spec's own client example (a `moa` start with only three fields) valid.
+(`"persona": "compliance officer"`) take that value as their default, which keeps the spec's own
+client example (a `moa` start with only three fields) valid. `quality` defaults to `high`, the
+shippable 1080p; `low` is the fast preview. The Remotion types take `quality` too (an addition
+to the spec), and `doctor_ad` takes a `logo` (a path inside the assets folder).
 Strings are strict (no numbers turned into text), trimmed, non-empty and capped in length;
 unknown fields are refused rather than silently dropped.
 """
@@ -26,6 +28,14 @@ ReferenceText = Annotated[
     ),
 ]
 Quality = Literal["low", "high"]
+# A path inside the assets folder, as returned by POST /assets/logos (checked again at start).
+AssetPath = Annotated[
+    str,
+    StringConstraints(
+        strict=True, strip_whitespace=True, min_length=1, max_length=200,
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(png|jpg|jpeg|webp)$",
+    ),
+]
 
 
 class Brief(BaseModel):
@@ -40,6 +50,7 @@ class ProductAdBrief(Brief):
     persona: Text
     tone: Text
     region: Text | None = None
+    quality: Quality = "high"
 
 
 class ComplianceVideoBrief(Brief):
@@ -48,6 +59,7 @@ class ComplianceVideoBrief(Brief):
     persona: Text = "compliance officer"
     tone: Text = "formal and precise"
     reference_docs: ReferenceText | None = None
+    quality: Quality = "high"
 
 
 class MoaBrief(Brief):
@@ -56,7 +68,7 @@ class MoaBrief(Brief):
     target_audience: Text = "healthcare professionals"
     persona: Text = "professional medical narrator"
     tone: Text = "clear and educational"
-    quality: Quality = "low"
+    quality: Quality = "high"
 
 
 class DoctorAdBrief(Brief):
@@ -66,7 +78,8 @@ class DoctorAdBrief(Brief):
     clinical_data: Text | None = None
     persona: Text = "professional medical narrator"
     tone: Text = "scientific and professional"
-    quality: Quality = "low"
+    quality: Quality = "high"
+    logo: AssetPath | None = None
 
 
 class SocialMediaBrief(Brief):
@@ -76,7 +89,7 @@ class SocialMediaBrief(Brief):
     target_audience: Text = "patients"
     persona: Text = "friendly health narrator"
     tone: Text = "engaging and conversational"
-    quality: Quality = "low"
+    quality: Quality = "high"
 
 
 AnyBrief = ProductAdBrief | ComplianceVideoBrief | MoaBrief | DoctorAdBrief | SocialMediaBrief
@@ -122,6 +135,11 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel], pref
             message = f"must be one of {ctx['expected']}, got {err['input']!r}"
         elif kind == "model_type":
             message = "must be a JSON object"
+        elif kind == "string_pattern_mismatch":
+            message = (
+                "must be a path inside the assets folder such as 'logos/abc123.png' "
+                "(PNG, JPEG or WebP; no '..' or absolute paths)"
+            )
         else:
             message = err["msg"]
         problems.append(FieldError(field=field, error=message))

@@ -19,7 +19,7 @@ import anyio
 from . import protocol
 from .machine import build_machine
 from .models import FinalVideo
-from .processes import CancelToken, StageCancelled
+from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError
 from .services import Services
 from .session import CreatorSession
@@ -186,7 +186,8 @@ class Pipeline:
         error: str | None = None
         try:
             output = await anyio.to_thread.run_sync(handler, context, abandon_on_cancel=True)
-        except StageFailure as exc:
+        except (StageFailure, ChildProcessFailed) as exc:
+            # A failed child (ffmpeg, Manim, Remotion) already says what went wrong.
             error = str(exc)
         except StageCancelled:
             session.record_cancelled(attempt)

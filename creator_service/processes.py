@@ -107,12 +107,15 @@ except OSError:
     _LIBC = None
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the kernel
-    # kills this child too, so no render outlives the service that asked for it. The signal is
-    # tied to the thread that forked; that thread always waits for its child, so it outlives it.
-    if _LIBC is not None:
-        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def _die_with_parent(death_signal: int) -> Callable[[], None]:
+    def arrange() -> None:
+        # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the
+        # kernel signals this child too, so no render outlives the service that asked for it.
+        # The signal is tied to the thread that forked; that thread always waits for its child.
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal)
+
+    return arrange
 
 
 def terminate(child: subprocess.Popen[str]) -> None:
@@ -142,8 +145,13 @@ def spawn(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     stdin: int | None = subprocess.DEVNULL,
+    death_signal: int = signal.SIGKILL,
 ) -> subprocess.Popen[str]:
-    """Start a child in its own process group, registered for cancellation."""
+    """Start a child in its own process group, registered for cancellation.
+
+    `death_signal` is what the child gets if the server dies: SIGKILL, unless the child must
+    clean up after itself (the Remotion worker closes its browser on SIGTERM).
+    """
     cancel.raise_if_cancelled()
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
     with open(stderr_path, "w", encoding="utf-8") as stderr_file:
@@ -157,7 +165,7 @@ def spawn(
             text=True,
             bufsize=1,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent(death_signal),
         )
     cancel.register(child)
     return child
@@ -185,10 +193,14 @@ def run_child(
     on_line: Callable[[str], None] | None = None,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    death_signal: int = signal.SIGKILL,
 ) -> None:
     """Run one child to completion under a process slot, feeding its stdout lines to `on_line`."""
     with slots.hold(cancel):
-        child = spawn(command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env)
+        child = spawn(
+            command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
+            death_signal=death_signal,
+        )
         assert child.stdout is not None
         for line in child.stdout:
             if on_line is not None:

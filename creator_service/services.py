@@ -9,6 +9,7 @@ from .processes import ProcessSlots
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .media.backgrounds import MediaFinder
     from .providers.llm import Planner
     from .providers.voice import VoiceProvider
 
@@ -18,4 +19,5 @@ class Services:
     settings: Settings
     planner: "Planner"
     voice: "VoiceProvider"
+    media: "MediaFinder"
     slots: ProcessSlots

@@ -35,6 +35,10 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
+    # The user's own clips and photos, searched by file name and tags.json (optional).
+    media_dir: Path | None = None
+    # Uploaded and provided brand assets (logos); a brief may only name files inside it.
+    assets_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Where URLs handed to clients point; empty means "derive from the request's Host header".
@@ -47,11 +51,22 @@ class Settings:
     espeak_voice: str = "en-us"
     log_level: str = "info"
 
+    @property
+    def assets_root(self) -> Path:
+        return self.assets_dir or self.data_dir / "assets"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Shared by every session: generated footage, downloaded stock media."""
+        return self.data_dir / ".cache"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         return cls(
             data_dir=Path(env.get("CREATOR_DATA_DIR", "").strip() or "data"),
+            media_dir=Path(env["CREATOR_MEDIA_DIR"].strip()) if env.get("CREATOR_MEDIA_DIR", "").strip() else None,
+            assets_dir=Path(env["CREATOR_ASSETS_DIR"].strip()) if env.get("CREATOR_ASSETS_DIR", "").strip() else None,
             host=env.get("CREATOR_HOST", "").strip() or "127.0.0.1",
             port=_int(env, "CREATOR_PORT", 8000, minimum=1),
             public_url=env.get("CREATOR_PUBLIC_URL", "").strip().rstrip("/"),

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Literal, Mapping
 
 from .payloads import BRIEF_MODELS, Brief
+from .stages.animations import generate_animations
 from .stages.context import StageHandler
-from .stages.render import render_sm_video
-from .stages.scenes import generate_sm_scenes
+from .stages.render import render_doctor_video, render_moa_video, render_remotion, render_sm_video
+from .stages.scenes import generate_doctor_scenes, generate_moa_scenes, generate_scenes, generate_sm_scenes
 from .stages.script import generate_script
 from .stages.tts import tts_generate
-from .stages.visuals import run_stage2_sm
+from .stages.visuals import run_stage2, run_stage2_doctor, run_stage2_moa, run_stage2_sm
 
 MANIM_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "tts", "render")
 REMOTION_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "animations", "tts", "render")
@@ -38,13 +39,44 @@ class VideoType:
         return set(self.handlers) == set(self.stage_order)
 
 
+REMOTION_HANDLERS: dict[str, StageHandler] = {
+    "scenes": generate_scenes,
+    "script": generate_script,
+    "visuals": run_stage2,
+    "animations": generate_animations,
+    "tts": tts_generate,
+    "render": render_remotion,
+}
+
 VIDEO_TYPES: dict[str, VideoType] = {
-    "product_ad": VideoType("product_ad", BRIEF_MODELS["product_ad"], "remotion", {}),
+    "product_ad": VideoType("product_ad", BRIEF_MODELS["product_ad"], "remotion", REMOTION_HANDLERS),
     "compliance_video": VideoType(
-        "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", {}
+        "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", REMOTION_HANDLERS
     ),
-    "moa": VideoType("moa", BRIEF_MODELS["moa"], "manim", {}),
-    "doctor_ad": VideoType("doctor_ad", BRIEF_MODELS["doctor_ad"], "manim", {}),
+    "moa": VideoType(
+        "moa",
+        BRIEF_MODELS["moa"],
+        "manim",
+        {
+            "scenes": generate_moa_scenes,
+            "script": generate_script,
+            "visuals": run_stage2_moa,
+            "tts": tts_generate,
+            "render": render_moa_video,
+        },
+    ),
+    "doctor_ad": VideoType(
+        "doctor_ad",
+        BRIEF_MODELS["doctor_ad"],
+        "manim",
+        {
+            "scenes": generate_doctor_scenes,
+            "script": generate_script,
+            "visuals": run_stage2_doctor,
+            "tts": tts_generate,
+            "render": render_doctor_video,
+        },
+    ),
     "social_media": VideoType(
         "social_media",
         BRIEF_MODELS["social_media"],

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol
+from .brand_assets import check_brief_assets
 from .files import file_url
 from .pipeline import Pipeline
 from .protocol import (
@@ -96,6 +97,13 @@ class CreatorConnection:
             raise ProtocolError(
                 ErrorCode.VIDEO_TYPE_UNAVAILABLE,
                 f"video_type '{action.video_type}' is valid but its pipeline is not built yet",
+            )
+        problems = check_brief_assets(action.brief, self.services.settings.assets_root)
+        if problems:
+            raise ProtocolError(
+                ErrorCode.INVALID_PAYLOAD,
+                f"invalid {action.video_type} payload: " + "; ".join(f"{p.field} {p.error}" for p in problems),
+                problems,
             )
         video_id = new_video_id()
         video_dir = self.services.settings.data_dir / video_id

@@ -72,7 +72,7 @@ def test_the_spec_python_client_example_start_is_valid() -> None:
         "drug_name": "Aspirin", "condition": "cardiovascular disease",
         "target_audience": "healthcare professionals"})))
     assert isinstance(action, StartAction)
-    assert action.brief.quality == "low"
+    assert action.brief.quality == "high"
     assert action.brief.persona == "professional medical narrator"
 
 

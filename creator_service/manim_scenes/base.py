@@ -125,8 +125,9 @@ class BrandScene(Scene):
         weight: str = "NORMAL",
         max_width_share: float = 0.86,
         chars_per_line: int | None = None,
+        align_left: bool = False,
     ) -> VGroup:
-        """Wrapped, centred lines that never run off the frame."""
+        """Wrapped lines (centred, or flush left) that never run off the frame."""
         width = self.frame_width * max_width_share
         per_line = chars_per_line or (18 if self.portrait else 34)
         lines = textwrap.wrap(text, per_line) or [" "]
@@ -136,7 +137,7 @@ class BrandScene(Scene):
                      weight=weight)
                 for line in lines
             ]
-        ).arrange(DOWN, buff=0.18 * font_size / 48)
+        ).arrange(DOWN, buff=0.18 * font_size / 48, aligned_edge=LEFT if align_left else ORIGIN)
         if block.width > width:
             block.scale_to_fit_width(width)
         return block

@@ -18,12 +18,17 @@ from typing import Any
 
 
 def scene_classes() -> dict[str, type]:
+    from .doctor import DOCTOR_SCENES
+    from .footage import FootageCaption
+    from .moa import MOA_SCENES
     from .social import SOCIAL_SCENES
 
     registry: dict[str, type] = {}
-    for family, scenes in (("social_media", SOCIAL_SCENES),):
+    for family, scenes in (("social_media", SOCIAL_SCENES), ("moa", MOA_SCENES), ("doctor_ad", DOCTOR_SCENES)):
         for kind, cls in scenes.items():
             registry[f"{family}.{kind}"] = cls
+        # Any scene with footage behind it is drawn as a caption over transparent space.
+        registry[f"{family}.footage"] = FootageCaption
     return registry
 
 
@@ -43,7 +48,10 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         "frame_rate": int(job["fps"]),
         "frame_height": frame_height,
         "frame_width": frame_height * width / height,
-        "format": "mp4",
+        # Scenes drawn over footage are transparent (QuickTime RLE with alpha), for ffmpeg to lay
+        # over the background.
+        "format": "mov" if job.get("transparent") else "mp4",
+        "transparent": bool(job.get("transparent")),
         "disable_caching": True,
         "progress_bar": "none",
         "verbosity": "WARNING",
@@ -51,7 +59,7 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         "write_to_movie": True,
         # Clips are intermediate: the render stage encodes the final cut. Encoding them fast
         # at high quality halves Manim's time at 1080p.
-        "video_encoder_options": {"crf": "16", "preset": "ultrafast"},
+        "video_encoder_options": {} if job.get("transparent") else {"crf": "16", "preset": "ultrafast"},
     }
     with tempconfig(settings):
         scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})

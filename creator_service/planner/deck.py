@@ -17,6 +17,13 @@ class SceneKind:
     on_screen_text: str
     visual: str
     narration: Bank
+    eyebrow: str = ""
+    body: str = ""
+    bullets: tuple[str, ...] = ()
+    # Words to search the media library for, when the scene has footage behind it.
+    media_query: str | None = None
+    # A placeholder that must be non-empty for this scene to be planned at all.
+    requires: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class CopyDeck:
     values: Callable[[object], dict[str, str]]
     # Scene kinds that carry the reviewer's "mention …" requests, in order of preference.
     mention_targets: tuple[str, ...] = ()
+    # Words of narration a scene aims for at the default length.
+    words_per_scene: int = 14
     mention_templates: Mapping[str, str] = field(
         default_factory=lambda: {
             "neutral": "Good to know: {what}.",

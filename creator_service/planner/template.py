@@ -8,14 +8,13 @@ what the reviewer asked to mention, and keeps the whole video between the type's
 from __future__ import annotations
 
 import re
+import string
 from typing import Mapping
 
 from ..models import Directives, FeedbackReading, PlannedScene, SceneNarration, ScenePlan, Script
 from ..timing import estimate_seconds
 from .deck import CopyDeck, SceneKind
 from .feedback import initial_style, read_feedback
-
-BASE_WORDS_PER_SCENE = 14
 
 PLANNER_NAME = "built-in"
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
@@ -46,8 +45,8 @@ class TemplatePlanner:
     ) -> ScenePlan:
         deck = self._decks[video_type]
         directives, reading = self._directives(brief, feedback, previous)
-        kinds, notes = _choose_scenes(deck, directives.scene_delta)
         values = deck.values(brief)
+        kinds, notes = _choose_scenes(deck, directives.scene_delta, values)
         narrations = _compose_all(deck, kinds, directives, values)
         scenes = [
             PlannedScene(
@@ -57,6 +56,10 @@ class TemplatePlanner:
                 on_screen_text=sentence_case(kind.on_screen_text.format(**values)),
                 visual=kind.visual,
                 target_seconds=estimate_seconds(count_words(" ".join(sentences))),
+                eyebrow=kind.eyebrow.format(**values),
+                body=sentence_case(kind.body.format(**values)),
+                bullets=[b.format(**values) for b in kind.bullets if b.format(**values).strip()],
+                media_query=kind.media_query.format(**values) if kind.media_query else None,
             )
             for index, (kind, sentences) in enumerate(zip(kinds, narrations))
         ]
@@ -130,8 +133,16 @@ class TemplatePlanner:
         return read_feedback(feedback, previous.directives)
 
 
-def _choose_scenes(deck: CopyDeck, scene_delta: int) -> tuple[list[SceneKind], list[str]]:
-    kinds = list(deck.standard_plan)
+def _has_facts(template: str, values: dict[str, str]) -> bool:
+    """A sentence that needs a fact the brief does not give (an empty value) is left out."""
+    names = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    return all(values.get(name, "").strip() for name in names)
+
+
+def _choose_scenes(
+    deck: CopyDeck, scene_delta: int, values: dict[str, str]
+) -> tuple[list[SceneKind], list[str]]:
+    kinds = [k for k in deck.standard_plan if not k.requires or values.get(k.requires, "").strip()]
     notes: list[str] = []
     if scene_delta > 0:
         extras = list(deck.extra_scenes[:scene_delta])
@@ -147,8 +158,8 @@ def _choose_scenes(deck: CopyDeck, scene_delta: int) -> tuple[list[SceneKind], l
         to_remove = set(removable[: -scene_delta])
         if len(to_remove) < -scene_delta:
             notes.append(
-                "The hook, key benefit, safety note and call to action always stay, so "
-                f"{len(kinds) - len(to_remove)} scenes is the fewest."
+                f"{len(kinds) - len(to_remove)} scenes is the fewest: the remaining scenes carry "
+                "what the video must say (such as the safety information and the call to action)."
             )
         kinds = [kind for kind in kinds if kind.kind not in to_remove]
     return kinds, notes
@@ -158,13 +169,15 @@ def _compose_all(
     deck: CopyDeck, kinds: list[SceneKind], directives: Directives, values: dict[str, str]
 ) -> list[list[str]]:
     """Sentences per scene: a word budget from the directives, then the video's length bounds."""
-    budget = round(BASE_WORDS_PER_SCENE * directives.length)
+    budget = round(deck.words_per_scene * directives.length)
     pools: list[list[str]] = []
     chosen_counts: list[int] = []
     for kind in kinds:
         variants = kind.narration.get(directives.style) or kind.narration["neutral"]
         variant = variants[directives.variation % len(variants)]
-        pool = [sentence_case(sentence.format(**values)) for sentence in variant]
+        pool = [sentence_case(sentence.format(**values)) for sentence in variant if _has_facts(sentence, values)]
+        if not pool:
+            raise ValueError(f"scene {kind.kind!r} has no sentence the brief can fill")
         count = 1
         while count < len(pool) and count_words(" ".join(pool[: count + 1])) <= budget:
             count += 1

@@ -37,6 +37,8 @@ class ClipJob:
     seconds: float
     spec: dict[str, Any]
     output: Path
+    # Drawn over footage: rendered with an alpha channel, for ffmpeg to lay over a background.
+    transparent: bool = False
 
 
 def deal(jobs: list[ClipJob], workers: int) -> list[list[ClipJob]]:
@@ -143,6 +145,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "fps": fmt.fps,
         "media_dir": str(work_dir / "manim-media" / f"clip-{job.index}"),
         "output": str(job.output),
+        "transparent": job.transparent,
         "spec": {**job.spec, "duration": job.seconds},
     }
 

@@ -1,8 +1,10 @@
-"""Final stage, render: clips and voice become one MP4 (H.264 + AAC, faststart).
+"""Final stage, render: the scenes and the voice become one MP4 (H.264 + AAC, faststart).
 
-Sync is built in, not hoped for: each scene lasts a whole number of frames long enough for its
-narration plus a pause before and after; the narration track is assembled sample-exactly to
-the same boundaries; then every clip is held on its last frame or trimmed to its scene's frames.
+Sync is built in, not hoped for: each scene lasts a whole number of frames, long enough for its
+narration plus a pause before and after; the narration track is assembled sample-exactly to the
+same boundaries; each scene is rebuilt from its layers at exactly that length (the background
+loops, a finished animation or a still foreground holds its last frame). One ffmpeg pass then
+adds the logo and the captions and encodes.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import AudioTrack, Clip, FinalVideo, SceneTiming, Visuals, Voiceover
+from ..models import Animations, AudioTrack, Clip, FinalVideo, SceneTiming, Visuals, Voiceover
 from ..processes import ChildProcessFailed
 from ..rendering import wav
+from ..rendering.captions import Spoken, ass_filter, write_ass
 from ..rendering.ffmpeg import probe, run_ffmpeg
+from ..rendering.formats import VideoFormat
+from ..rendering.layers import Inputs, logo_filter, scene_filter
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .context import StageContext, StageFailure
+from .sources import scene_sources
 
 # veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
 FINAL_PRESET = "veryfast"
@@ -26,77 +32,92 @@ AUDIO_RATE = "48000"
 
 
 @dataclass(frozen=True)
-class SceneCut:
-    clip: Path
-    audio: Path
+class Segment:
+    """One stretch of the final video: a scene and its narration, or a silent end card."""
+
+    clip: Clip
+    track: AudioTrack | None
     start_frame: int
     frames: int
 
 
-def plan_cuts(clips: list[Clip], tracks: list[AudioTrack], fps: int, video_dir: Path) -> list[SceneCut]:
-    """Frame-exact scene boundaries, each scene as long as its narration plus its pauses."""
+def plan_segments(clips: list[Clip], tracks: list[AudioTrack], fps: int, tail: Clip | None = None) -> list[Segment]:
+    """Frame-exact boundaries: each scene as long as its narration plus its pauses."""
     by_scene = {track.scene_index: track for track in tracks}
     missing = [clip.scene_index for clip in clips if clip.scene_index not in by_scene]
     if missing:
         raise StageFailure(f"no narration for scene(s) {missing}; regenerate the tts stage")
-    cuts: list[SceneCut] = []
+    segments: list[Segment] = []
     start = 0
     for clip in sorted(clips, key=lambda c: c.scene_index):
         track = by_scene[clip.scene_index]
         frames = math.ceil((LEAD_IN_SECONDS + track.duration + TAIL_SECONDS) * fps)
-        cuts.append(SceneCut(video_dir / clip.path, video_dir / track.path, start, frames))
+        segments.append(Segment(clip, track, start, frames))
         start += frames
-    return cuts
+    if tail is not None:
+        segments.append(Segment(tail, None, start, round(tail.duration * fps)))
+    return segments
 
 
-def build_narration(cuts: list[SceneCut], fps: int, output: Path) -> None:
+def build_narration(segments: list[Segment], fps: int, video_dir: Path, output: Path) -> None:
     """One narration track whose scene boundaries fall exactly on the video's frame boundaries."""
     pieces: list[bytes] = []
-    for cut in cuts:
+    for segment in segments:
         # Boundaries from frame numbers, rounded once each, so rounding never accumulates.
-        first = round(cut.start_frame * wav.SAMPLE_RATE / fps)
-        last = round((cut.start_frame + cut.frames) * wav.SAMPLE_RATE / fps)
-        speech = wav.silence(LEAD_IN_SECONDS) + wav.read_frames(cut.audio)
+        first = round(segment.start_frame * wav.SAMPLE_RATE / fps)
+        last = round((segment.start_frame + segment.frames) * wav.SAMPLE_RATE / fps)
+        speech = b""
+        if segment.track is not None:
+            speech = wav.silence(LEAD_IN_SECONDS) + wav.read_frames(video_dir / segment.track.path)
         pieces.append(wav.exact_length(speech, last - first))
     wav.write(output, b"".join(pieces))
 
 
-def _video_filter(cuts: list[SceneCut], width: int, height: int, fps: int) -> str:
-    chains = []
-    for i, cut in enumerate(cuts):
-        seconds = cut.frames / fps
-        chains.append(
-            f"[{i}:v]fps={fps},"
-            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
-            f"tpad=stop_mode=clone:stop_duration={seconds:.3f},"
-            f"trim=end_frame={cut.frames},setpts=PTS-STARTPTS[v{i}]"
-        )
-    joined = "".join(f"[v{i}]" for i in range(len(cuts)))
-    chains.append(f"{joined}concat=n={len(cuts)}:v=1:a=0,format=yuv420p[video]")
-    return ";".join(chains)
-
-
-def _render_clips_with_voice(ctx: StageContext) -> FinalVideo:
-    visuals = ctx.output_of("visuals", Visuals)
+def final_cut(
+    ctx: StageContext,
+    clips: list[Clip],
+    fmt: VideoFormat,
+    *,
+    tail: Clip | None = None,
+    logo: str | None = None,
+    caption_palette: dict[str, str] | None = None,
+) -> FinalVideo:
     voice = ctx.output_of("tts", Voiceover)
-    fps = visuals.fps
-    cuts = plan_cuts(visuals.clips, voice.tracks, fps, ctx.video_dir)
-    total_seconds = sum(cut.frames for cut in cuts) / fps
+    fps = fmt.fps
+    segments = plan_segments(clips, voice.tracks, fps, tail)
+    total_seconds = sum(s.frames for s in segments) / fps
     narration = ctx.work_dir / "narration.wav"
-    build_narration(cuts, fps, narration)
+    build_narration(segments, fps, ctx.video_dir, narration)
+
+    inputs = Inputs()
+    chains: list[str] = []
+    for number, segment in enumerate(segments):
+        sources = scene_sources(ctx.video_dir, segment.clip.layers, segment.frames)
+        chains.extend(scene_filter(sources, fmt, inputs, f"s{number}", ctx.work_dir))
+    chains.append("".join(f"[s{n}]" for n in range(len(segments))) + f"concat=n={len(segments)}:v=1:a=0[cut]")
+    current = "cut"
+    if logo:
+        chains.append(logo_filter(inputs, ctx.video_dir / logo, current, "branded", fmt))
+        current = "branded"
+    if caption_palette is not None:
+        spoken = [
+            Spoken(start=s.start_frame / fps + LEAD_IN_SECONDS, duration=s.track.duration, text=s.track.text)
+            for s in segments if s.track is not None
+        ]
+        captions = write_ass(spoken, fmt, caption_palette, ctx.work_dir / "captions.ass")
+        chains.append(f"[{current}]{ass_filter(captions)}[captioned]")
+        current = "captioned"
+    chains.append(f"[{current}]format=yuv420p[video]")
+    audio_index = inputs.add("-i", str(narration))
+
     output = ctx.work_dir / "final.mp4"
-    inputs: list[str] = []
-    for cut in cuts:
-        inputs += ["-i", str(cut.clip)]
-    inputs += ["-i", str(narration)]
-    ctx.progress(0.02, f"cutting {len(cuts)} scenes into a {total_seconds:.1f} s video")
+    ctx.progress(0.02, f"cutting {len(segments)} scenes into a {total_seconds:.1f} s video")
     try:
         run_ffmpeg(
             [
-                *inputs,
-                "-filter_complex", _video_filter(cuts, visuals.width, visuals.height, fps),
-                "-map", "[video]", "-map", f"{len(cuts)}:a",
+                *inputs.args,
+                "-filter_complex", ";".join(chains),
+                "-map", "[video]", "-map", f"{audio_index}:a",
                 "-c:v", "libx264", "-preset", FINAL_PRESET, "-crf", FINAL_CRF, "-r", str(fps),
                 "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE,
                 "-movflags", "+faststart",
@@ -114,29 +135,46 @@ def _render_clips_with_voice(ctx: StageContext) -> FinalVideo:
         path=ctx.relative(output),
         duration=round(info.duration, 3),
         size_bytes=info.size_bytes,
-        width=info.width or visuals.width,
-        height=info.height or visuals.height,
+        width=info.width or fmt.width,
+        height=info.height or fmt.height,
         fps=fps,
         video_codec=info.video_codec or "unknown",
         audio_codec=info.audio_codec or "none",
         scenes=[
             SceneTiming(
-                scene_index=clip.scene_index,
-                start=round(cut.start_frame / fps, 3),
-                duration=round(cut.frames / fps, 3),
+                scene_index=s.clip.scene_index,
+                start=round(s.start_frame / fps, 3),
+                duration=round(s.frames / fps, 3),
             )
-            for clip, cut in zip(sorted(visuals.clips, key=lambda c: c.scene_index), cuts)
+            for s in segments
         ],
     )
 
 
+def _manim_video(ctx: StageContext) -> FinalVideo:
+    visuals = ctx.output_of("visuals", Visuals)
+    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    return final_cut(ctx, visuals.clips, fmt, logo=visuals.logo)
+
+
 def render_sm_video(ctx: StageContext) -> FinalVideo:
-    return _render_clips_with_voice(ctx)
+    return _manim_video(ctx)
 
 
 def render_moa_video(ctx: StageContext) -> FinalVideo:
-    return _render_clips_with_voice(ctx)
+    return _manim_video(ctx)
 
 
 def render_doctor_video(ctx: StageContext) -> FinalVideo:
-    return _render_clips_with_voice(ctx)
+    return _manim_video(ctx)
+
+
+def render_remotion(ctx: StageContext) -> FinalVideo:
+    """product_ad and compliance_video: scenes with their overlays, the end card, and captions."""
+    visuals = ctx.output_of("visuals", Visuals)
+    animations = ctx.output_of("animations", Animations)
+    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    return final_cut(
+        ctx, animations.clips, fmt, tail=animations.end_card,
+        caption_palette=visuals.palette_colors,
+    )

@@ -6,6 +6,7 @@ planner's decks they ask for (the deck is chosen by the context's video type).
 
 from __future__ import annotations
 
+from .. import compliance
 from ..models import ScenePlan
 from .context import StageContext, StageFailure
 
@@ -24,6 +25,11 @@ def _plan(ctx: StageContext, expected_types: tuple[str, ...]) -> ScenePlan:
 
 def generate_scenes(ctx: StageContext) -> ScenePlan:
     """product_ad and compliance_video (the Remotion types)."""
+    if ctx.video_type == "compliance_video":
+        # Say at once, not after the script, when the reference text cannot carry a video.
+        problems = compliance.reference_problems(getattr(ctx.brief, "reference_docs", None))
+        if problems:
+            raise StageFailure(compliance.describe(problems))
     return _plan(ctx, ("product_ad", "compliance_video"))
 
 

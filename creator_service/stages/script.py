@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from .. import compliance
 from ..models import ScenePlan, Script
-from .context import StageContext
+from .context import StageContext, StageFailure
 
 
 def generate_script(ctx: StageContext) -> Script:
@@ -13,5 +14,16 @@ def generate_script(ctx: StageContext) -> Script:
     script = planner.write_script(
         ctx.video_type, ctx.brief, plan, ctx.feedback, ctx.previous_as(Script)
     )
+    if ctx.video_type == "compliance_video":
+        _check_compliance(ctx, script)
     ctx.progress(1.0, f"wrote {script.total_words} words, about {script.estimated_seconds:.0f} s")
     return script
+
+
+def _check_compliance(ctx: StageContext, script: Script) -> None:
+    """compliance_video: the script may only say what the reference text says."""
+    ctx.progress(0.6, "checking every sentence against the reference text")
+    said = [sentence for scene in script.scenes for sentence in compliance.sentences(scene.text)]
+    violations = compliance.check_script(said, getattr(ctx.brief, "reference_docs", None))
+    if violations:
+        raise StageFailure(compliance.describe(violations))

@@ -1,22 +1,70 @@
 """Stage 3, visuals: one clip per scene (the spec's `run_stage2*`).
 
-Each clip is rendered as long as its scene's narration is estimated to run; the render stage
-then fits it exactly to the spoken audio.
+Manim types draw each scene with Manim; scenes with footage are drawn transparent and laid over
+a stock clip or photo (the media library) or generated light. Remotion types render the
+composition's key frames once and lay them over footage. Every clip keeps its layers, so the
+render stage can rebuild it at the voice's exact length; the clip itself is the reviewer's
+preview, at the length the narration is estimated to run.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from ..models import Clip, MediaCredit, PlannedScene, ScenePlan, Script, Visuals
+from .. import brand_assets
+from ..media.assets import MediaRequest
+from ..media.backgrounds import prepare_background
+from ..models import (
+    Clip,
+    ClipLayers,
+    KeyframeSet,
+    MediaCredit,
+    PlannedScene,
+    ScenePlan,
+    Script,
+    Visuals,
+)
+from ..planner.figures import parse_figures
 from ..processes import ChildProcessFailed
-from ..rendering.ffmpeg import extract_frame, probe
+from ..rendering.ffmpeg import extract_frame, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
+from ..rendering.layers import Keyframes, SceneSources, compose_clip
 from ..rendering.manim_clips import ClipJob, render_clips
 from ..rendering.palettes import PALETTES, choose_palette
+from ..rendering.remotion import render_frames
 from .context import StageContext, StageFailure
 
 THUMBNAIL_WIDTH = 320
+# Remotion elements take this long to animate in; after that the foreground is still.
+ENTER_SECONDS = 0.8
+# Remotion scene layouts, by the plan's scene kind.
+COMPOSITION_KIND = {
+    "title": "title", "problem": "problem", "story": "problem", "benefit": "benefit",
+    "region": "proof", "cta": "cta", "approved_use": "approved_use", "facts": "statement",
+    "isi": "isi", "closing": "closing",
+}
+COMPOSITION = {"product_ad": "ProductAd", "compliance_video": "ComplianceVideo"}
+
+
+@dataclass(frozen=True)
+class Look:
+    plan: ScenePlan
+    script: Script
+    fmt: VideoFormat
+    quality: str
+    palette: str
+
+
+def _look(ctx: StageContext) -> tuple[Look, Any]:
+    plan = ctx.output_of("scenes", ScenePlan)
+    script = ctx.output_of("script", Script)
+    quality = str(getattr(ctx.brief, "quality", "low"))
+    previous = ctx.previous_as(Visuals)
+    palette, reading = choose_palette(ctx.feedback, previous.palette if previous else None)
+    return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette), reading
 
 
 def _sentences(text: str, limit: int) -> list[str]:
@@ -24,83 +72,241 @@ def _sentences(text: str, limit: int) -> list[str]:
     return parts[:limit]
 
 
-def _scene_spec(scene: PlannedScene, narration: str, ctx: StageContext, palette: str) -> dict[str, object]:
+def _frames(seconds: float, fmt: VideoFormat) -> int:
+    return max(1, round(seconds * fmt.fps))
+
+
+def background_clip(
+    ctx: StageContext, query: str, index: int, seconds: float, fmt: VideoFormat, palette: dict[str, str]
+) -> tuple[Path, MediaCredit]:
+    """Footage for a scene: the media library first, generated light when nothing matches."""
+    request = MediaRequest(query=query, fmt=fmt, seconds=seconds, palette=palette)
+    asset = ctx.services.media.find(request, cancel=ctx.cancel, slots=ctx.services.slots)
+    output = ctx.work_dir / "clips" / f"background_{index:02d}.mp4"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    prepare_background(
+        # Scenes start at different points of a shared loop, so they do not look alike.
+        asset, request, output, offset=(index * 3.7) % 9, cancel=ctx.cancel,
+        slots=ctx.services.slots, log_path=ctx.work_dir / "backgrounds.log",
+    )
+    return output, asset.credit
+
+
+def _background(ctx: StageContext, scene: PlannedScene, look: Look, seconds: float) -> tuple[Path, MediaCredit]:
+    return background_clip(ctx, scene.media_query or scene.on_screen_text, scene.index, seconds,
+                           look.fmt, PALETTES[look.palette])
+
+
+def _prepare_logo(ctx: StageContext, fmt: VideoFormat) -> Path | None:
+    logo = getattr(ctx.brief, "logo", None)
+    if not logo:
+        return None
+    source = brand_assets.resolve_logo(ctx.services.settings.assets_root, logo)
+    if source is None:
+        raise StageFailure(f"the logo {logo!r} is no longer in the assets folder; upload it again")
+    output = ctx.work_dir / "logo.png"
+    height = round(min(fmt.width, fmt.height) * 0.11)
+    run_ffmpeg(["-i", str(source), "-vf", f"scale=-2:{height}", "-frames:v", "1", str(output)],
+               cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "logo.log",
+               what="preparing the logo")
+    return output
+
+
+def finish_clip(
+    ctx: StageContext, index: int, sources: SceneSources, layers: ClipLayers, fmt: VideoFormat,
+    logo: Path | None, credits: list[MediaCredit], preview: Path | None = None,
+) -> Clip:
+    """Compose the reviewer's preview (unless the clip is its own preview) and its thumbnail."""
+    if preview is None:
+        preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
+        preview.parent.mkdir(parents=True, exist_ok=True)
+        compose_clip(sources, fmt, preview, logo=logo, cancel=ctx.cancel, slots=ctx.services.slots,
+                     work_dir=ctx.work_dir)
+    thumbnail = preview.with_suffix(".jpg")
+    extract_frame(preview, sources.frames / fmt.fps * 0.6, thumbnail, cancel=ctx.cancel,
+                  slots=ctx.services.slots, log_path=ctx.work_dir / "thumbnails.log", width=THUMBNAIL_WIDTH)
+    return Clip(
+        scene_index=index,
+        path=ctx.relative(preview),
+        thumbnail=ctx.relative(thumbnail),
+        duration=round(sources.frames / fmt.fps, 3),
+        width=fmt.width,
+        height=fmt.height,
+        fps=fmt.fps,
+        layers=layers,
+        sources=credits,
+    )
+
+
+# ---- Manim types --------------------------------------------------------------------------
+
+
+def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, palette: str) -> dict[str, Any]:
     brief = ctx.brief
+    clinical = getattr(brief, "clinical_data", None)
     return {
         "kind": scene.kind,
         "title": scene.title,
         "on_screen_text": scene.on_screen_text,
-        "drug": getattr(brief, "drug_name", None) or getattr(brief, "brand_name", ""),
+        "eyebrow": scene.eyebrow,
+        "bullets": scene.bullets,
+        "drug": getattr(brief, "drug_name", ""),
         "indication": getattr(brief, "indication", None) or getattr(brief, "condition", ""),
-        # The safety scene shows the narration's own sentences: on screen and in the voice,
-        # fair balance says the same thing.
+        # Safety scenes show the narration's own sentences: on screen and in the voice, fair
+        # balance says the same thing.
         "lines": _sentences(narration, 3),
+        "caption": (clinical if scene.kind == "clinical_data" else getattr(brief, "moa_summary", None)) or "",
+        "figures": [f.__dict__ for f in parse_figures(clinical)] if scene.kind == "clinical_data" else [],
         "palette": PALETTES[palette],
     }
 
 
-def _render_manim_visuals(ctx: StageContext, family: str) -> Visuals:
-    plan = ctx.output_of("scenes", ScenePlan)
-    script = ctx.output_of("script", Script)
-    quality = str(getattr(ctx.brief, "quality", "low"))
-    fmt = video_format(plan.aspect_ratio, quality)
-    previous = ctx.previous_as(Visuals)
-    palette, reading = choose_palette(ctx.feedback, previous.palette if previous else None)
-
-    narration = {scene.scene_index: scene for scene in script.scenes}
+def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
+    look, reading = _look(ctx)
+    fmt = look.fmt
+    narration = {scene.scene_index: scene for scene in look.script.scenes}
     clips_dir = ctx.work_dir / "clips"
     clips_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        ClipJob(
+    jobs = []
+    for scene in look.plan.scenes:
+        footage = scene.media_query is not None
+        jobs.append(ClipJob(
             index=scene.index,
-            scene=f"{family}.{scene.kind}",
-            seconds=narration[scene.index].estimated_seconds,
-            spec=_scene_spec(scene, narration[scene.index].text, ctx, palette),
-            output=clips_dir / f"scene_{scene.index:02d}.mp4",
-        )
-        for scene in plan.scenes
-    ]
+            scene=f"{family}.footage" if footage else f"{family}.{scene.kind}",
+            seconds=_frames(narration[scene.index].estimated_seconds, fmt) / fmt.fps,
+            spec=_manim_spec(ctx, scene, narration[scene.index].text, look.palette),
+            output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
+            transparent=footage,
+        ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
     try:
         render_clips(
             jobs, fmt, work_dir=ctx.work_dir, cancel=ctx.cancel, slots=ctx.services.slots,
-            progress=lambda fraction, detail: ctx.progress(fraction * 0.95, detail),
+            progress=lambda fraction, detail: ctx.progress(fraction * 0.8, detail),
         )
     except ChildProcessFailed as exc:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
-    clips = [_finish_clip(ctx, job, fmt) for job in jobs]
-    ctx.progress(1.0, f"{len(clips)} clips ready")
+    logo = _prepare_logo(ctx, fmt)
+    clips = []
+    for done, (scene, job) in enumerate(zip(look.plan.scenes, jobs), start=1):
+        frames = _frames(job.seconds, fmt)
+        credits = [MediaCredit(kind="manim", description=f"Manim scene {job.scene}, drawn by Creator Studio")]
+        if job.transparent:
+            background, credit = _background(ctx, scene, look, job.seconds)
+            credits.append(credit)
+            layers = ClipLayers(background=ctx.relative(background), foreground_video=ctx.relative(job.output))
+            sources = SceneSources(frames=frames, background=background, foreground_video=job.output)
+            clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, logo, credits))
+        else:
+            layers = ClipLayers(clip=ctx.relative(job.output))
+            sources = SceneSources(frames=frames, clip=job.output)
+            # A plain Manim clip is its own preview, unless the logo goes on top.
+            clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, logo, credits,
+                                 preview=None if logo else job.output))
+        ctx.progress(0.8 + 0.2 * done / len(jobs), f"composed {done} of {len(jobs)} clips")
     return Visuals(
-        quality=quality,
-        width=fmt.width,
-        height=fmt.height,
-        fps=fmt.fps,
-        aspect_ratio=plan.aspect_ratio,
-        palette=palette,
-        clips=clips,
-        feedback=reading,
-    )
-
-
-def _finish_clip(ctx: StageContext, job: ClipJob, fmt: VideoFormat) -> Clip:
-    thumbnail = job.output.with_suffix(".jpg")
-    extract_frame(
-        job.output, job.seconds * 0.6, thumbnail, cancel=ctx.cancel, slots=ctx.services.slots,
-        log_path=ctx.work_dir / "thumbnails.log", width=THUMBNAIL_WIDTH,
-    )
-    return Clip(
-        scene_index=job.index,
-        path=ctx.relative(job.output),
-        thumbnail=ctx.relative(thumbnail),
-        duration=round(probe(job.output).duration, 3),
-        width=fmt.width,
-        height=fmt.height,
-        fps=fmt.fps,
-        sources=[
-            MediaCredit(kind="manim", description=f"Manim scene {job.scene}, rendered by Creator Studio")
-        ],
+        quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
+        aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
+        palette_colors=PALETTES[look.palette], clips=clips,
+        logo=ctx.relative(logo) if logo else None, feedback=reading,
     )
 
 
 def run_stage2_sm(ctx: StageContext) -> Visuals:
-    return _render_manim_visuals(ctx, "social_media")
+    return _manim_visuals(ctx, "social_media")
+
+
+def run_stage2_moa(ctx: StageContext) -> Visuals:
+    return _manim_visuals(ctx, "moa")
+
+
+def run_stage2_doctor(ctx: StageContext) -> Visuals:
+    return _manim_visuals(ctx, "doctor_ad")
+
+
+# ---- Remotion types ---------------------------------------------------------------------
+
+
+def _composition_scene(scene: PlannedScene, start: int, frames: int, video_type: str) -> dict[str, Any]:
+    return {
+        "kind": COMPOSITION_KIND.get(scene.kind, "problem"),
+        "from": start,
+        "durationInFrames": frames,
+        "eyebrow": scene.eyebrow,
+        "headline": scene.on_screen_text,
+        "body": scene.body,
+        "bullets": scene.bullets,
+        "source": "Source: reference document"
+        if video_type == "compliance_video" and scene.kind in ("approved_use", "facts", "isi")
+        else "",
+    }
+
+
+def key_frames(starts: list[int], lengths: list[int], enter: int) -> list[int]:
+    """The timeline frames where something moves: each scene's entrance, and the still after it."""
+    frames: set[int] = set()
+    for start, length in zip(starts, lengths):
+        frames.update(range(start, start + min(length, enter + 1)))
+    return sorted(frames)
+
+
+def split_keys(
+    files: list[Path], frames: list[int], start: int, length: int, directory: Path, video_dir: Path
+) -> tuple[Keyframes, KeyframeSet]:
+    """The key frames of one scene, renumbered from the scene's first frame."""
+    chosen = [(f - start, file) for f, file in zip(frames, files) if start <= f < start + length]
+    keys = Keyframes(files=[file for _, file in chosen], frames=[f for f, _ in chosen])
+    record = KeyframeSet(
+        directory=directory.relative_to(video_dir).as_posix(),
+        frames=keys.frames,
+        files=[file.name for file in keys.files],
+    )
+    return keys, record
+
+
+def run_stage2(ctx: StageContext) -> Visuals:
+    """product_ad and compliance_video: Remotion key frames over footage."""
+    look, reading = _look(ctx)
+    fmt = look.fmt
+    narration = {scene.scene_index: scene for scene in look.script.scenes}
+    lengths = [_frames(narration[s.index].estimated_seconds, fmt) for s in look.plan.scenes]
+    starts = [sum(lengths[:i]) for i in range(len(lengths))]
+    enter = max(4, round(ENTER_SECONDS * fmt.fps))
+    brand = str(getattr(ctx.brief, "brand_name", ""))
+    props = {
+        "width": fmt.width, "height": fmt.height, "fps": fmt.fps, "durationInFrames": sum(lengths),
+        "enterFrames": enter, "brandName": brand, "palette": PALETTES[look.palette],
+        "scenes": [
+            _composition_scene(scene, start, length, ctx.video_type)
+            for scene, start, length in zip(look.plan.scenes, starts, lengths)
+        ],
+    }
+    frames = key_frames(starts, lengths, enter)
+    keys_dir = ctx.work_dir / "keyframes"
+    try:
+        files = render_frames(
+            COMPOSITION[ctx.video_type], props, frames, keys_dir, cancel=ctx.cancel,
+            slots=ctx.services.slots, log_dir=ctx.work_dir,
+            progress=lambda fraction, detail: ctx.progress(0.6 * fraction, detail),
+        )
+    except ChildProcessFailed as exc:
+        raise StageFailure(f"Remotion could not render the {COMPOSITION[ctx.video_type]} composition: {exc}") from exc
+    clips_dir = ctx.work_dir / "clips"
+    clips_dir.mkdir(parents=True, exist_ok=True)
+    clips = []
+    for done, (scene, start, length) in enumerate(zip(look.plan.scenes, starts, lengths), start=1):
+        background, credit = _background(ctx, scene, look, length / fmt.fps)
+        keys, record = split_keys(files, frames, start, length, keys_dir, ctx.video_dir)
+        layers = ClipLayers(background=ctx.relative(background), foreground_keys=record)
+        sources = SceneSources(frames=length, background=background, foreground_keys=keys)
+        credits = [
+            MediaCredit(kind="remotion", description=f"{COMPOSITION[ctx.video_type]} scene, rendered with Remotion"),
+            credit,
+        ]
+        clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, None, credits))
+        ctx.progress(0.6 + 0.4 * done / len(lengths), f"composed {done} of {len(lengths)} scenes")
+    return Visuals(
+        quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
+        aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
+        palette_colors=PALETTES[look.palette], clips=clips, enter_frames=enter, feedback=reading,
+    )

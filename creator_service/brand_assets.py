@@ -1,0 +1,77 @@
+"""Brand assets (logos): uploaded over HTTP or placed in the assets folder by an admin.
+
+A brief names a logo by its path inside the assets folder (`logos/ab12cd34.png`), never by an
+arbitrary server path; anything that would leave the folder is refused like a missing file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .files import resolve_inside
+from .payloads import Brief, FieldError
+
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".webp": (b"RIFF",),
+}
+
+
+def image_suffix(data: bytes) -> str | None:
+    for suffix, signatures in _SIGNATURES.items():
+        if any(data.startswith(signature) for signature in signatures):
+            if suffix == ".webp" and data[8:12] != b"WEBP":
+                continue
+            return suffix
+    return None
+
+
+def resolve_logo(assets_root: Path, logo: str) -> Path | None:
+    path = resolve_inside(assets_root, logo)
+    if path is None:
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    return path if image_suffix(head) else None
+
+
+def check_brief_assets(brief: Brief, assets_root: Path) -> list[FieldError]:
+    """Field errors for assets a brief names that are not usable images in the assets folder."""
+    logo = getattr(brief, "logo", None)
+    if logo and resolve_logo(assets_root, logo) is None:
+        return [FieldError(
+            field="payload.logo",
+            error=f"no image {logo!r} in the assets folder; upload it with POST /assets/logos "
+                  "and use the path it returns",
+        )]
+    return []
+
+
+async def upload_logo(request: Request) -> JSONResponse:
+    """POST /assets/logos with the image as the body (PNG, JPEG or WebP, at most 5 MB)."""
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > MAX_LOGO_BYTES:
+        return JSONResponse({"error": f"logo is larger than {MAX_LOGO_BYTES:,} bytes"}, status_code=413)
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > MAX_LOGO_BYTES:
+            return JSONResponse({"error": f"logo is larger than {MAX_LOGO_BYTES:,} bytes"}, status_code=413)
+    suffix = image_suffix(bytes(data[:16]))
+    if suffix is None:
+        return JSONResponse({"error": "the body must be a PNG, JPEG or WebP image"}, status_code=415)
+    assets_root: Path = request.app.state.services.settings.assets_root
+    relative = f"logos/{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    target = assets_root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return JSONResponse({"logo": relative, "bytes": len(data)}, status_code=201)

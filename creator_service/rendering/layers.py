@@ -1,0 +1,144 @@
+"""Compose a scene from its layers with ffmpeg, to an exact number of frames.
+
+A scene is either a finished clip (a Manim animation on a solid background), or layers: a moving
+background (stock footage or generated light) under a foreground that is still once its
+entrance is over (a transparent Manim video, or Remotion key frames), with an optional overlay
+layer (lower thirds, callouts) on top. Because foregrounds are still after their entrance, a
+scene can be made any length: the background loops, the foreground's last frame is held. The
+visuals stage uses this for previews; the render stage for the final cut at the voice's length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..processes import CancelToken, ProcessSlots
+from .ffmpeg import run_ffmpeg
+from .formats import VideoFormat
+
+
+@dataclass(frozen=True)
+class Keyframes:
+    """PNG frames rendered at scene-local frame numbers; each is shown until the next."""
+
+    files: list[Path]
+    frames: list[int]
+
+    def __post_init__(self) -> None:
+        if len(self.files) != len(self.frames) or not self.frames or self.frames[0] != 0:
+            raise ValueError("key frames must start at frame 0, one file per frame")
+
+
+@dataclass(frozen=True)
+class SceneSources:
+    frames: int
+    clip: Path | None = None
+    background: Path | None = None
+    foreground_video: Path | None = None
+    foreground_keys: Keyframes | None = None
+    overlay_keys: Keyframes | None = None
+
+
+@dataclass
+class Inputs:
+    """ffmpeg's input arguments, numbered as they are added."""
+
+    args: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, *args: str) -> int:
+        self.args.extend(args)
+        self.count += 1
+        return self.count - 1
+
+
+def write_hold_list(keys: Keyframes, length: int, fps: int, path: Path) -> Path:
+    """An ffconcat script showing each key frame until the next one, `length` frames in all."""
+    lines = ["ffconcat version 1.0"]
+    shown = [(f, file) for f, file in zip(keys.frames, keys.files) if f < length]
+    for (frame, file), following in zip(shown, [*(f for f, _ in shown[1:]), length]):
+        lines.append(f"file '{file.resolve().as_posix()}'")
+        lines.append(f"duration {(following - frame) / fps:.6f}")
+    # The concat demuxer ignores the last entry's duration unless the file is listed again.
+    lines.append(f"file '{shown[-1][1].resolve().as_posix()}'")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def scene_filter(
+    sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path
+) -> list[str]:
+    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`."""
+    n, fps = sources.frames, fmt.fps
+    seconds = n / fps
+    exact = f"trim=end_frame={n},setpts=PTS-STARTPTS"
+    fit = (
+        f"scale={fmt.width}:{fmt.height}:force_original_aspect_ratio=decrease,"
+        f"pad={fmt.width}:{fmt.height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+    chains: list[str] = []
+    if sources.clip is not None:
+        index = inputs.add("-i", str(sources.clip))
+        chains.append(
+            f"[{index}:v]fps={fps},{fit},tpad=stop_mode=clone:stop_duration={seconds:.3f},"
+            f"{exact},format=yuv420p[{label}]"
+        )
+        return chains
+    if sources.background is None:
+        raise ValueError("a layered scene needs a background")
+    index = inputs.add("-stream_loop", "-1", "-i", str(sources.background))
+    chains.append(f"[{index}:v]fps={fps},{fit},{exact},format=yuv420p[{label}_0]")
+    current = f"{label}_0"
+    layers: list[str] = []
+    if sources.foreground_video is not None:
+        index = inputs.add("-i", str(sources.foreground_video))
+        layers.append(
+            f"[{index}:v]fps={fps},format=rgba,tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
+        )
+    for name, keys in (("fg", sources.foreground_keys), ("ov", sources.overlay_keys)):
+        if keys is not None:
+            script = write_hold_list(keys, n, fps, work_dir / f"{label}_{name}.ffconcat")
+            index = inputs.add("-f", "concat", "-safe", "0", "-i", str(script))
+            layers.append(
+                f"[{index}:v]fps={fps},format=rgba,tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
+            )
+    for number, layer in enumerate(layers, start=1):
+        chains.append(f"{layer}[{label}_l{number}]")
+        chains.append(f"[{current}][{label}_l{number}]overlay=format=auto,format=yuv420p[{label}_{number}]")
+        current = f"{label}_{number}"
+    chains.append(f"[{current}]null[{label}]")
+    return chains
+
+
+def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoFormat) -> str:
+    """The brand logo in the top-right corner, a margin in from the edges."""
+    index = inputs.add("-loop", "1", "-i", str(logo))
+    margin = round(min(fmt.width, fmt.height) * 0.04)
+    return f"[{source}][{index}:v]overlay=W-w-{margin}:{margin}:shortest=1:format=auto,format=yuv420p[{label}]"
+
+
+def compose_clip(
+    sources: SceneSources,
+    fmt: VideoFormat,
+    output: Path,
+    *,
+    logo: Path | None,
+    cancel: CancelToken,
+    slots: ProcessSlots,
+    work_dir: Path,
+) -> None:
+    """One scene as a preview clip (an intermediate: encoded fast at high quality)."""
+    inputs = Inputs()
+    chains = scene_filter(sources, fmt, inputs, "scene", work_dir)
+    final = "scene"
+    if logo is not None:
+        chains.append(logo_filter(inputs, logo, "scene", "branded", fmt))
+        final = "branded"
+    run_ffmpeg(
+        [*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{final}]", "-an",
+         "-frames:v", str(sources.frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
+         "-r", str(fmt.fps), str(output)],
+        cancel=cancel, slots=slots, log_path=work_dir / "compose.log",
+        what=f"composing {output.name}", expected_seconds=sources.frames / fmt.fps,
+    )

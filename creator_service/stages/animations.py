@@ -1,0 +1,147 @@
+"""Stage 4 of the Remotion types, animations: the motion layer over the accepted visuals.
+
+Lower thirds, callouts and the end card are rendered by Remotion's `Overlays` composition (key
+frames only, like the visuals) and laid over each scene, so the reviewer sees them before the
+voice is made. Kinetic captions need the voice's timing, so the render stage adds them.
+Feedback here understands "mention …" (a callout) and "no callouts".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..models import Animations, Clip, ClipLayers, Directives, FeedbackReading, MediaCredit, ScenePlan, Visuals
+from ..planner.feedback import read_feedback
+from ..processes import ChildProcessFailed
+from ..rendering.formats import VideoFormat
+from ..rendering.remotion import render_frames
+from .context import StageContext, StageFailure
+from .sources import scene_sources
+from .visuals import background_clip, finish_clip, split_keys
+
+END_CARD_SECONDS = 3.0
+# Callouts pop in half an entrance after their scene starts (see Overlays.tsx).
+CALLOUT_DELAY_SHARE = 0.5
+_NO_CALLOUTS = re.compile(r"\b(no|remove|without|drop) (the )?callouts?\b", re.IGNORECASE)
+
+
+def _overlay_words(
+    ctx: StageContext, plan: ScenePlan, mentions: list[str], callouts_on: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+    """Lower thirds, callouts and the end card's words, per type, from the brief and the plan."""
+    brand = str(getattr(ctx.brief, "brand_name", ""))
+    lower: list[dict[str, Any]] = []
+    callouts: list[dict[str, Any]] = []
+    if ctx.video_type == "product_ad":
+        topic = str(getattr(ctx.brief, "topic", ""))
+        for scene in plan.scenes:
+            if scene.kind == "title":
+                lower.append({"scene": scene.index, "title": brand, "subtitle": topic})
+                callouts.append({"scene": scene.index, "text": "New" if "new" in topic.lower() else brand})
+            elif scene.kind == "benefit" and scene.bullets:
+                callouts.append({"scene": scene.index, "text": scene.bullets[0]})
+            elif scene.kind == "cta":
+                lower.append({"scene": scene.index, "title": brand, "subtitle": "Talk to your doctor"})
+        end = {"headline": topic, "cta": f"Ask your doctor about {brand}",
+               "disclaimer": "For information only. This does not replace advice from your healthcare provider."}
+    else:
+        for scene in plan.scenes:
+            if scene.kind == "approved_use":
+                lower.append({"scene": scene.index, "title": "Approved use", "subtitle": "Source: reference document"})
+            elif scene.kind == "isi":
+                lower.append({"scene": scene.index, "title": "Important Safety Information", "subtitle": brand})
+        end = {"headline": "Important Safety Information and full Prescribing Information",
+               "cta": "See the full prescribing information",
+               "disclaimer": "Report side effects to your healthcare provider."}
+    # Requested callouts go on scenes that have none yet, the middle of the video first.
+    free = [s.index for s in plan.scenes if not any(c["scene"] == s.index for c in callouts)] or [0]
+    for n, mention in enumerate(mentions):
+        callouts.append({"scene": free[(len(free) // 2 + n) % len(free)], "text": mention})
+    return lower, (callouts if callouts_on else []), end
+
+
+def overlay_frames(starts: list[int], has_overlay: list[bool], end_start: int, enter: int) -> list[int]:
+    """Each scene's first frame (its overlays' starting state), every frame of an overlay's
+    entrance and the still after it, and the end card's entrance."""
+    span = enter + round(enter * CALLOUT_DELAY_SHARE) + 1
+    frames: set[int] = set()
+    for start, overlay in zip(starts, has_overlay):
+        frames.update(range(start, start + span) if overlay else (start,))
+    frames.update(range(end_start, end_start + enter + 1))
+    return sorted(frames)
+
+
+def _feedback(ctx: StageContext) -> tuple[list[str], bool, FeedbackReading]:
+    previous = ctx.previous_as(Animations)
+    mentions = list(previous.mentions) if previous else []
+    callouts_on = previous.callouts_on if previous else True
+    if previous is None:
+        return mentions, callouts_on, FeedbackReading()
+    directives, reading = read_feedback(ctx.feedback, Directives(mentions=mentions))
+    if ctx.feedback and _NO_CALLOUTS.search(ctx.feedback):
+        callouts_on = False
+        reading = reading.model_copy(update={"understood": [*reading.understood, "no callouts"]})
+    return directives.mentions, callouts_on, reading
+
+
+def generate_animations(ctx: StageContext) -> Animations:
+    visuals = ctx.output_of("visuals", Visuals)
+    plan = ctx.output_of("scenes", ScenePlan)
+    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    enter = visuals.enter_frames or max(4, round(0.8 * fmt.fps))
+    lengths = [round(clip.duration * fmt.fps) for clip in visuals.clips]
+    starts = [sum(lengths[:i]) for i in range(len(lengths))]
+    end_start, end_length = sum(lengths), round(END_CARD_SECONDS * fmt.fps)
+    mentions, callouts_on, reading = _feedback(ctx)
+    lower, callouts, end = _overlay_words(ctx, plan, mentions, callouts_on)
+
+    def timed(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**{k: v for k, v in item.items() if k != "scene"},
+             "from": starts[item["scene"]], "durationInFrames": lengths[item["scene"]]}
+            for item in items
+        ]
+
+    props = {
+        "width": fmt.width, "height": fmt.height, "fps": fmt.fps,
+        "durationInFrames": end_start + end_length, "enterFrames": enter,
+        "brandName": str(getattr(ctx.brief, "brand_name", "")), "palette": visuals.palette_colors,
+        "lowerThirds": timed(lower), "callouts": timed(callouts),
+        "endCard": {**end, "from": end_start, "durationInFrames": end_length},
+    }
+    has_overlay = [any(item["scene"] == i for item in (*lower, *callouts)) for i in range(len(lengths))]
+    frames = overlay_frames(starts, has_overlay, end_start, enter)
+    keys_dir = ctx.work_dir / "overlays"
+    try:
+        files = render_frames(
+            "Overlays", props, frames, keys_dir, cancel=ctx.cancel, slots=ctx.services.slots,
+            log_dir=ctx.work_dir, progress=lambda f, detail: ctx.progress(0.6 * f, detail),
+        )
+    except ChildProcessFailed as exc:
+        raise StageFailure(f"Remotion could not render the overlays: {exc}") from exc
+
+    clips: list[Clip] = []
+    for clip, start, length in zip(visuals.clips, starts, lengths):
+        _, record = split_keys(files, frames, start, length, keys_dir, ctx.video_dir)
+        layers = clip.layers.model_copy(update={"overlay_keys": record})
+        sources = scene_sources(ctx.video_dir, layers, length)
+        clips.append(finish_clip(ctx, clip.scene_index, sources, layers, fmt, None, clip.sources))
+        ctx.progress(0.6 + 0.35 * len(clips) / len(lengths), f"laid overlays on {len(clips)} of {len(lengths)} scenes")
+
+    background, credit = background_clip(ctx, "end card", len(clips), END_CARD_SECONDS, fmt, visuals.palette_colors)
+    _, end_record = split_keys(files, frames, end_start, end_length, keys_dir, ctx.video_dir)
+    end_layers = ClipLayers(background=ctx.relative(background), foreground_keys=end_record)
+    end_card = finish_clip(
+        ctx, len(clips), scene_sources(ctx.video_dir, end_layers, end_length), end_layers, fmt, None,
+        [MediaCredit(kind="remotion", description="Overlays end card, rendered with Remotion"), credit],
+    )
+    return Animations(
+        clips=clips,
+        end_card=end_card,
+        lower_thirds=lower,
+        callouts=callouts,
+        mentions=mentions,
+        callouts_on=callouts_on,
+        feedback=reading,
+    )

@@ -1,0 +1,37 @@
+import React from 'react';
+import {Easing, interpolate, useCurrentFrame} from 'remotion';
+
+// The frame of the video's timeline being drawn. In keyframe mode the render's frame i shows
+// timeline frame frames[i] (only frames where something moves are rendered; ffmpeg holds the
+// rest); otherwise the render plays the timeline straight through.
+export const useTimelineFrame = (frames: number[] | null): number => {
+  const frame = useCurrentFrame();
+  if (!frames || frames.length === 0) {
+    return frame;
+  }
+  return frames[Math.min(frame, frames.length - 1)];
+};
+
+// The items of a timeline showing at frame t, each with its own local frame.
+export const active = <T extends {from: number; durationInFrames: number}>(items: T[], t: number): Array<{item: T; local: number}> =>
+  items.filter((item) => t >= item.from && t < item.from + item.durationInFrames).map((item) => ({item, local: t - item.from}));
+
+// 0 -> 1 over [delay, delay + enterFrames) of an element's local time, then exactly 1: after
+// its entrance nothing moves, which is what lets ffmpeg hold the last rendered frame.
+export const entrance = (local: number, enterFrames: number, delay = 0, easing = Easing.out(Easing.cubic)): number =>
+  interpolate(local, [delay, delay + enterFrames], [0, 1], {
+    extrapolateLeft: 'clamp',
+    extrapolateRight: 'clamp',
+    easing,
+  });
+
+export const withAlpha = (hex: string, alpha: number): string => {
+  const value = hex.replace('#', '');
+  const full = value.length === 3 ? value.split('').map((c) => c + c).join('') : value;
+  const r = parseInt(full.slice(0, 2), 16);
+  const g = parseInt(full.slice(2, 4), 16);
+  const b = parseInt(full.slice(4, 6), 16);
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+};
+
+export const FONT = "'DejaVu Sans', sans-serif";
