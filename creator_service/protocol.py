@@ -8,7 +8,7 @@ whether an action is allowed *now* is the state machine's business.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .helpers import REPO, Creator, Server, SOCIAL_BRIEF, ffprobe
+from .helpers import REPO, SOCIAL_BRIEF, Creator, Server, ffprobe
 
 pytestmark = pytest.mark.render
 

@@ -34,7 +34,7 @@ class DoctorIndication(MoaScene):
         rule = Line(LEFT, RIGHT, color=self.palette.primary, stroke_width=8).set_width(4)
         line = self.text_block(self.spec["on_screen_text"], font_size=38, color=self.palette.muted,
                                chars_per_line=50)
-        group = VGroup(name, rule, line).arrange(DOWN, buff=0.45).move_to([0, 0.3, 0])
+        VGroup(name, rule, line).arrange(DOWN, buff=0.45).move_to([0, 0.3, 0])
         self.play(Write(name), run_time=self.budget(0.2))
         self.play(Create(rule), FadeIn(line, shift=UP * 0.3), run_time=self.budget(0.18))
 
@@ -98,7 +98,7 @@ class DoctorSafety(BrandScene):
             *[self.text_block(line, font_size=28, chars_per_line=70, max_width_share=0.78, align_left=True)
               for line in self.spec.get("lines", [])]
         ).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-        body = VGroup(title, lines).arrange(DOWN, buff=0.5, aligned_edge=LEFT).move_to(panel)
+        VGroup(title, lines).arrange(DOWN, buff=0.5, aligned_edge=LEFT).move_to(panel)
         self.play(Create(panel), run_time=self.budget(0.12))
         self.play(Write(title), run_time=self.budget(0.12))
         if len(lines):
@@ -116,7 +116,7 @@ class DoctorCallToAction(BrandScene):
         pill = RoundedRectangle(corner_radius=0.45, width=prompt.width + 1.2, height=prompt.height + 0.7,
                                 stroke_width=0).set_fill(self.palette.primary, 1)
         button = VGroup(pill, prompt.move_to(pill))
-        group = VGroup(name, button).arrange(DOWN, buff=0.7).move_to([0, 0.2, 0])
+        VGroup(name, button).arrange(DOWN, buff=0.7).move_to([0, 0.2, 0])
         self.play(FadeIn(name, scale=0.8), run_time=self.budget(0.16))
         self.play(FadeIn(button, shift=UP * 0.3), run_time=self.budget(0.16))
 

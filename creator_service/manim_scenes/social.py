@@ -55,35 +55,6 @@ class SocialHook(BrandScene):
         self.play(ring.animate.scale(1 / 1.12).set_stroke(opacity=1), run_time=self.budget(0.12))
 
 
-class SocialProblem(BrandScene):
-    def animate(self) -> None:
-        title = self.title(self.spec["on_screen_text"])
-        width = self.frame_width * 0.8
-        band = Rectangle(
-            width=width, height=1.1, stroke_width=0, fill_color=self.palette.warning,
-            fill_opacity=0.22,
-        )
-        place(band, 0.1)
-        label = Text("out of range", font=FONT, font_size=26, color=self.palette.warning)
-        label.next_to(band, UP, buff=0.1).align_to(band, LEFT)
-        base_y = band.get_center()[1] - 2.6
-
-        def level_line(wobble: float, rise: float) -> VMobject:
-            xs = np.linspace(-width / 2, width / 2, 40)
-            points = [
-                np.array([x, base_y + rise * (i / 39) + wobble * math.sin(i * 0.9), 0.0])
-                for i, x in enumerate(xs)
-            ]
-            return VMobject(stroke_width=8).set_points_smoothly(points)
-
-        unsteady = level_line(wobble=0.55, rise=2.8).set_color(self.palette.warning)
-        steady = level_line(wobble=0.12, rise=0.9).set_color(self.palette.primary)
-        self.play(Write(title), run_time=self.budget(0.14))
-        self.play(FadeIn(band), FadeIn(label), run_time=self.budget(0.1))
-        self.play(Create(unsteady), run_time=self.budget(0.25))
-        self.play(Transform(unsteady, steady), label.animate.set_opacity(0.4), run_time=self.budget(0.2))
-
-
 class SocialMechanism(BrandScene):
     def animate(self) -> None:
         title = self.title(self.spec["on_screen_text"])
@@ -230,34 +201,6 @@ class SocialRoutine(BrandScene):
         self.play(Rotate(hand, angle=-2 * PI, about_point=face.get_center()), run_time=self.budget(0.35))
 
 
-class SocialCareTeam(BrandScene):
-    def animate(self) -> None:
-        title = self.title(self.spec["on_screen_text"])
-        centre = Circle(radius=0.7, color=self.palette.accent, stroke_width=8)
-        centre.set_fill(self.palette.accent, 0.3)
-        place(centre, -0.02)
-        points = [
-            centre.get_center() + 2.6 * np.array([math.cos(a), math.sin(a), 0])
-            for a in np.linspace(PI / 2, PI / 2 + 2 * PI, 3, endpoint=False)
-        ]
-        members = VGroup(
-            *[
-                Circle(radius=0.5, color=self.palette.primary, stroke_width=6).move_to(p)
-                for p in points
-            ]
-        )
-        links = VGroup(
-            *[Line(centre.get_center(), p, color=self.palette.muted, stroke_width=4) for p in points]
-        )
-        self.play(Write(title), GrowFromCenter(centre), run_time=self.budget(0.16))
-        self.play(LaggedStart(*[Create(link) for link in links], lag_ratio=0.3), run_time=self.budget(0.15))
-        self.play(
-            LaggedStart(*[m.animate.set_fill(self.palette.primary, 0.6) for m in members], lag_ratio=0.3),
-            FadeIn(members),
-            run_time=self.budget(0.2),
-        )
-
-
 class SocialQuestions(BrandScene):
     def animate(self) -> None:
         title = self.title(self.spec["on_screen_text"])
@@ -284,12 +227,10 @@ class SocialQuestions(BrandScene):
 # Scene kind in the plan -> the class that draws it.
 SOCIAL_SCENES: dict[str, type[BrandScene]] = {
     "hook": SocialHook,
-    "problem": SocialProblem,
     "mechanism": SocialMechanism,
     "benefit": SocialBenefit,
     "safety": SocialSafety,
     "cta": SocialCallToAction,
     "routine": SocialRoutine,
-    "care_team": SocialCareTeam,
     "questions": SocialQuestions,
 }

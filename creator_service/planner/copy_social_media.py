@@ -58,7 +58,9 @@ PROBLEM = SceneKind(
     kind="problem",
     title="The problem",
     on_screen_text="Living with {indication}",
-    visual="A wavering level line climbs past a warning band, then steadies.",
+    eyebrow="The problem",
+    media_query="everyday life person walking",
+    visual="Everyday footage (the media library, or generated light) with the headline over it.",
     narration={
         "neutral": [
             [
@@ -284,7 +286,9 @@ CARE_TEAM = SceneKind(
     kind="care_team",
     title="Your care team",
     on_screen_text="You are not alone",
-    visual="Connected circles light up one by one around a central figure.",
+    eyebrow="Your care team",
+    media_query="doctor nurse pharmacist",
+    visual="Footage of a care team with the headline over it.",
     narration={
         "neutral": [
             ["Your doctor, nurse and pharmacist can all answer questions about {drug}."],

@@ -114,8 +114,8 @@ class TemplatePlanner:
                 )
             )
         return Script(
-            persona=str(getattr(brief, "persona")),
-            tone=str(getattr(brief, "tone")),
+            persona=str(brief.persona),
+            tone=str(brief.tone),
             scenes=scenes,
             total_words=sum(scene.word_count for scene in scenes),
             estimated_seconds=round(sum(scene.estimated_seconds for scene in scenes), 2),

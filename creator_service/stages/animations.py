@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..models import Animations, Clip, ClipLayers, Directives, FeedbackReading, MediaCredit, ScenePlan, Visuals
+from ..models import (
+    Animations,
+    Clip,
+    ClipLayers,
+    Directives,
+    FeedbackReading,
+    MediaCredit,
+    ScenePlan,
+    Visuals,
+)
 from ..planner.feedback import read_feedback
 from ..processes import ChildProcessFailed
 from ..rendering.formats import VideoFormat

@@ -30,7 +30,8 @@ const LowerThird: React.FC<{title: string; subtitle: string; local: number; pale
   const slide = entrance(local, enterFrames);
   const text = entrance(local, Math.max(4, Math.round(enterFrames * 0.6)), Math.round(enterFrames * 0.4));
   return (
-    <AbsoluteFill style={{justifyContent: 'flex-end', padding: `0 0 ${unit * 8}px ${unit * 6}px`}}>
+    // Above the band where the render stage puts the captions.
+    <AbsoluteFill style={{justifyContent: 'flex-end', padding: `0 0 ${unit * 22}px ${unit * 6}px`}}>
       <div style={{display: 'flex', transform: `translateX(${(slide - 1) * width * 0.5}px)`}}>
         <div style={{width: unit * 1.2, background: palette.accent}} />
         <div style={{background: withAlpha(palette.background, 0.9), padding: `${unit * 1.6}px ${unit * 3}px`}}>

@@ -43,7 +43,9 @@ export const AdSceneView: React.FC<Props> = ({scene, local, palette, brandName, 
     </div>
   ) : null;
 
-  const headlineSize = scene.kind === 'title' ? unit * 10 : scene.kind === 'cta' ? unit * 7.5 : unit * 6.2;
+  // Long headlines (a quoted approved-use statement) get smaller type instead of more lines.
+  const baseSize = scene.kind === 'title' ? unit * 10 : scene.kind === 'cta' ? unit * 7.5 : unit * 6.2;
+  const headlineSize = baseSize * Math.min(1, Math.sqrt(32 / Math.max(32, scene.headline.length)));
   const headline = (
     <div
       style={{
