@@ -200,7 +200,7 @@ def test_unknown_payload_fields_are_refused(video_type: str) -> None:
     assert error.fields[0].error.startswith("is not a known field")
 
 
-@pytest.mark.parametrize("video_type", ["moa", "doctor_ad", "social_media"])
+@pytest.mark.parametrize("video_type", list(VALID_PAYLOADS))
 def test_quality_is_low_or_high(video_type: str) -> None:
     error = error_of(start(video_type, {**VALID_PAYLOADS[video_type], "quality": "ultra"}))
     assert error.fields[0].field == "payload.quality"

@@ -60,7 +60,7 @@ def prepare_background(
             f"setsar=1,format=yuv420p"
         )
     run_ffmpeg(
-        [*inputs, "-t", f"{seconds:.3f}", "-vf", video_filter, "-an",
+        [*inputs, "-frames:v", str(round(seconds * fmt.fps)), "-vf", video_filter, "-an",
          "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-r", str(fmt.fps), str(output)],
         cancel=cancel, slots=slots, log_path=log_path, what=f"preparing background {asset.path.name}",
         expected_seconds=seconds,

@@ -1,0 +1,117 @@
+"""Key frames and holds, captions timed to the voice, figures for charts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from creator_service.planner.figures import parse_figures
+from creator_service.rendering.captions import Spoken, caption_events, write_ass
+from creator_service.rendering.formats import video_format
+from creator_service.rendering.layers import Inputs, Keyframes, SceneSources, scene_filter, write_hold_list
+from creator_service.rendering.remotion import REMOTION_DIR, RENDER_SCRIPT
+from creator_service.stages.animations import overlay_frames
+from creator_service.stages.visuals import key_frames
+
+from .helpers import ffprobe
+
+
+def test_key_frames_are_each_entrance_and_the_still_after_it() -> None:
+    assert key_frames([0, 30], [30, 20], enter=4) == [0, 1, 2, 3, 4, 30, 31, 32, 33, 34]
+    # A scene shorter than its entrance is rendered whole, not past its end.
+    assert key_frames([0], [3], enter=4) == [0, 1, 2]
+
+
+def test_overlay_frames_cover_entrances_and_scene_starts() -> None:
+    frames = overlay_frames([0, 40], [True, False], end_start=70, enter=4)
+    assert frames[:7] == [0, 1, 2, 3, 4, 5, 6] and 40 in frames and 41 not in frames
+    assert frames[-5:] == [70, 71, 72, 73, 74]
+
+
+def test_a_hold_list_shows_each_frame_until_the_next(tmp_path: Path) -> None:
+    files = [tmp_path / f"k{i}.png" for i in range(3)]
+    script = write_hold_list(Keyframes(files=files, frames=[0, 1, 5]), length=15, fps=15, path=tmp_path / "h.ffconcat")
+    lines = script.read_text().splitlines()
+    durations = [float(line.split()[1]) for line in lines if line.startswith("duration")]
+    assert durations == pytest.approx([1 / 15, 4 / 15, 10 / 15], abs=1e-6)
+    assert lines[-1].endswith("k2.png'")
+
+
+def test_key_frames_must_start_at_the_scene_start(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        Keyframes(files=[tmp_path / "a.png"], frames=[3])
+
+
+def test_a_layered_scene_is_exactly_as_long_as_asked(tmp_path: Path) -> None:
+    fmt = video_format("16:9", "low")
+    background = tmp_path / "bg.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=854x480:r=15:d=1",
+                    "-pix_fmt", "yuv420p", str(background)], check=True)
+    key = tmp_path / "k.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=white@0.5:s=854x480,format=rgba",
+                    "-frames:v", "1", str(key)], check=True)
+    inputs = Inputs()
+    sources = SceneSources(frames=40, background=background, foreground_keys=Keyframes([key], [0]))
+    chains = scene_filter(sources, fmt, inputs, "s", tmp_path)
+    out = tmp_path / "scene.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs.args, "-filter_complex", ";".join(chains),
+                    "-map", "[s]", str(out)], check=True)
+    # 40 frames from a 15-frame background: it looped.
+    assert int(ffprobe(out)["streams"][0]["nb_frames"]) == 40
+
+
+def test_captions_are_timed_inside_each_scenes_speech(tmp_path: Path) -> None:
+    spoken = [Spoken(0.3, 2.0, "Living with type two diabetes is a daily task"),
+              Spoken(3.1, 1.5, "Ask your doctor")]
+    events = caption_events(spoken, words_per_line=4)
+    assert [text.count("\\kf") for _, _, text in events] == [4, 4, 1, 3]
+    assert events[0][0] == pytest.approx(0.3) and events[2][1] == pytest.approx(2.3)
+    assert events[3][0] == pytest.approx(3.1) and events[3][1] == pytest.approx(4.6)
+    ass = write_ass(spoken, video_format("16:9", "low"), {"accent": "#FFB547", "background": "#0B1F3A"},
+                    tmp_path / "c.ass").read_text()
+    assert "PlayResX: 854" in ass and ass.count("Dialogue:") == 3  # 7 words a line in landscape
+
+
+def test_caption_text_cannot_inject_ass_commands() -> None:
+    (_, _, text), = caption_events([Spoken(0, 1, "{\\pos(0,0)}hello")], words_per_line=7)
+    assert "{\\pos" not in text and "hello" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("HbA1c reduced by 1.1% with Metformin vs 0.3% with placebo at 24 weeks",
+         [("Metformin", 1.1, "%"), ("placebo", 0.3, "%")]),
+        ("A1C: -1.5% (DrugX) vs -0.4% (placebo)", [("DrugX", -1.5, "%"), ("placebo", -0.4, "%")]),
+        ("No figures here", []),
+    ],
+)
+def test_figures_are_read_from_clinical_data(text: str, expected: list[tuple[str, float, str]]) -> None:
+    assert [(f.label, f.value, f.unit) for f in parse_figures(text)] == expected
+
+
+def test_the_remotion_renderer_refuses_to_run_without_debian_chromium(tmp_path: Path) -> None:
+    job = tmp_path / "job.json"
+    job.write_text('{"composition": "ProductAd", "outputDir": "%s", "props": {}}' % (tmp_path / "out"))
+    result = subprocess.run(
+        ["node", str(RENDER_SCRIPT), str(job)], cwd=REMOTION_DIR, capture_output=True, text=True,
+        env={**os.environ, "CREATOR_CHROMIUM": "/nonexistent/chromium"}, timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Chromium not found at /nonexistent/chromium" in result.stderr
+    assert "never downloads a browser" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_remotion_package_is_pinned_to_one_exact_version() -> None:
+    import json
+
+    package = json.loads((REMOTION_DIR / "package.json").read_text())
+    versions = {name: version for name, version in package["dependencies"].items()
+                if name == "remotion" or name.startswith("@remotion/")}
+    assert len(versions) >= 4 and set(versions.values()) == {"4.0.529"}
+    assert sys.version_info >= (3, 11)

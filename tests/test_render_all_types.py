@@ -1,0 +1,135 @@
+"""Every video type, brief to MP4 over the WebSocket, at low quality, with real Manim, real
+Remotion (Debian's Chromium) and real voices; each output checked with ffprobe and by its frames.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import numpy as np
+import pytest
+
+from creator_service.client import EXAMPLE_PAYLOADS
+
+from .helpers import Creator, Server, ffprobe, running_server
+
+pytestmark = pytest.mark.render
+
+STAGES = {
+    "moa": ["scenes", "script", "visuals", "tts", "render"],
+    "doctor_ad": ["scenes", "script", "visuals", "tts", "render"],
+    "social_media": ["scenes", "script", "visuals", "tts", "render"],
+    "product_ad": ["scenes", "script", "visuals", "animations", "tts", "render"],
+    "compliance_video": ["scenes", "script", "visuals", "animations", "tts", "render"],
+}
+SIZE = {"moa": (854, 480), "doctor_ad": (854, 480), "social_media": (480, 854),
+        "product_ad": (854, 480), "compliance_video": (854, 480)}
+LOGO_RGB = (255, 0, 255)
+
+
+def make_media(folder: Path) -> None:
+    """A tiny media library: one clip the doctor_ad 'practice' scene will find by its tags."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=640x360:r=15:d=3",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", str(folder / "clinic_visit.mp4")],
+        check=True,
+    )
+    (folder / "tags.json").write_text(json.dumps({
+        "clinic_visit.mp4": {"tags": ["doctor", "patient", "consultation"], "author": "Test Studio",
+                             "url": "https://example.test/clinic", "license": "CC0"}}))
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("studio")
+    make_media(root / "media")
+    with running_server(root / "data", CREATOR_MEDIA_DIR=str(root / "media")) as server:
+        yield server
+
+
+def upload_logo(server: Server, tmp_path: Path) -> str:
+    logo = tmp_path / "logo.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0xFF00FF:s=200x80",
+                    "-frames:v", "1", str(logo)], check=True)
+    response = httpx.post(f"{server.http}/assets/logos", content=logo.read_bytes(),
+                          headers={"content-type": "image/png"}, timeout=10)
+    assert response.status_code == 201, response.text
+    return str(response.json()["logo"])
+
+
+def run_to_the_end(server: Server, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    with Creator(server.ws_url) as client:
+        started = client.start(video_type, payload)
+        assert started["stage_order"] == STAGES[video_type]
+        completed: dict[str, Any] = {}
+        for stage in STAGES[video_type]:
+            completed[stage] = client.wait_completed(stage, timeout=400)["data"]
+            client.accept()
+        done = client.next_event(timeout=60)
+        assert done["status"] == "pipeline_complete", done
+        return {"done": done, **completed}
+
+
+def frame(path: Path, at: float, size: tuple[int, int]) -> np.ndarray:
+    width, height = size
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", f"{at:.2f}", "-i", str(path), "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True, check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3)
+
+
+def not_blank(picture: np.ndarray) -> bool:
+    grey = picture.mean(axis=2)
+    return float(np.mean(np.abs(grey - np.median(grey)) > 30)) > 0.005
+
+
+@pytest.mark.parametrize("video_type", list(STAGES))
+def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path: Path, artifacts_dir: Path) -> None:
+    payload = {**EXAMPLE_PAYLOADS[video_type], "quality": "low"}
+    if video_type == "doctor_ad":
+        payload["logo"] = upload_logo(studio, tmp_path)
+    result = run_to_the_end(studio, video_type, payload)
+    video = Path(result["done"]["video_path"])
+    assert httpx.head(result["done"]["video_url"], timeout=10).status_code == 200
+
+    info = ffprobe(video)
+    streams = {s["codec_type"]: s for s in info["streams"]}
+    assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "aac"
+    assert (streams["video"]["width"], streams["video"]["height"]) == SIZE[video_type]
+    duration = float(info["format"]["duration"])
+    render = result["render"]
+    assert abs(duration - render["duration"]) < 0.1
+    spoken = sum(track["duration"] for track in result["tts"]["tracks"])
+    # Speech fills most of the video; the rest is the pauses between scenes (and an end card).
+    assert spoken < duration < spoken + 1.0 * len(result["tts"]["tracks"]) + 3.5
+
+    size = SIZE[video_type]
+    for share in (0.1, 0.3, 0.5, 0.7, 0.9):
+        assert not_blank(frame(video, duration * share, size)), f"{video_type}: blank frame at {share:.0%}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", f"{duration * 0.3:.2f}", "-i", str(video),
+                    "-frames:v", "1", str(artifacts_dir / f"{video_type}.png")], check=True)
+
+    credits = [s for clip in result["visuals"]["clips"] for s in clip["sources"]]
+    assert credits and all(s["kind"] in ("manim", "remotion", "library", "generated") for s in credits)
+    if video_type == "doctor_ad":
+        assert_logo_on_every_scene(video, render["scenes"], size)
+        library = [s for s in credits if s["kind"] == "library"]
+        assert library and library[0]["author"] == "Test Studio" and library[0]["license"] == "CC0"
+    if video_type in ("product_ad", "compliance_video"):
+        assert result["animations"]["end_card"] is not None
+        assert any(s["kind"] == "remotion" for s in credits)
+
+
+def assert_logo_on_every_scene(video: Path, scenes: list[dict[str, Any]], size: tuple[int, int]) -> None:
+    for scene in scenes:
+        picture = frame(video, scene["start"] + scene["duration"] / 2, size)
+        corner = picture[: size[1] // 5, size[0] * 3 // 4:]
+        magenta = np.all(np.abs(corner.astype(int) - LOGO_RGB) < 40, axis=2)
+        assert magenta.mean() > 0.05, f"no logo in scene {scene['scene_index']}"
