@@ -120,12 +120,15 @@ class ClipLayers(Model):
     """What a scene is made of, so the render stage can rebuild it at the voice's length.
 
     Either `clip` (a finished animation, held on its last frame when the voice runs longer),
-    or a `background` (looped) under a `foreground_video` or `foreground_keys` (still after
-    their entrance), with optional `overlay_keys` from the animations stage.
+    or a `background` (looped) under an optional still `backdrop`, then a `foreground_video` or
+    `foreground_keys` (still after their entrance), and optional `overlay_keys` from the
+    animations stage.
     """
 
     clip: str | None = None
     background: str | None = None
+    background_offset: float = 0.0
+    backdrop: str | None = None
     foreground_video: str | None = None
     foreground_keys: KeyframeSet | None = None
     overlay_keys: KeyframeSet | None = None

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
+
+logger = logging.getLogger(__name__)
 
 # Time a child gets to exit after SIGTERM before it is killed outright.
 TERMINATE_GRACE_SECONDS = 2.0
@@ -197,6 +201,7 @@ def run_child(
 ) -> None:
     """Run one child to completion under a process slot, feeding its stdout lines to `on_line`."""
     with slots.hold(cancel):
+        started = time.monotonic()
         child = spawn(
             command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
             death_signal=death_signal,
@@ -206,6 +211,7 @@ def run_child(
             if on_line is not None:
                 on_line(line.rstrip("\n"))
         finish(child, cancel=cancel, stderr_path=stderr_path, what=what)
+        logger.debug("%s took %.2f s", what, time.monotonic() - started)
 
 
 def stderr_tail(path: Path, lines: int = 6, limit: int = 800) -> str:

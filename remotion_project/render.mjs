@@ -92,7 +92,7 @@ const main = async () => {
       ...common,
       imageFormat: 'png',
       outputDir: job.outputDir,
-      concurrency: 1,
+      concurrency: Number(process.env.CREATOR_REMOTION_CONCURRENCY || 1),
       onStart: () => {},
       onFrameUpdate: (rendered) => say({rendered, total}),
     });

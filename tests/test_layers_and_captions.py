@@ -28,7 +28,9 @@ def test_key_frames_are_each_entrance_and_the_still_after_it() -> None:
 
 def test_overlay_frames_cover_entrances_and_scene_starts() -> None:
     frames = overlay_frames([0, 40], [True, False], end_start=70, enter=4)
-    assert frames[:7] == [0, 1, 2, 3, 4, 5, 6] and 40 in frames and 41 not in frames
+    # An entrance of 4 frames, the callout's 1-frame delay, and the still after them.
+    assert frames[:6] == [0, 1, 2, 3, 4, 5] and 6 not in frames
+    assert 40 in frames and 41 not in frames
     assert frames[-5:] == [70, 71, 72, 73, 74]
 
 

@@ -13,13 +13,13 @@ from manim import (
     Create,
     FadeIn,
     GrowFromEdge,
+    Indicate,
     LaggedStart,
     Line,
     Rectangle,
     RoundedRectangle,
     Text,
     VGroup,
-    Write,
 )
 
 from .base import FONT, BrandScene
@@ -35,8 +35,9 @@ class DoctorIndication(MoaScene):
         line = self.text_block(self.spec["on_screen_text"], font_size=38, color=self.palette.muted,
                                chars_per_line=50)
         VGroup(name, rule, line).arrange(DOWN, buff=0.45).move_to([0, 0.3, 0])
-        self.play(Write(name), run_time=self.budget(0.2))
+        self.add(name)
         self.play(Create(rule), FadeIn(line, shift=UP * 0.3), run_time=self.budget(0.18))
+        self.play(Indicate(name, color=self.palette.primary, scale_factor=1.05), run_time=self.budget(0.14))
 
 
 class DoctorMechanism(MoaBinding):
@@ -56,7 +57,7 @@ class DoctorClinicalData(MoaScene):
     def animate(self) -> None:
         heading = self.heading()
         figures = self.spec.get("figures", [])
-        self.play(FadeIn(heading, shift=DOWN * 0.2), run_time=self.budget(0.12))
+        self.add(heading)
         if not figures:
             text = self.text_block(self.spec.get("caption", ""), font_size=34, chars_per_line=56)
             self.play(FadeIn(text), run_time=self.budget(0.2))
@@ -99,8 +100,7 @@ class DoctorSafety(BrandScene):
               for line in self.spec.get("lines", [])]
         ).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
         VGroup(title, lines).arrange(DOWN, buff=0.5, aligned_edge=LEFT).move_to(panel)
-        self.play(Create(panel), run_time=self.budget(0.12))
-        self.play(Write(title), run_time=self.budget(0.12))
+        self.add(panel, title)
         if len(lines):
             self.play(LaggedStart(*[FadeIn(line, shift=UP * 0.15) for line in lines], lag_ratio=0.4),
                       run_time=self.budget(0.22))
@@ -117,7 +117,7 @@ class DoctorCallToAction(BrandScene):
                                 stroke_width=0).set_fill(self.palette.primary, 1)
         button = VGroup(pill, prompt.move_to(pill))
         VGroup(name, button).arrange(DOWN, buff=0.7).move_to([0, 0.2, 0])
-        self.play(FadeIn(name, scale=0.8), run_time=self.budget(0.16))
+        self.add(name)
         self.play(FadeIn(button, shift=UP * 0.3), run_time=self.budget(0.16))
 
 

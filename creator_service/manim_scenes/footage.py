@@ -22,5 +22,5 @@ class FootageCaption(BrandScene):
         card.to_corner(DOWN + LEFT, buff=0.9).shift(UP * self.frame_height * 0.08)
         accent = Line(card.get_corner(UP + LEFT) + LEFT * 0.3, card.get_corner(DOWN + LEFT) + LEFT * 0.3,
                       color=self.palette.primary, stroke_width=8)
-        self.play(FadeIn(scrim), run_time=self.budget(0.1))
+        self.add(scrim)
         self.play(Create(accent), FadeIn(card, shift=RIGHT * 0.4), run_time=self.budget(0.2))

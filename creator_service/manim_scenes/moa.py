@@ -63,7 +63,8 @@ class MoaDisease(MoaScene):
         for signal, site in zip(signals, sites):
             signal.move_to(site.get_top() + UP * 2.2 + RIGHT * 0.6)
         inside = VGroup(*[cascade(self.palette).scale(0.7).next_to(site, DOWN, buff=0.35) for site in sites])
-        self.play(FadeIn(heading, shift=DOWN * 0.2), Create(wall), run_time=self.budget(0.16))
+        self.add(heading)
+        self.play(Create(wall), run_time=self.budget(0.16))
         self.play(LaggedStart(*[FadeIn(site, shift=UP * 0.3) for site in sites], lag_ratio=0.2), run_time=self.budget(0.1))
         self.play(FadeIn(signals), run_time=self.budget(0.06))
         self.play(*[s.animate.move_to(site[1].get_center() + UP * 0.05) for s, site in zip(signals, sites)],
@@ -84,7 +85,8 @@ class MoaTarget(MoaScene):
             Arrow(pocket_label.get_left(), target[1].get_right(), buff=0.1,
                                       color=self.palette.text, stroke_width=4))
         name = label("molecular target", self.palette, 28).next_to(target, LEFT, buff=0.8).shift(UP * 1.2)
-        self.play(FadeIn(heading, shift=DOWN * 0.2), Create(wall), run_time=self.budget(0.15))
+        self.add(heading)
+        self.play(Create(wall), run_time=self.budget(0.15))
         self.play(FadeIn(target, scale=0.6), run_time=self.budget(0.14))
         self.play(Write(name), pointer, FadeIn(pocket_label), run_time=self.budget(0.16))
         self.play(Indicate(target[1], color=self.palette.primary), run_time=self.budget(0.12))
@@ -99,7 +101,8 @@ class MoaBinding(MoaScene):
             molecule.move_to(site.get_top() + UP * 2.4 + LEFT * 0.8).rotate(-0.6)
         name = label(self.spec.get("drug", "drug"), self.palette, 26).next_to(drugs[0], LEFT, buff=0.3)
         glows = VGroup(*[site[1].copy().set_stroke(self.palette.primary, width=14, opacity=0.6) for site in sites])
-        self.play(FadeIn(heading, shift=DOWN * 0.2), Create(wall), FadeIn(sites), run_time=self.budget(0.16))
+        self.add(heading, wall)
+        self.play(FadeIn(sites), run_time=self.budget(0.16))
         self.play(FadeIn(drugs, shift=DOWN * 0.4), FadeIn(name), run_time=self.budget(0.1))
         self.play(*[m.animate.rotate(0.6).move_to(site[1].get_center() + UP * 0.08) for m, site in zip(drugs, sites)],
                   FadeOut(name), run_time=self.budget(0.2))
@@ -120,7 +123,8 @@ class MoaDownstream(MoaScene):
             chain[1].set_color(self.palette.warning)
         crosses = VGroup(*[blocked(chain[1], self.palette.text) for chain in inside])
         self.add(wall, sites, drugs)
-        self.play(FadeIn(heading, shift=DOWN * 0.2), FadeIn(inside), run_time=self.budget(0.14))
+        self.add(heading)
+        self.play(FadeIn(inside), run_time=self.budget(0.14))
         self.play(LaggedStart(*[Create(c) for c in crosses], lag_ratio=0.2), run_time=self.budget(0.16))
         self.play(*[chain[0].animate.set_fill(self.palette.muted, 0.15) for chain in inside],
                   *[chain[1].animate.set_color(self.palette.muted).set_opacity(0.35) for chain in inside],
@@ -137,7 +141,8 @@ class MoaOutcome(MoaScene):
         hub = Dot(needle_base, radius=0.12, color=self.palette.text)
         high = label("high", self.palette, 22).next_to(dial[0], RIGHT, buff=0.2)
         target = label("target range", self.palette, 22).next_to(dial[2], LEFT, buff=0.2)
-        self.play(FadeIn(heading, shift=DOWN * 0.2), Create(dial), run_time=self.budget(0.16))
+        self.add(heading)
+        self.play(Create(dial), run_time=self.budget(0.16))
         self.play(FadeIn(needle), FadeIn(hub), FadeIn(high), FadeIn(target), run_time=self.budget(0.08))
         self.play(Rotate(needle, angle=math.pi * 0.62, about_point=needle_base), run_time=self.budget(0.3))
 
@@ -154,7 +159,7 @@ class MoaSummary(MoaScene):
                 for text in self.spec.get("bullets", [])[:4]
             ]
         ).arrange(DOWN, buff=0.5, aligned_edge=LEFT).move_to([0, -0.6, 0])
-        self.play(FadeIn(heading, shift=DOWN * 0.2), run_time=self.budget(0.12))
+        self.add(heading)
         if len(bullets):
             self.play(LaggedStart(*[FadeIn(b, shift=RIGHT * 0.4) for b in bullets], lag_ratio=0.4),
                       run_time=self.budget(0.35))
@@ -169,7 +174,8 @@ class MoaContext(MoaScene):
                          for x in (1.5, 4.5, 8.0)])
         highlight = Rectangle(width=3.5, height=0.35, stroke_width=0).set_fill(self.palette.primary, 0.9)
         highlight.move_to(bar.get_left() + RIGHT * 4.5)
-        self.play(FadeIn(heading, shift=DOWN * 0.2), Create(bar), run_time=self.budget(0.16))
+        self.add(heading)
+        self.play(Create(bar), run_time=self.budget(0.16))
         self.play(LaggedStart(*[FadeIn(m, scale=1.5) for m in marks], lag_ratio=0.3), run_time=self.budget(0.14))
         self.play(Transform(bar.copy(), highlight), run_time=self.budget(0.16))
 

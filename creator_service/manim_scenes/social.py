@@ -17,7 +17,6 @@ from manim import (
     Dot,
     FadeIn,
     FadeOut,
-    GrowFromCenter,
     GrowFromEdge,
     LaggedStart,
     Line,
@@ -45,7 +44,7 @@ class SocialHook(BrandScene):
         place(VGroup(ring, glow), 0.08)
         name.move_to(ring)
         place(subtitle, -0.16)
-        self.play(FadeIn(glow), Create(ring), run_time=self.budget(0.18))
+        self.add(glow, ring)
         self.play(Write(name), run_time=self.budget(0.2))
         self.play(
             FadeIn(subtitle, shift=UP * 0.4),
@@ -85,7 +84,8 @@ class SocialMechanism(BrandScene):
                 for a in np.linspace(0, 2 * PI, 12, endpoint=False)
             ]
         )
-        self.play(Write(title), Create(cell), run_time=self.budget(0.15))
+        self.add(title)
+        self.play(Create(cell), run_time=self.budget(0.15))
         self.play(FadeIn(scattered, lag_ratio=0.1), FadeIn(capsule), run_time=self.budget(0.12))
         self.play(
             capsule.animate.move_to(cell.get_center()).scale(0.6).rotate(PI / 5),
@@ -116,7 +116,7 @@ class SocialBenefit(BrandScene):
             ]
         ).arrange(RIGHT, buff=0.4, aligned_edge=DOWN)
         place(bars, -0.3)
-        self.play(GrowFromCenter(badge), run_time=self.budget(0.1))
+        self.add(badge)
         self.play(Create(check), run_time=self.budget(0.14))
         self.play(FadeIn(text, shift=UP * 0.3), run_time=self.budget(0.14))
         self.play(
@@ -142,7 +142,8 @@ class SocialSafety(BrandScene):
             ]
         ).arrange(DOWN, buff=0.45)
         place(lines, -0.22)
-        self.play(Write(title), Create(shield), run_time=self.budget(0.16))
+        self.add(title)
+        self.play(Create(shield), run_time=self.budget(0.16))
         self.play(FadeIn(mark, scale=1.4), run_time=self.budget(0.08))
         if len(lines):
             self.play(
@@ -171,7 +172,7 @@ class SocialCallToAction(BrandScene):
         place(name, -0.36)
         underline = Line(LEFT, RIGHT, color=self.palette.accent, stroke_width=6)
         underline.set_width(name.width).next_to(name, DOWN, buff=0.2)
-        self.play(GrowFromCenter(bubble), FadeIn(tail), run_time=self.budget(0.14))
+        self.add(bubble, tail)
         self.play(Write(text), run_time=self.budget(0.2))
         self.play(Create(stethoscope), run_time=self.budget(0.14))
         self.play(FadeIn(name, shift=UP * 0.3), Create(underline), run_time=self.budget(0.12))
@@ -196,7 +197,8 @@ class SocialRoutine(BrandScene):
         )
         hand = Line(face.get_center(), face.get_center() + UP * 1.5, stroke_width=10,
                     color=self.palette.accent)
-        self.play(Write(title), Create(face), run_time=self.budget(0.16))
+        self.add(title)
+        self.play(Create(face), run_time=self.budget(0.16))
         self.play(FadeIn(ticks, lag_ratio=0.1), GrowFromEdge(hand, DOWN), run_time=self.budget(0.12))
         self.play(Rotate(hand, angle=-2 * PI, about_point=face.get_center()), run_time=self.budget(0.35))
 
@@ -220,7 +222,8 @@ class SocialQuestions(BrandScene):
             ]
         ).arrange(DOWN, buff=0.5)
         place(boxes, -0.12)
-        self.play(Write(title), FadeIn(marks, shift=UP * 0.5, lag_ratio=0.3), run_time=self.budget(0.2))
+        self.add(title)
+        self.play(FadeIn(marks, shift=UP * 0.5, lag_ratio=0.3), run_time=self.budget(0.2))
         self.play(Transform(marks, boxes), run_time=self.budget(0.25))
 
 

@@ -7,7 +7,8 @@ one loop per palette and size is made once and shared by every session.
 from __future__ import annotations
 
 import hashlib
-import os
+import threading
+import uuid
 from pathlib import Path
 
 from ..models import MediaCredit
@@ -27,6 +28,9 @@ class GeneratedFootage:
 
     def __init__(self, cache_dir: Path):
         self._cache_dir = cache_dir
+        # One maker per loop: scenes composed side by side ask for the same loop at once.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def find(self, request: MediaRequest, *, cancel: CancelToken, slots: ProcessSlots) -> MediaAsset:
         palette = request.palette
@@ -35,8 +39,11 @@ class GeneratedFootage:
             f"{palette['background']}|{palette['primary']}|{fmt.width}x{fmt.height}@{fmt.fps}".encode()
         ).hexdigest()[:16]
         path = self._cache_dir / f"{key}.mp4"
-        if not path.exists():
-            self._make(path, request, cancel=cancel, slots=slots)
+        with self._locks_guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if not path.exists():
+                self._make(path, request, cancel=cancel, slots=slots)
         return MediaAsset(
             path=path,
             kind="video",
@@ -62,7 +69,7 @@ class GeneratedFootage:
             f"seed=11:death_color=#000000:life_color={palette['primary']}:mold_color={palette['background']},"
             f"scale={small_w}:{small_h}:flags=bicubic,gblur=sigma={max(2, small_w // 50)}"
         )
-        partial = path.with_suffix(f".{os.getpid()}.part.mp4")
+        partial = path.with_suffix(f".{uuid.uuid4().hex}.part.mp4")
         run_ffmpeg(
             ["-f", "lavfi", "-i", gradient, "-f", "lavfi", "-i", light,
              "-filter_complex",
@@ -73,5 +80,5 @@ class GeneratedFootage:
             cancel=cancel, slots=slots, log_path=self._cache_dir / "generate.log",
             what="generating background footage",
         )
-        # Atomic: a session never sees a half-written loop made by another.
+        # Atomic: another server process sharing the data folder never sees a half-written loop.
         partial.replace(path)

@@ -10,6 +10,7 @@ visuals stage uses this for previews; the render stage for the final cut at the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,10 @@ class SceneSources:
     frames: int
     clip: Path | None = None
     background: Path | None = None
+    # Where in the background to start (scenes share one loop of generated footage).
+    background_offset: float = 0.0
+    # A still laid over the background for the whole scene (a scrim, a gradient card).
+    backdrop: Path | None = None
     foreground_video: Path | None = None
     foreground_keys: Keyframes | None = None
     overlay_keys: Keyframes | None = None
@@ -87,35 +92,65 @@ def scene_filter(
         return chains
     if sources.background is None:
         raise ValueError("a layered scene needs a background")
-    index = inputs.add("-stream_loop", "-1", "-i", str(sources.background))
+    index = inputs.add(
+        "-stream_loop", "-1", "-ss", f"{sources.background_offset:.3f}", "-i", str(sources.background)
+    )
     chains.append(f"[{index}:v]fps={fps},{fit},{exact},format=yuv420p[{label}_0]")
     current = f"{label}_0"
+    # Layers are converted to YUV with alpha before frames are repeated, so each distinct
+    # picture is converted once, and are held on their last frame for the rest of the scene.
+    hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
     layers: list[str] = []
+    if sources.backdrop is not None:
+        # One decoded picture: overlay repeats an input's last frame until the scene ends.
+        index = inputs.add("-framerate", str(fps), "-i", str(sources.backdrop))
+        layers.append(f"[{index}:v]format=yuva420p")
     if sources.foreground_video is not None:
         index = inputs.add("-i", str(sources.foreground_video))
-        layers.append(
-            f"[{index}:v]fps={fps},format=rgba,tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
-        )
+        layers.append(f"[{index}:v]format=yuva420p,fps={fps},{hold}")
     for name, keys in (("fg", sources.foreground_keys), ("ov", sources.overlay_keys)):
         if keys is not None:
-            script = write_hold_list(keys, n, fps, work_dir / f"{label}_{name}.ffconcat")
-            index = inputs.add("-f", "concat", "-safe", "0", "-i", str(script))
-            layers.append(
-                f"[{index}:v]fps={fps},format=rgba,tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
-            )
+            layers.append(_keyframe_layer(keys, n, fps, inputs, work_dir / f"{label}_{name}.ffconcat", hold))
     for number, layer in enumerate(layers, start=1):
         chains.append(f"{layer}[{label}_l{number}]")
-        chains.append(f"[{current}][{label}_l{number}]overlay=format=auto,format=yuv420p[{label}_{number}]")
+        chains.append(f"[{current}][{label}_l{number}]overlay=format=yuv420[{label}_{number}]")
         current = f"{label}_{number}"
     chains.append(f"[{current}]null[{label}]")
     return chains
 
 
+_NUMBERED = re.compile(r"^(?P<stem>.*?)(?P<number>\d+)(?P<suffix>\.png)$")
+
+
+def _keyframe_layer(keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, hold: str) -> str:
+    """Key frames as an input: a numbered image sequence when they are consecutive frames in
+    consecutively numbered files (an entrance, then a hold: the usual case, and cheap to read);
+    otherwise an ffconcat script with a duration per frame."""
+    first = _NUMBERED.match(keys.files[0].name)
+    numbers = [_NUMBERED.match(f.name) for f in keys.files]
+    consecutive = (
+        first is not None
+        and keys.frames == list(range(len(keys.frames)))
+        and all(m is not None and m["stem"] == first["stem"] for m in numbers)
+        and [int(m["number"]) for m in numbers if m] == list(range(int(first["number"]), int(first["number"]) + len(numbers)))
+        and len({f.parent for f in keys.files}) == 1
+    )
+    if consecutive and first is not None:
+        pattern = keys.files[0].parent / f"{first['stem']}%0{len(first['number'])}d{first['suffix']}"
+        index = inputs.add("-framerate", str(fps), "-start_number", first["number"], "-i", str(pattern))
+        shown = min(len(keys.frames), length)
+        return f"[{index}:v]trim=end_frame={shown},format=yuva420p,{hold}"
+    listing = write_hold_list(keys, length, fps, script)
+    index = inputs.add("-f", "concat", "-safe", "0", "-i", str(listing))
+    return f"[{index}:v]format=yuva420p,fps={fps},{hold}"
+
+
 def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoFormat) -> str:
     """The brand logo in the top-right corner, a margin in from the edges."""
-    index = inputs.add("-loop", "1", "-i", str(logo))
+    # A single picture, decoded once: overlay repeats it to the end of the video.
+    index = inputs.add("-i", str(logo))
     margin = round(min(fmt.width, fmt.height) * 0.04)
-    return f"[{source}][{index}:v]overlay=W-w-{margin}:{margin}:shortest=1:format=auto,format=yuv420p[{label}]"
+    return f"[{index}:v]format=yuva420p[{label}_logo];[{source}][{label}_logo]overlay=W-w-{margin}:{margin}:format=yuv420[{label}]"
 
 
 def compose_clip(
@@ -130,15 +165,17 @@ def compose_clip(
 ) -> None:
     """One scene as a preview clip (an intermediate: encoded fast at high quality)."""
     inputs = Inputs()
-    chains = scene_filter(sources, fmt, inputs, "scene", work_dir)
-    final = "scene"
+    # Labels name the files a scene's filter writes: unique per clip, so clips compose in parallel.
+    label = output.stem
+    chains = scene_filter(sources, fmt, inputs, label, work_dir)
+    final = label
     if logo is not None:
-        chains.append(logo_filter(inputs, logo, "scene", "branded", fmt))
+        chains.append(logo_filter(inputs, logo, label, "branded", fmt))
         final = "branded"
     run_ffmpeg(
         [*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{final}]", "-an",
          "-frames:v", str(sources.frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
          "-r", str(fmt.fps), str(output)],
-        cancel=cancel, slots=slots, log_path=work_dir / "compose.log",
+        cancel=cancel, slots=slots, log_path=work_dir / f"{label}.compose.log",
         what=f"composing {output.name}", expected_seconds=sources.frames / fmt.fps,
     )

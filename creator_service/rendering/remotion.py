@@ -48,14 +48,16 @@ def render_frames(
     slots: ProcessSlots,
     progress: Callable[[float, str], None],
     log_dir: Path,
+    layers: list[str] | None = None,
 ) -> list[Path]:
-    """Render timeline frames `frames` (sorted) of a composition; returns one PNG per frame."""
+    """Render timeline frames `frames` of a composition, each in its layer ('content',
+    'backdrop' or 'all'; see remotion_project/src/components/timeline.tsx), one PNG each."""
     check_installed()
     output_dir.mkdir(parents=True, exist_ok=True)
     job_path = log_dir / f"remotion-{composition}.json"
     job_path.write_text(
         json.dumps({"composition": composition, "outputDir": str(output_dir),
-                    "props": {**props, "frames": frames}}),
+                    "props": {**props, "frames": frames, "layers": layers}}),
         encoding="utf-8",
     )
 

@@ -9,6 +9,7 @@ Feedback here understands "mention …" (a callout) and "no callouts".
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from ..models import (
@@ -27,11 +28,11 @@ from ..rendering.formats import VideoFormat
 from ..rendering.remotion import render_frames
 from .context import StageContext, StageFailure
 from .sources import scene_sources
-from .visuals import background_clip, finish_clip, split_keys
+from .visuals import background_clip, finish_clip, in_parallel, split_keys
 
 END_CARD_SECONDS = 3.0
-# Callouts pop in half an entrance after their scene starts (see Overlays.tsx).
-CALLOUT_DELAY_SHARE = 0.5
+# Callouts pop in a little after their scene's lower third.
+CALLOUT_DELAY_SHARE = 0.3
 _NO_CALLOUTS = re.compile(r"\b(no|remove|without|drop) (the )?callouts?\b", re.IGNORECASE)
 
 
@@ -115,6 +116,7 @@ def generate_animations(ctx: StageContext) -> Animations:
     props = {
         "width": fmt.width, "height": fmt.height, "fps": fmt.fps,
         "durationInFrames": end_start + end_length, "enterFrames": enter,
+        "calloutDelayFrames": round(enter * CALLOUT_DELAY_SHARE),
         "brandName": str(getattr(ctx.brief, "brand_name", "")), "palette": visuals.palette_colors,
         "lowerThirds": timed(lower), "callouts": timed(callouts),
         "endCard": {**end, "from": end_start, "durationInFrames": end_length},
@@ -123,27 +125,36 @@ def generate_animations(ctx: StageContext) -> Animations:
     frames = overlay_frames(starts, has_overlay, end_start, enter)
     keys_dir = ctx.work_dir / "overlays"
     try:
-        files = render_frames(
-            "Overlays", props, frames, keys_dir, cancel=ctx.cancel, slots=ctx.services.slots,
-            log_dir=ctx.work_dir, progress=lambda f, detail: ctx.progress(0.6 * f, detail),
+        # The end card's gradient is drawn once, as a backdrop, after the content frames.
+        *files, end_backdrop = render_frames(
+            "Overlays", props, [*frames, end_start + enter], keys_dir, cancel=ctx.cancel,
+            slots=ctx.services.slots, log_dir=ctx.work_dir,
+            progress=lambda f, detail: ctx.progress(0.6 * f, detail),
+            layers=["content"] * len(frames) + ["backdrop"],
         )
     except ChildProcessFailed as exc:
         raise StageFailure(f"Remotion could not render the overlays: {exc}") from exc
 
-    clips: list[Clip] = []
-    for clip, start, length in zip(visuals.clips, starts, lengths):
-        _, record = split_keys(files, frames, start, length, keys_dir, ctx.video_dir)
+    def with_overlay(clip: Clip, start: int, length: int) -> Clip:
+        _, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}", ctx.video_dir)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
-        sources = scene_sources(ctx.video_dir, layers, length)
-        clips.append(finish_clip(ctx, clip.scene_index, sources, layers, fmt, None, clip.sources))
-        ctx.progress(0.6 + 0.35 * len(clips) / len(lengths), f"laid overlays on {len(clips)} of {len(lengths)} scenes")
+        return finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
+                           None, clip.sources)
 
-    background, credit = background_clip(ctx, "end card", len(clips), END_CARD_SECONDS, fmt, visuals.palette_colors)
-    _, end_record = split_keys(files, frames, end_start, end_length, keys_dir, ctx.video_dir)
-    end_layers = ClipLayers(background=ctx.relative(background), foreground_keys=end_record)
-    end_card = finish_clip(
-        ctx, len(clips), scene_sources(ctx.video_dir, end_layers, end_length), end_layers, fmt, None,
-        [MediaCredit(kind="remotion", description="Overlays end card, rendered with Remotion"), credit],
+    def make_end_card() -> Clip:
+        background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)
+        _, record = split_keys(files, frames, end_start, end_length, keys_dir / "end_card", ctx.video_dir)
+        layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
+                            backdrop=ctx.relative(end_backdrop), foreground_keys=record)
+        return finish_clip(
+            ctx, len(lengths), scene_sources(ctx.video_dir, layers, end_length), layers, fmt, None,
+            [MediaCredit(kind="remotion", description="Overlays end card, rendered with Remotion"),
+             background.credit],
+        )
+
+    ctx.progress(0.6, f"laying overlays on {len(lengths)} scenes")
+    *clips, end_card = in_parallel(
+        ctx, [*(partial(with_overlay, *args) for args in zip(visuals.clips, starts, lengths)), make_end_card]
     )
     return Animations(
         clips=clips,

@@ -23,6 +23,8 @@ def scene_sources(video_dir: Path, layers: ClipLayers, frames: int) -> SceneSour
         frames=frames,
         clip=path(layers.clip),
         background=path(layers.background),
+        background_offset=layers.background_offset,
+        backdrop=path(layers.backdrop),
         foreground_video=path(layers.foreground_video),
         foreground_keys=_keys(video_dir, layers.foreground_keys),
         overlay_keys=_keys(video_dir, layers.overlay_keys),

@@ -10,13 +10,17 @@ preview, at the length the narration is estimated to run.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .. import brand_assets
+from ..fsutil import link_or_copy
 from ..media.assets import MediaRequest
 from ..media.backgrounds import prepare_background
+from ..media.generated import LOOP_SECONDS
 from ..models import (
     Clip,
     ClipLayers,
@@ -36,10 +40,12 @@ from ..rendering.manim_clips import ClipJob, render_clips
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
 from .context import StageContext, StageFailure
+from .sources import scene_sources
 
+T = TypeVar("T")
 THUMBNAIL_WIDTH = 320
 # Remotion elements take this long to animate in; after that the foreground is still.
-ENTER_SECONDS = 0.8
+ENTER_SECONDS = 0.6
 # Remotion scene layouts, by the plan's scene kind.
 COMPOSITION_KIND = {
     "title": "title", "problem": "problem", "story": "problem", "benefit": "benefit",
@@ -76,25 +82,46 @@ def _frames(seconds: float, fmt: VideoFormat) -> int:
     return max(1, round(seconds * fmt.fps))
 
 
+@dataclass(frozen=True)
+class Background:
+    path: Path
+    offset: float
+    credit: MediaCredit
+
+
 def background_clip(
     ctx: StageContext, query: str, index: int, seconds: float, fmt: VideoFormat, palette: dict[str, str]
-) -> tuple[Path, MediaCredit]:
+) -> Background:
     """Footage for a scene: the media library first, generated light when nothing matches."""
     request = MediaRequest(query=query, fmt=fmt, seconds=seconds, palette=palette)
     asset = ctx.services.media.find(request, cancel=ctx.cancel, slots=ctx.services.slots)
-    output = ctx.work_dir / "clips" / f"background_{index:02d}.mp4"
-    output.parent.mkdir(parents=True, exist_ok=True)
+    clips_dir = ctx.work_dir / "clips"
+    clips_dir.mkdir(parents=True, exist_ok=True)
+    # Scenes start at different points of their footage, so they do not look alike.
+    offset = (index * 3.7) % (LOOP_SECONDS - 1)
+    if asset.credit.kind == "generated":
+        # Generated loops are already the right size and rate: link the shared loop in, no copy.
+        local = clips_dir / asset.path.name
+        link_or_copy(asset.path, local)
+        return Background(local, offset, asset.credit)
+    output = clips_dir / f"background_{index:02d}.mp4"
     prepare_background(
-        # Scenes start at different points of a shared loop, so they do not look alike.
-        asset, request, output, offset=(index * 3.7) % 9, cancel=ctx.cancel,
-        slots=ctx.services.slots, log_path=ctx.work_dir / "backgrounds.log",
+        asset, request, output, offset=offset, cancel=ctx.cancel,
+        slots=ctx.services.slots, log_path=ctx.work_dir / f"background_{index:02d}.log",
     )
-    return output, asset.credit
+    return Background(output, 0.0, asset.credit)
 
 
-def _background(ctx: StageContext, scene: PlannedScene, look: Look, seconds: float) -> tuple[Path, MediaCredit]:
+def _background(ctx: StageContext, scene: PlannedScene, look: Look, seconds: float) -> Background:
     return background_clip(ctx, scene.media_query or scene.on_screen_text, scene.index, seconds,
                            look.fmt, PALETTES[look.palette])
+
+
+def in_parallel(ctx: StageContext, jobs: list[Callable[[], T]]) -> list[T]:
+    """Run independent ffmpeg jobs side by side; the server-wide process slots bound them."""
+    with ThreadPoolExecutor(max_workers=ctx.services.slots.capacity) as pool:
+        futures = [pool.submit(job) for job in jobs]
+        return [future.result() for future in futures]
 
 
 def _prepare_logo(ctx: StageContext, fmt: VideoFormat) -> Path | None:
@@ -124,7 +151,7 @@ def finish_clip(
                      work_dir=ctx.work_dir)
     thumbnail = preview.with_suffix(".jpg")
     extract_frame(preview, sources.frames / fmt.fps * 0.6, thumbnail, cancel=ctx.cancel,
-                  slots=ctx.services.slots, log_path=ctx.work_dir / "thumbnails.log", width=THUMBNAIL_WIDTH)
+                  slots=ctx.services.slots, log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     return Clip(
         scene_index=index,
         path=ctx.relative(preview),
@@ -187,23 +214,24 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     except ChildProcessFailed as exc:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
     logo = _prepare_logo(ctx, fmt)
-    clips = []
-    for done, (scene, job) in enumerate(zip(look.plan.scenes, jobs), start=1):
+
+    def make_clip(scene: PlannedScene, job: ClipJob) -> Clip:
         frames = _frames(job.seconds, fmt)
         credits = [MediaCredit(kind="manim", description=f"Manim scene {job.scene}, drawn by Creator Studio")]
         if job.transparent:
-            background, credit = _background(ctx, scene, look, job.seconds)
-            credits.append(credit)
-            layers = ClipLayers(background=ctx.relative(background), foreground_video=ctx.relative(job.output))
-            sources = SceneSources(frames=frames, background=background, foreground_video=job.output)
-            clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, logo, credits))
-        else:
-            layers = ClipLayers(clip=ctx.relative(job.output))
-            sources = SceneSources(frames=frames, clip=job.output)
-            # A plain Manim clip is its own preview, unless the logo goes on top.
-            clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, logo, credits,
-                                 preview=None if logo else job.output))
-        ctx.progress(0.8 + 0.2 * done / len(jobs), f"composed {done} of {len(jobs)} clips")
+            background = _background(ctx, scene, look, job.seconds)
+            credits.append(background.credit)
+            layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
+                                foreground_video=ctx.relative(job.output))
+            return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
+                               logo, credits)
+        layers = ClipLayers(clip=ctx.relative(job.output))
+        # A plain Manim clip is its own preview, unless the logo goes on top.
+        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt, logo,
+                           credits, preview=None if logo else job.output)
+
+    ctx.progress(0.8, f"composing {len(jobs)} clips")
+    clips = in_parallel(ctx, [partial(make_clip, scene, job) for scene, job in zip(look.plan.scenes, jobs)])
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
@@ -253,13 +281,24 @@ def key_frames(starts: list[int], lengths: list[int], enter: int) -> list[int]:
 def split_keys(
     files: list[Path], frames: list[int], start: int, length: int, directory: Path, video_dir: Path
 ) -> tuple[Keyframes, KeyframeSet]:
-    """The key frames of one scene, renumbered from the scene's first frame."""
+    """The key frames of one scene, in a folder of its own, numbered from the scene's start.
+
+    Hard links, not copies: a scene's folder costs no space, and ffmpeg can read it as a plain
+    numbered image sequence.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
     chosen = [(f - start, file) for f, file in zip(frames, files) if start <= f < start + length]
-    keys = Keyframes(files=[file for _, file in chosen], frames=[f for f, _ in chosen])
+    linked = []
+    for number, (_, file) in enumerate(chosen):
+        target = directory / f"{number:05d}.png"
+        target.unlink(missing_ok=True)
+        link_or_copy(file, target)
+        linked.append(target)
+    keys = Keyframes(files=linked, frames=[f for f, _ in chosen])
     record = KeyframeSet(
         directory=directory.relative_to(video_dir).as_posix(),
         frames=keys.frames,
-        files=[file.name for file in keys.files],
+        files=[file.name for file in linked],
     )
     return keys, record
 
@@ -282,29 +321,35 @@ def run_stage2(ctx: StageContext) -> Visuals:
         ],
     }
     frames = key_frames(starts, lengths, enter)
+    # One backdrop (the scene's scrim) per scene, fully entered, after the content frames.
+    backdrops = [start + min(enter, length - 1) for start, length in zip(starts, lengths)]
     keys_dir = ctx.work_dir / "keyframes"
     try:
-        files = render_frames(
-            COMPOSITION[ctx.video_type], props, frames, keys_dir, cancel=ctx.cancel,
+        rendered = render_frames(
+            COMPOSITION[ctx.video_type], props, frames + backdrops, keys_dir, cancel=ctx.cancel,
             slots=ctx.services.slots, log_dir=ctx.work_dir,
             progress=lambda fraction, detail: ctx.progress(0.6 * fraction, detail),
+            layers=["content"] * len(frames) + ["backdrop"] * len(backdrops),
         )
+        files, backdrop_files = rendered[: len(frames)], rendered[len(frames):]
     except ChildProcessFailed as exc:
         raise StageFailure(f"Remotion could not render the {COMPOSITION[ctx.video_type]} composition: {exc}") from exc
-    clips_dir = ctx.work_dir / "clips"
-    clips_dir.mkdir(parents=True, exist_ok=True)
-    clips = []
-    for done, (scene, start, length) in enumerate(zip(look.plan.scenes, starts, lengths), start=1):
-        background, credit = _background(ctx, scene, look, length / fmt.fps)
-        keys, record = split_keys(files, frames, start, length, keys_dir, ctx.video_dir)
-        layers = ClipLayers(background=ctx.relative(background), foreground_keys=record)
-        sources = SceneSources(frames=length, background=background, foreground_keys=keys)
+
+    def make_clip(scene: PlannedScene, start: int, length: int, backdrop: Path) -> Clip:
+        background = _background(ctx, scene, look, length / fmt.fps)
+        _, record = split_keys(files, frames, start, length, keys_dir / f"scene_{scene.index:02d}", ctx.video_dir)
+        layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
+                            backdrop=ctx.relative(backdrop), foreground_keys=record)
         credits = [
             MediaCredit(kind="remotion", description=f"{COMPOSITION[ctx.video_type]} scene, rendered with Remotion"),
-            credit,
+            background.credit,
         ]
-        clips.append(finish_clip(ctx, scene.index, sources, layers, fmt, None, credits))
-        ctx.progress(0.6 + 0.4 * done / len(lengths), f"composed {done} of {len(lengths)} scenes")
+        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, None, credits)
+
+    ctx.progress(0.6, f"composing {len(lengths)} scenes over their footage")
+    clips = in_parallel(
+        ctx, [partial(make_clip, *args) for args in zip(look.plan.scenes, starts, lengths, backdrop_files)]
+    )
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,

@@ -1,23 +1,25 @@
 import React from 'react';
 import {AbsoluteFill, Easing, useVideoConfig} from 'remotion';
-import {FONT, active, entrance, useTimelineFrame, withAlpha} from './components/timeline';
+import {FONT, active, entrance, useRenderPoint, withAlpha} from './components/timeline';
+import type {Layer} from './components/timeline';
 import type {OverlayProps, Palette} from './schema';
 
 // The animations stage: lower thirds, callouts and the end card, on transparent space, laid
 // over the visuals by ffmpeg. Captions are timed to the real voice and added at render.
-export const Overlays: React.FC<OverlayProps> = ({lowerThirds, callouts, endCard, palette, brandName, enterFrames, frames}) => {
-  const t = useTimelineFrame(frames);
+export const Overlays: React.FC<OverlayProps> = ({lowerThirds, callouts, endCard, palette, brandName, enterFrames, calloutDelayFrames, frames, layers}) => {
+  const {t, layer} = useRenderPoint(frames, layers);
+  const content = layer !== 'backdrop';
   return (
     <AbsoluteFill style={{backgroundColor: 'transparent'}}>
-      {active(lowerThirds, t).map(({item, local}) => (
+      {!content ? null : active(lowerThirds, t).map(({item, local}) => (
         <LowerThird key={`lt-${item.from}`} title={item.title} subtitle={item.subtitle} local={local} palette={palette} enterFrames={enterFrames} />
       ))}
-      {active(callouts, t).map(({item, local}) => (
-        <Callout key={`co-${item.from}`} text={item.text} local={local} palette={palette} enterFrames={enterFrames} />
+      {!content ? null : active(callouts, t).map(({item, local}) => (
+        <Callout key={`co-${item.from}`} text={item.text} local={local} palette={palette} enterFrames={enterFrames} delay={calloutDelayFrames} />
       ))}
       {endCard
         ? active([endCard], t).map(({item, local}) => (
-            <EndCard key="end" {...item} local={local} brandName={brandName} palette={palette} enterFrames={enterFrames} />
+            <EndCard key="end" {...item} local={local} layer={layer} brandName={brandName} palette={palette} enterFrames={enterFrames} />
           ))
         : null}
     </AbsoluteFill>
@@ -43,10 +45,10 @@ const LowerThird: React.FC<{title: string; subtitle: string; local: number; pale
   );
 };
 
-const Callout: React.FC<{text: string; local: number; palette: Palette; enterFrames: number}> = ({text, local, palette, enterFrames}) => {
+const Callout: React.FC<{text: string; local: number; palette: Palette; enterFrames: number; delay: number}> = ({text, local, palette, enterFrames, delay}) => {
   const {width, height} = useVideoConfig();
   const unit = Math.min(width, height) / 100;
-  const pop = entrance(local, enterFrames, Math.round(enterFrames * 0.5), Easing.out(Easing.back(1.8)));
+  const pop = entrance(local, enterFrames, delay, Easing.out(Easing.back(1.8)));
   return (
     <AbsoluteFill style={{alignItems: 'flex-end', padding: `${unit * 7}px ${unit * 6}px`}}>
       <div
@@ -70,9 +72,10 @@ const Callout: React.FC<{text: string; local: number; palette: Palette; enterFra
   );
 };
 
-const EndCard: React.FC<{headline: string; cta: string; disclaimer: string; local: number; brandName: string; palette: Palette; enterFrames: number}> = ({
+const EndCard: React.FC<{headline: string; cta: string; disclaimer: string; local: number; layer: Layer; brandName: string; palette: Palette; enterFrames: number}> = ({
   headline,
   local,
+  layer,
   cta,
   disclaimer,
   brandName,
@@ -83,16 +86,14 @@ const EndCard: React.FC<{headline: string; cta: string; disclaimer: string; loca
   const unit = Math.min(width, height) / 100;
   const enter = entrance(local, enterFrames);
   const late = entrance(local, Math.max(4, Math.round(enterFrames * 0.6)), Math.round(enterFrames * 0.4));
+  // The radial gradient is the backdrop (drawn once); the words are the content.
+  const backdrop = <AbsoluteFill style={{background: `radial-gradient(circle at 50% 40%, ${palette.primary} 0%, ${palette.background} 70%)`}} />;
+  if (layer === 'backdrop') {
+    return backdrop;
+  }
   return (
-    <AbsoluteFill
-      style={{
-        background: `radial-gradient(circle at 50% 40%, ${palette.primary} 0%, ${palette.background} 70%)`,
-        justifyContent: 'center',
-        alignItems: 'center',
-        textAlign: 'center',
-        opacity: enter,
-      }}
-    >
+    <AbsoluteFill style={{justifyContent: 'center', alignItems: 'center', textAlign: 'center'}}>
+      {layer === 'all' ? backdrop : null}
       <div style={{fontFamily: FONT, fontWeight: 700, fontSize: unit * 11, color: palette.text, transform: `scale(${0.9 + 0.1 * enter})`}}>
         {brandName}
       </div>

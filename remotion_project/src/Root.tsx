@@ -14,7 +14,7 @@ const palette = {
   text: '#FFFFFF',
   muted: '#9FB3C8',
 };
-const frame = {width: 1280, height: 720, fps: 30, durationInFrames: 180, frames: null, enterFrames: 18};
+const frame = {width: 1280, height: 720, fps: 30, durationInFrames: 180, frames: null, layers: null, enterFrames: 18};
 
 const productAdDefaults: ProductAdProps = {
   ...frame,
@@ -34,6 +34,7 @@ const complianceDefaults: ComplianceVideoProps = {
 };
 const overlayDefaults: OverlayProps = {
   ...frame,
+  calloutDelayFrames: 5,
   brandName: 'DiabetEase',
   palette,
   lowerThirds: [{from: 0, durationInFrames: 90, title: 'DiabetEase', subtitle: 'Type 2 diabetes'}],

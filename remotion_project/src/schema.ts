@@ -19,6 +19,8 @@ export const frameSchema = z.object({
   // When set, frame i of the render shows timeline frame frames[i]: only the frames where
   // something moves are rendered, and the still stretches between them are held by ffmpeg.
   frames: z.array(z.number().int().nonnegative()).nullable(),
+  // Parallel to frames: which layer each rendered frame draws (see components/timeline.tsx).
+  layers: z.array(z.enum(['all', 'content', 'backdrop'])).nullable(),
   // Frames an element takes to animate in; after that the layer is still until the next scene.
   enterFrames: z.number().int().positive(),
 });
@@ -43,6 +45,8 @@ export const productAdSchema = frameSchema.extend({
 export const complianceVideoSchema = productAdSchema;
 
 export const overlaySchema = frameSchema.extend({
+  // Callouts pop in this many frames after their scene starts, after its lower third.
+  calloutDelayFrames: z.number().int().nonnegative(),
   brandName: z.string(),
   palette: paletteSchema,
   lowerThirds: z.array(

@@ -2,28 +2,35 @@ import React from 'react';
 import {AbsoluteFill, Easing, useVideoConfig} from 'remotion';
 import type {AdScene, Palette} from '../schema';
 import {FONT, entrance, withAlpha} from './timeline';
+import type {Layer} from './timeline';
 
-type Props = {scene: AdScene; local: number; palette: Palette; brandName: string; enterFrames: number; formal: boolean};
+type Props = {scene: AdScene; local: number; layer: Layer; palette: Palette; brandName: string; enterFrames: number; formal: boolean};
 
 // One scene of a Remotion video, drawn over transparent space: the moving background (stock
 // footage or generated light) is laid under it by ffmpeg.
-export const AdSceneView: React.FC<Props> = ({scene, local, palette, brandName, enterFrames, formal}) => {
+export const AdSceneView: React.FC<Props> = ({scene, local, layer, palette, brandName, enterFrames, formal}) => {
   const {width, height} = useVideoConfig();
   const unit = Math.min(width, height) / 100;
   const enter = entrance(local, enterFrames);
   const late = entrance(local, Math.max(4, Math.round(enterFrames * 0.6)), Math.round(enterFrames * 0.4));
   const pop = entrance(local, enterFrames, 0, Easing.out(Easing.back(1.6)));
 
-  const scrim = (
-    <AbsoluteFill
-      style={{
-        background: formal
-          ? withAlpha(palette.background, 0.72)
-          : `linear-gradient(90deg, ${withAlpha(palette.background, 0.88)} 0%, ${withAlpha(palette.background, 0.55)} 55%, ${withAlpha(palette.background, 0.05)} 100%)`,
-        opacity: enter,
-      }}
-    />
-  );
+  // The scrim that keeps text legible over footage: a full-frame gradient, costly to capture,
+  // so in keyframe mode it is drawn once per scene as the backdrop layer.
+  const scrim =
+    layer === 'content' ? null : (
+      <AbsoluteFill
+        style={{
+          background: formal
+            ? withAlpha(palette.background, 0.72)
+            : `linear-gradient(90deg, ${withAlpha(palette.background, 0.88)} 0%, ${withAlpha(palette.background, 0.55)} 55%, ${withAlpha(palette.background, 0.05)} 100%)`,
+          opacity: layer === 'backdrop' ? 1 : enter,
+        }}
+      />
+    );
+  if (layer === 'backdrop') {
+    return scrim;
+  }
 
   const eyebrow = scene.eyebrow ? (
     <div

@@ -1,15 +1,19 @@
 import React from 'react';
 import {Easing, interpolate, useCurrentFrame} from 'remotion';
 
-// The frame of the video's timeline being drawn. In keyframe mode the render's frame i shows
-// timeline frame frames[i] (only frames where something moves are rendered; ffmpeg holds the
-// rest); otherwise the render plays the timeline straight through.
-export const useTimelineFrame = (frames: number[] | null): number => {
+export type Layer = 'all' | 'content' | 'backdrop';
+
+// What the render's current frame shows. In keyframe mode, render frame i shows timeline frame
+// frames[i] (only frames where something moves are rendered; ffmpeg holds the rest) in layer
+// layers[i]: 'backdrop' draws only the still, costly full-frame parts (scrims, gradients), once
+// per scene; 'content' draws everything else. Otherwise the timeline plays straight through.
+export const useRenderPoint = (frames: number[] | null, layers: Layer[] | null): {t: number; layer: Layer} => {
   const frame = useCurrentFrame();
   if (!frames || frames.length === 0) {
-    return frame;
+    return {t: frame, layer: 'all'};
   }
-  return frames[Math.min(frame, frames.length - 1)];
+  const index = Math.min(frame, frames.length - 1);
+  return {t: frames[index], layer: layers ? layers[index] : 'all'};
 };
 
 // The items of a timeline showing at frame t, each with its own local frame.
