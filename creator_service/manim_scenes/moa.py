@@ -99,7 +99,7 @@ class MoaBinding(MoaScene):
         drugs = VGroup(*[drug_molecule(self.palette) for _ in sites])
         for molecule, site in zip(drugs, sites):
             molecule.move_to(site.get_top() + UP * 2.4 + LEFT * 0.8).rotate(-0.6)
-        name = label(self.spec.get("drug", "drug"), self.palette, 26).next_to(drugs[0], LEFT, buff=0.3)
+        name = label(self.spec.get("drug", "drug"), self.palette, 26).next_to(drugs[-1], RIGHT, buff=0.3)
         glows = VGroup(*[site[1].copy().set_stroke(self.palette.primary, width=14, opacity=0.6) for site in sites])
         self.add(heading, wall)
         self.play(FadeIn(sites), run_time=self.budget(0.16))
