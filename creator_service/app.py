@@ -13,12 +13,17 @@ from starlette.routing import Route, WebSocketRoute
 from . import __version__
 from .brand_assets import upload_logo
 from .files import serve_video_file
+from .media.assets import MediaSource
 from .media.backgrounds import MediaFinder
 from .media.generated import GeneratedFootage
 from .media.library import LocalLibrary
+from .media.pexels import PexelsSource
 from .planner.decks import DECKS
 from .planner.template import TemplatePlanner
 from .processes import ProcessSlots
+from .providers.elevenlabs_voice import ElevenLabsSpeaker
+from .providers.llm import Planner
+from .providers.openai_planner import OpenAIPlanner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .services import Services
 from .settings import Settings
@@ -26,9 +31,19 @@ from .video_types import VIDEO_TYPES
 from .ws import creator_socket
 
 
+def build_planner(settings: Settings) -> Planner:
+    if settings.openai.enabled:
+        return OpenAIPlanner(settings.openai, DECKS)
+    return TemplatePlanner(DECKS)
+
+
 def build_voice(settings: Settings) -> VoiceProvider:
+    """ElevenLabs with a key (its failures are stage errors, not a silent switch of voice);
+    otherwise Piper, then espeak-ng if Piper cannot run. CREATOR_VOICE picks one explicitly."""
     piper = PiperSpeaker(model_path=settings.piper_model)
     espeak = EspeakSpeaker(voice=settings.espeak_voice)
+    if settings.voice == "elevenlabs" or (settings.voice == "auto" and settings.elevenlabs.enabled):
+        return ElevenLabsSpeaker(settings.elevenlabs)
     if settings.voice == "piper":
         return piper
     if settings.voice == "espeak":
@@ -36,15 +51,44 @@ def build_voice(settings: Settings) -> VoiceProvider:
     return VoiceChain([piper, espeak])
 
 
+def build_media(settings: Settings) -> MediaFinder:
+    sources: list[MediaSource] = []
+    if settings.pexels.enabled:
+        sources.append(PexelsSource(settings.pexels, settings.cache_dir / "pexels"))
+    sources.append(LocalLibrary(settings.media_dir))
+    sources.append(GeneratedFootage(settings.cache_dir / "generated"))
+    return MediaFinder(sources)
+
+
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Services(
         settings=settings,
-        planner=TemplatePlanner(DECKS),
+        planner=build_planner(settings),
         voice=build_voice(settings),
-        media=MediaFinder([LocalLibrary(settings.media_dir), GeneratedFootage(settings.cache_dir / "generated")]),
+        media=build_media(settings),
         slots=ProcessSlots(settings.max_render_processes),
     )
+
+
+async def providers(request: Request) -> JSONResponse:
+    """What each stage uses now. Never the keys: only whether one is set."""
+    services: Services = request.app.state.services
+    settings = services.settings
+    llm: dict[str, Any] = {"provider": "built-in"}
+    if settings.openai.enabled:
+        llm = {"provider": "openai", "model": settings.openai.model,
+               "base_url": settings.openai.base_url or "https://api.openai.com/v1", "api_key_set": True}
+    voice: dict[str, Any] = {"provider": services.voice.engine, "voice": services.voice.voice}
+    if isinstance(services.voice, ElevenLabsSpeaker):
+        voice.update(model=settings.elevenlabs.model, api_key_set=True,
+                     base_url=settings.elevenlabs.base_url or "https://api.elevenlabs.io")
+    media: dict[str, Any] = {"sources": [source.name for source in services.media.sources]}
+    if settings.pexels.enabled:
+        media.update(pexels_base_url=settings.pexels.base_url, api_key_set=True)
+    if settings.media_dir:
+        media["library"] = str(settings.media_dir)
+    return JSONResponse({"llm": llm, "voice": voice, "media": media})
 
 
 async def health(request: Request) -> JSONResponse:
@@ -71,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/health", health),
+            Route("/providers", providers),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),
             Route("/assets/logos", upload_logo, methods=["POST"]),
             WebSocketRoute("/ws/creator", creator_socket),

@@ -214,12 +214,27 @@ class Animations(Model):
         }
 
 
+class WordTime(Model):
+    word: str
+    start: float
+    end: float
+
+
 class AudioTrack(Model):
     scene_index: int
     path: str
     duration: float
     sample_rate: int
     text: str
+    # When each word is said, if the voice reports it (ElevenLabs).
+    words: list[WordTime] = Field(default_factory=list)
+
+    @property
+    def spoken_seconds(self) -> float:
+        """How long the scene must last for its words: to the last word when timings exist."""
+        if self.words:
+            return min(self.duration, self.words[-1].end + 0.15)
+        return self.duration
 
 
 class Voiceover(Model):
@@ -230,12 +245,17 @@ class Voiceover(Model):
     total_duration: float
     # Why a preferred voice did not speak, when a fallback did.
     notes: list[str] = Field(default_factory=list)
+    # Speaking pace asked for by feedback: above 1 is slower.
+    pace: float = 1.0
+    feedback: FeedbackReading = Field(default_factory=FeedbackReading)
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
         return {
             "engine": self.engine,
             "voice": self.voice,
             "notes": self.notes,
+            "pace": self.pace,
+            "feedback": self.feedback.model_dump(mode="json"),
             "total_duration": self.total_duration,
             "tracks": [
                 {
@@ -243,6 +263,7 @@ class Voiceover(Model):
                     "url": urls(track.path),
                     "duration": track.duration,
                     "text": track.text,
+                    "words": [w.model_dump(mode="json") for w in track.words],
                 }
                 for track in self.tracks
             ],

@@ -32,6 +32,65 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw) if raw else None
+
+
+@dataclass(frozen=True)
+class OpenAISettings:
+    """The planner's LLM: OpenAI, or any OpenAI-compatible server (Ollama, vLLM, llama.cpp)."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    model: str = "gpt-4o-mini"
+    timeout: float = 60.0
+    max_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True)
+class ElevenLabsSettings:
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    voice_id: str = "21m00Tcm4TlvDq8ikWAM"
+    model: str = "eleven_multilingual_v2"
+    timeout: float = 60.0
+    max_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True)
+class PexelsSettings:
+    api_key: str = field(default="", repr=False)
+    base_url: str = "https://api.pexels.com"
+    timeout: float = 30.0
+    max_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -45,11 +104,14 @@ class Settings:
     public_url: str = ""
     # Heavy child processes (Manim, Piper, ffmpeg) running at once across the whole server.
     max_render_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
-    # "auto": Piper with the bundled voice, espeak-ng if Piper cannot run.
+    # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
     espeak_voice: str = "en-us"
     log_level: str = "info"
+    openai: OpenAISettings = field(default_factory=OpenAISettings)
+    elevenlabs: ElevenLabsSettings = field(default_factory=ElevenLabsSettings)
+    pexels: PexelsSettings = field(default_factory=PexelsSettings)
 
     @property
     def assets_root(self) -> Path:
@@ -65,18 +127,37 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             data_dir=Path(env.get("CREATOR_DATA_DIR", "").strip() or "data"),
-            media_dir=Path(env["CREATOR_MEDIA_DIR"].strip()) if env.get("CREATOR_MEDIA_DIR", "").strip() else None,
-            assets_dir=Path(env["CREATOR_ASSETS_DIR"].strip()) if env.get("CREATOR_ASSETS_DIR", "").strip() else None,
+            media_dir=_path(env, "CREATOR_MEDIA_DIR"),
+            assets_dir=_path(env, "CREATOR_ASSETS_DIR"),
             host=env.get("CREATOR_HOST", "").strip() or "127.0.0.1",
             port=_int(env, "CREATOR_PORT", 8000, minimum=1),
             public_url=env.get("CREATOR_PUBLIC_URL", "").strip().rstrip("/"),
             max_render_processes=_int(
                 env, "CREATOR_MAX_RENDER_PROCESSES", os.cpu_count() or 1, minimum=1
             ),
-            voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "piper", "espeak")),
+            voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",
             log_level=_choice(
                 env, "CREATOR_LOG_LEVEL", "info", ("debug", "info", "warning", "error")
+            ),
+            openai=OpenAISettings(
+                api_key=env.get("OPENAI_API_KEY", "").strip(),
+                base_url=env.get("OPENAI_BASE_URL", "").strip().rstrip("/"),
+                model=env.get("CREATOR_LLM_MODEL", "").strip() or OpenAISettings.model,
+                timeout=_float(env, "CREATOR_LLM_TIMEOUT", OpenAISettings.timeout, minimum=1),
+                max_retries=_int(env, "CREATOR_LLM_RETRIES", OpenAISettings.max_retries),
+            ),
+            elevenlabs=ElevenLabsSettings(
+                api_key=env.get("ELEVENLABS_API_KEY", "").strip(),
+                base_url=env.get("ELEVENLABS_BASE_URL", "").strip().rstrip("/"),
+                voice_id=env.get("CREATOR_ELEVENLABS_VOICE_ID", "").strip() or ElevenLabsSettings.voice_id,
+                model=env.get("CREATOR_ELEVENLABS_MODEL", "").strip() or ElevenLabsSettings.model,
+                timeout=_float(env, "CREATOR_TTS_TIMEOUT", ElevenLabsSettings.timeout, minimum=1),
+            ),
+            pexels=PexelsSettings(
+                api_key=env.get("PEXELS_API_KEY", "").strip(),
+                base_url=env.get("PEXELS_BASE_URL", "").strip().rstrip("/") or PexelsSettings.base_url,
+                timeout=_float(env, "CREATOR_MEDIA_TIMEOUT", PexelsSettings.timeout, minimum=1),
             ),
         )

@@ -31,7 +31,7 @@ def test_values_from_the_environment() -> None:
     [
         ("CREATOR_PORT", "eighty", "CREATOR_PORT must be an integer"),
         ("CREATOR_PORT", "0", "CREATOR_PORT must be at least 1"),
-        ("CREATOR_VOICE", "robot", "CREATOR_VOICE must be one of auto, piper, espeak"),
+        ("CREATOR_VOICE", "robot", "CREATOR_VOICE must be one of auto, elevenlabs, piper, espeak"),
         ("CREATOR_MAX_RENDER_PROCESSES", "0", "must be at least 1"),
     ],
 )

@@ -27,9 +27,18 @@ class SpeechItem:
 
 
 @dataclass(frozen=True)
+class WordTiming:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class SpokenTrack:
     path: Path
     duration: float
+    # When each word is said (voices that report it: ElevenLabs); empty otherwise.
+    words: list[WordTiming] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,10 @@ class VoiceUnavailable(Exception):
     """This voice cannot speak on this machine (missing package, model or binary)."""
 
 
+class VoiceFailure(Exception):
+    """The voice service failed (an API error): a stage error, not a reason to switch voices."""
+
+
 class VoiceProvider(Protocol):
     engine: str
     voice: str
@@ -56,7 +69,10 @@ class VoiceProvider(Protocol):
         slots: ProcessSlots,
         progress: ProgressSink,
         log_dir: Path,
-    ) -> Speech: ...
+        pace: float = 1.0,
+    ) -> Speech:
+        """Speak every item into its WAV file. `pace` > 1 speaks more slowly."""
+        ...
 
 
 def _standardise(
@@ -111,6 +127,7 @@ class PiperSpeaker:
         slots: ProcessSlots,
         progress: ProgressSink,
         log_dir: Path,
+        pace: float = 1.0,
     ) -> Speech:
         model, config = self._model()
         job = log_dir / "piper-job.json"
@@ -119,7 +136,7 @@ class PiperSpeaker:
                 {
                     "model": str(model),
                     "config": str(config),
-                    "length_scale": self._length_scale,
+                    "length_scale": round(self._length_scale * pace, 3),
                     "items": [{"text": item.text, "path": str(item.path)} for item in items],
                 }
             ),
@@ -155,13 +172,14 @@ class EspeakSpeaker:
         slots: ProcessSlots,
         progress: ProgressSink,
         log_dir: Path,
+        pace: float = 1.0,
     ) -> Speech:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise VoiceUnavailable("espeak-ng is not installed")
         for number, item in enumerate(items, start=1):
             run_child(
-                [binary, "-v", self.voice, "-s", str(self._words_per_minute), "-w", str(item.path),
+                [binary, "-v", self.voice, "-s", str(round(self._words_per_minute / pace)), "-w", str(item.path),
                  item.text],
                 cancel=cancel, slots=slots, stderr_path=log_dir / "espeak.log",
                 what="espeak-ng speech synthesis",
@@ -189,13 +207,14 @@ class VoiceChain:
         slots: ProcessSlots,
         progress: ProgressSink,
         log_dir: Path,
+        pace: float = 1.0,
     ) -> Speech:
         notes: list[str] = []
         for position, voice in enumerate(self._voices):
             last = position == len(self._voices) - 1
             try:
                 speech = voice.speak(
-                    items, cancel=cancel, slots=slots, progress=progress, log_dir=log_dir
+                    items, cancel=cancel, slots=slots, progress=progress, log_dir=log_dir, pace=pace
                 )
             except (VoiceUnavailable, ChildProcessFailed) as exc:
                 if last:

@@ -8,7 +8,7 @@ across the scene's spoken audio.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .formats import VideoFormat
@@ -18,11 +18,13 @@ FONT = "DejaVu Sans"
 
 @dataclass(frozen=True)
 class Spoken:
-    """One scene's narration: when its speech starts, how long it lasts, what it says."""
+    """One scene's narration: when its speech starts, how long it lasts, what it says, and,
+    when the voice reported them, when each word is said (seconds from the speech's start)."""
 
     start: float
     duration: float
     text: str
+    words: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def _ass_colour(hex_colour: str, alpha: int = 0) -> str:
@@ -48,23 +50,35 @@ def caption_events(spoken: list[Spoken], words_per_line: int) -> list[tuple[floa
     """(start, end, karaoke text) for each caption line."""
     events: list[tuple[float, float, str]] = []
     for part in spoken:
-        words = [_clean(w) for w in part.text.split() if _clean(w)]
-        if not words or part.duration <= 0:
-            continue
-        weights = [len(w) + 2 for w in words]
-        per_weight = part.duration / sum(weights)
-        clock = part.start
-        for first in range(0, len(words), words_per_line):
-            chunk = words[first:first + words_per_line]
-            chunk_weights = weights[first:first + words_per_line]
-            start = clock
-            pieces = []
-            for word, weight in zip(chunk, chunk_weights):
-                centis = max(1, round(weight * per_weight * 100))
-                pieces.append(f"{{\\kf{centis}}}{word}")
-                clock += weight * per_weight
-            events.append((start, clock, " ".join(pieces)))
+        timed = _timed_words(part)
+        for first in range(0, len(timed), words_per_line):
+            chunk = timed[first:first + words_per_line]
+            pieces = [f"{{\\kf{max(1, round((end - start) * 100))}}}{word}" for word, start, end in chunk]
+            events.append((chunk[0][1], chunk[-1][2], " ".join(pieces)))
     return events
+
+
+def _timed_words(part: Spoken) -> list[tuple[str, float, float]]:
+    """(word, start, end) in video time: the voice's own timings, or, without them, the
+    speech's length shared out in proportion to each word's length."""
+    if part.words:
+        timed = []
+        for number, (word, start, end) in enumerate(part.words):
+            # A word lights until the next one starts, so the sweep never pauses mid-line.
+            following = part.words[number + 1][1] if number + 1 < len(part.words) else end
+            if _clean(word):
+                timed.append((_clean(word), part.start + start, part.start + max(end, following)))
+        return timed
+    words = [_clean(w) for w in part.text.split() if _clean(w)]
+    if not words or part.duration <= 0:
+        return []
+    weights = [len(w) + 2 for w in words]
+    per_weight = part.duration / sum(weights)
+    timed, clock = [], part.start
+    for word, weight in zip(words, weights):
+        timed.append((word, clock, clock + weight * per_weight))
+        clock += weight * per_weight
+    return timed
 
 
 def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path) -> Path:

@@ -13,11 +13,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import Animations, AudioTrack, Clip, FinalVideo, SceneTiming, Visuals, Voiceover
+from ..models import Animations, AudioTrack, Clip, ClipLayers, FinalVideo, SceneTiming, Visuals, Voiceover
 from ..processes import ChildProcessFailed
 from ..rendering import wav
 from ..rendering.captions import Spoken, ass_filter, write_ass
-from ..rendering.ffmpeg import probe, run_ffmpeg
+from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_credits_clip
+from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.layers import Inputs, logo_filter, scene_filter
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
@@ -41,7 +42,7 @@ class Segment:
     frames: int
 
 
-def plan_segments(clips: list[Clip], tracks: list[AudioTrack], fps: int, tail: Clip | None = None) -> list[Segment]:
+def plan_segments(clips: list[Clip], tracks: list[AudioTrack], fps: int, tails: list[Clip] | None = None) -> list[Segment]:
     """Frame-exact boundaries: each scene as long as its narration plus its pauses."""
     by_scene = {track.scene_index: track for track in tracks}
     missing = [clip.scene_index for clip in clips if clip.scene_index not in by_scene]
@@ -51,11 +52,12 @@ def plan_segments(clips: list[Clip], tracks: list[AudioTrack], fps: int, tail: C
     start = 0
     for clip in sorted(clips, key=lambda c: c.scene_index):
         track = by_scene[clip.scene_index]
-        frames = math.ceil((LEAD_IN_SECONDS + track.duration + TAIL_SECONDS) * fps)
+        frames = math.ceil((LEAD_IN_SECONDS + track.spoken_seconds + TAIL_SECONDS) * fps)
         segments.append(Segment(clip, track, start, frames))
         start += frames
-    if tail is not None:
+    for tail in tails or []:
         segments.append(Segment(tail, None, start, round(tail.duration * fps)))
+        start += round(tail.duration * fps)
     return segments
 
 
@@ -77,14 +79,19 @@ def final_cut(
     ctx: StageContext,
     clips: list[Clip],
     fmt: VideoFormat,
+    palette: dict[str, str],
     *,
     tail: Clip | None = None,
     logo: str | None = None,
-    caption_palette: dict[str, str] | None = None,
+    captions: bool = False,
 ) -> FinalVideo:
     voice = ctx.output_of("tts", Voiceover)
     fps = fmt.fps
-    segments = plan_segments(clips, voice.tracks, fps, tail)
+    tails = [tail] if tail else []
+    credits = credits_clip(ctx, [*clips, *tails], fmt, palette)
+    if credits is not None:
+        tails.append(credits)
+    segments = plan_segments(clips, voice.tracks, fps, tails)
     total_seconds = sum(s.frames for s in segments) / fps
     narration = ctx.work_dir / "narration.wav"
     build_narration(segments, fps, ctx.video_dir, narration)
@@ -99,13 +106,18 @@ def final_cut(
     if logo:
         chains.append(logo_filter(inputs, ctx.video_dir / logo, current, "branded", fmt))
         current = "branded"
-    if caption_palette is not None:
+    if captions:
         spoken = [
-            Spoken(start=s.start_frame / fps + LEAD_IN_SECONDS, duration=s.track.duration, text=s.track.text)
+            Spoken(
+                start=s.start_frame / fps + LEAD_IN_SECONDS,
+                duration=s.track.spoken_seconds,
+                text=s.track.text,
+                words=[(w.word, w.start, w.end) for w in s.track.words],
+            )
             for s in segments if s.track is not None
         ]
-        captions = write_ass(spoken, fmt, caption_palette, ctx.work_dir / "captions.ass")
-        chains.append(f"[{current}]{ass_filter(captions)}[captioned]")
+        script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass")
+        chains.append(f"[{current}]{ass_filter(script)}[captioned]")
         current = "captioned"
     chains.append(f"[{current}]format=yuv420p[video]")
     audio_index = inputs.add("-i", str(narration))
@@ -151,10 +163,28 @@ def final_cut(
     )
 
 
+def credits_clip(ctx: StageContext, clips: list[Clip], fmt: VideoFormat, palette: dict[str, str]) -> Clip | None:
+    """A credits card naming the authors of stock footage and photos, when there are any."""
+    lines = credit_lines([credit for clip in clips for credit in clip.sources])
+    if not lines:
+        return None
+    output = ctx.work_dir / "credits.mp4"
+    make_credits_clip(lines, fmt, palette, output, cancel=ctx.cancel, slots=ctx.services.slots,
+                      work_dir=ctx.work_dir)
+    thumbnail = output.with_suffix(".jpg")
+    extract_frame(output, CREDITS_SECONDS / 2, thumbnail, cancel=ctx.cancel, slots=ctx.services.slots,
+                  log_path=ctx.work_dir / "credits.thumbnail.log")
+    return Clip(
+        scene_index=len(clips), path=ctx.relative(output), thumbnail=ctx.relative(thumbnail),
+        duration=CREDITS_SECONDS, width=fmt.width, height=fmt.height, fps=fmt.fps,
+        layers=ClipLayers(clip=ctx.relative(output)),
+    )
+
+
 def _manim_video(ctx: StageContext) -> FinalVideo:
     visuals = ctx.output_of("visuals", Visuals)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
-    return final_cut(ctx, visuals.clips, fmt, logo=visuals.logo)
+    return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, logo=visuals.logo)
 
 
 def render_sm_video(ctx: StageContext) -> FinalVideo:
@@ -175,6 +205,5 @@ def render_remotion(ctx: StageContext) -> FinalVideo:
     animations = ctx.output_of("animations", Animations)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
     return final_cut(
-        ctx, animations.clips, fmt, tail=animations.end_card,
-        caption_palette=visuals.palette_colors,
+        ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card, captions=True,
     )

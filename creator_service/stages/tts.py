@@ -1,29 +1,58 @@
-"""Stage: tts, the narration spoken, one audio track per scene."""
+"""Stage: tts, the narration spoken, one audio track per scene.
+
+Feedback here understands pace ("slower", "faster"); anything else speaks the script again
+(a fresh take, which for some voices differs).
+"""
 
 from __future__ import annotations
 
-from ..models import AudioTrack, Script, Voiceover
+import re
+
+from ..models import AudioTrack, FeedbackReading, Script, Voiceover, WordTime
 from ..processes import ChildProcessFailed
-from ..providers.voice import SpeechItem, VoiceUnavailable
+from ..providers.voice import SpeechItem, VoiceFailure, VoiceUnavailable
 from ..rendering import wav
 from .context import StageContext, StageFailure
+
+PACE_STEP = 1.12
+PACE_LIMITS = (0.75, 1.4)
+_SLOWER = re.compile(r"\b(slower|more slowly|slow (it )?down|too fast)\b", re.IGNORECASE)
+_FASTER = re.compile(r"\b(faster|quicker|speed (it )?up|too slow)\b", re.IGNORECASE)
+
+
+def read_pace(feedback: str | None, previous: Voiceover | None) -> tuple[float, FeedbackReading]:
+    pace = previous.pace if previous else 1.0
+    if previous is None:
+        return pace, FeedbackReading()
+    understood = []
+    if feedback and _SLOWER.search(feedback):
+        pace, understood = pace * PACE_STEP, ["slower"]
+    elif feedback and _FASTER.search(feedback):
+        pace, understood = pace / PACE_STEP, ["faster"]
+    pace = round(min(PACE_LIMITS[1], max(PACE_LIMITS[0], pace)), 3)
+    notes = [] if understood or not feedback else [
+        "The voice stage understands 'slower' and 'faster'; it spoke the script again."
+    ]
+    return pace, FeedbackReading(feedback=feedback, understood=understood or ["spoken again"], notes=notes)
 
 
 def tts_generate(ctx: StageContext) -> Voiceover:
     script = ctx.output_of("script", Script)
+    pace, reading = read_pace(ctx.feedback, ctx.previous_as(Voiceover))
     audio_dir = ctx.work_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
     items = [
         SpeechItem(text=scene.text, path=audio_dir / f"scene_{scene.scene_index:02d}.wav")
         for scene in script.scenes
     ]
-    voice = ctx.services.voice
     ctx.progress(0.02, f"speaking {len(items)} scenes")
     try:
-        speech = voice.speak(
+        speech = ctx.services.voice.speak(
             items, cancel=ctx.cancel, slots=ctx.services.slots, progress=ctx.progress,
-            log_dir=ctx.work_dir,
+            log_dir=ctx.work_dir, pace=pace,
         )
+    except VoiceFailure as exc:
+        raise StageFailure(str(exc)) from exc
     except (VoiceUnavailable, ChildProcessFailed) as exc:
         raise StageFailure(f"no voice could speak the script: {exc}") from exc
     tracks = [
@@ -33,6 +62,7 @@ def tts_generate(ctx: StageContext) -> Voiceover:
             duration=round(track.duration, 3),
             sample_rate=wav.SAMPLE_RATE,
             text=scene.text,
+            words=[WordTime(word=w.word, start=round(w.start, 3), end=round(w.end, 3)) for w in track.words],
         )
         for scene, track in zip(script.scenes, speech.tracks)
     ]
@@ -43,4 +73,6 @@ def tts_generate(ctx: StageContext) -> Voiceover:
         tracks=tracks,
         total_duration=round(sum(track.duration for track in tracks), 3),
         notes=speech.notes,
+        pace=pace,
+        feedback=reading,
     )

@@ -21,6 +21,7 @@ from ..fsutil import link_or_copy
 from ..media.assets import MediaRequest
 from ..media.backgrounds import prepare_background
 from ..media.generated import LOOP_SECONDS
+from ..media.pexels import MediaFailure
 from ..models import (
     Clip,
     ClipLayers,
@@ -94,7 +95,10 @@ def background_clip(
 ) -> Background:
     """Footage for a scene: the media library first, generated light when nothing matches."""
     request = MediaRequest(query=query, fmt=fmt, seconds=seconds, palette=palette)
-    asset = ctx.services.media.find(request, cancel=ctx.cancel, slots=ctx.services.slots)
+    try:
+        asset = ctx.services.media.find(request, cancel=ctx.cancel, slots=ctx.services.slots)
+    except MediaFailure as exc:
+        raise StageFailure(f"{exc} (while looking for footage of {query!r})") from exc
     clips_dir = ctx.work_dir / "clips"
     clips_dir.mkdir(parents=True, exist_ok=True)
     # Scenes start at different points of their footage, so they do not look alike.
