@@ -118,3 +118,15 @@ def test_mentions_are_not_repeated() -> None:
 )
 def test_the_briefs_tone_sets_the_starting_style(tone: str, style: str) -> None:
     assert initial_style(tone) == style
+
+
+def test_the_voice_understands_slower_and_faster() -> None:
+    from creator_service.models import Voiceover
+    from creator_service.stages.tts import read_pace
+
+    first = Voiceover(engine="piper", voice="joe", sample_rate=22050, tracks=[], total_duration=0.0)
+    assert read_pace("a bit slower please", first)[0] == pytest.approx(1.12)
+    assert read_pace("faster", first)[0] == pytest.approx(1 / 1.12, abs=1e-3)
+    pace, reading = read_pace("more bass", first)
+    assert pace == 1.0 and "slower" in reading.notes[0]
+    assert read_pace(None, None)[0] == 1.0

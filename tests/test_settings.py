@@ -38,3 +38,21 @@ def test_values_from_the_environment() -> None:
 def test_bad_values_are_named(name: str, value: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Settings.from_env({name: value})
+
+
+def test_provider_settings_never_show_their_keys() -> None:
+    settings = Settings.from_env({
+        "OPENAI_API_KEY": "sk-very-secret", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1/",
+        "CREATOR_LLM_MODEL": "local-llama", "ELEVENLABS_API_KEY": "el-secret", "PEXELS_API_KEY": "px-secret",
+    })
+    assert settings.openai.enabled and settings.openai.base_url == "http://127.0.0.1:9/v1"
+    assert settings.openai.model == "local-llama"
+    assert settings.elevenlabs.enabled and settings.pexels.enabled
+    assert settings.pexels.base_url == "https://api.pexels.com"
+    for secret in ("sk-very-secret", "el-secret", "px-secret"):
+        assert secret not in repr(settings)
+
+
+def test_providers_are_off_without_keys() -> None:
+    settings = Settings.from_env({})
+    assert not (settings.openai.enabled or settings.elevenlabs.enabled or settings.pexels.enabled)
