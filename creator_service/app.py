@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any
+from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,6 +14,9 @@ from starlette.routing import Route, WebSocketRoute
 from . import __version__
 from .brand_assets import upload_logo
 from .files import serve_video_file
+from .jobs.manager import JobManager
+from .jobs.routes import job_routes
+from .jobs.store import JobStore
 from .media.assets import MediaSource
 from .media.backgrounds import MediaFinder
 from .media.generated import GeneratedFootage
@@ -105,6 +109,16 @@ async def health(request: Request) -> JSONResponse:
     )
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Automated jobs start with the server (resuming what a previous run left) and stop with it."""
+    await app.state.jobs.start()
+    try:
+        yield
+    finally:
+        await app.state.jobs.stop()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     logging.basicConfig(
@@ -112,8 +126,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     # transitions logs every callback at INFO; our own log says what matters.
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    services = build_services(settings)
     app = Starlette(
+        lifespan=lifespan,
         routes=[
+            *job_routes(),
             Route("/health", health),
             Route("/providers", providers),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),
@@ -121,7 +138,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/ws/creator", creator_socket),
         ]
     )
-    app.state.services = build_services(settings)
+    app.state.services = services
+    app.state.jobs = JobManager(
+        services, JobStore(settings.data_dir / "creator.db"), settings.max_jobs, settings.max_queue
+    )
     return app
 
 

@@ -104,6 +104,9 @@ class Settings:
     public_url: str = ""
     # Heavy child processes (Manim, Piper, ffmpeg) running at once across the whole server.
     max_render_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Automated jobs (POST /create…): pipelines running at once, and jobs allowed to wait.
+    max_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_queue: int = 20
     # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
@@ -135,6 +138,8 @@ class Settings:
             max_render_processes=_int(
                 env, "CREATOR_MAX_RENDER_PROCESSES", os.cpu_count() or 1, minimum=1
             ),
+            max_jobs=_int(env, "CREATOR_MAX_JOBS", os.cpu_count() or 1, minimum=1),
+            max_queue=_int(env, "CREATOR_MAX_QUEUE", 20, minimum=0),
             voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",

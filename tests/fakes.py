@@ -96,7 +96,7 @@ class FakeProviders:
         headers = {"retry-after": "1"} if status == 429 else {}
         message = {"openai": {"error": {"message": f"fake {status}", "type": "fake", "code": str(status)}},
                    "elevenlabs": {"detail": {"status": f"fake_{status}", "message": f"fake {status}"}},
-                   "pexels": {"error": f"fake {status}"}}[service]
+                   }.get(service, {"error": f"fake {status}"})
         return JSONResponse(message, status_code=status, headers=headers)
 
     async def _record(self, service: str, request: Request) -> Any:
@@ -228,6 +228,14 @@ class FakeProviders:
                 subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={size}:r=15:d=3",
                                 "-pix_fmt", "yuv420p", str(target)], check=True)
 
+    # ---- a webhook receiver (for automated jobs) ---------------------------------------------
+
+    async def webhook(self, request: Request) -> Response:
+        await self._record("webhook", request)
+        mode = self._take("webhook")
+        failure = await self._failure("webhook", mode)
+        return failure or JSONResponse({"ok": True})
+
     # ---- serving ---------------------------------------------------------------------------
 
     def app(self) -> Starlette:
@@ -237,6 +245,7 @@ class FakeProviders:
             Route("/videos/search", self.pexels_videos),
             Route("/v1/search", self.pexels_photos),
             Route("/files/{name}", self.pexels_file),
+            Route("/hooks/job", self.webhook, methods=["POST"]),
         ])
 
     def start(self) -> "FakeProviders":

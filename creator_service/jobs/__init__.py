@@ -1,0 +1,1 @@
+"""Automated jobs: the /create… endpoints, their queue and their durable state."""
