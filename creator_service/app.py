@@ -32,6 +32,7 @@ from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvi
 from .services import Services
 from .settings import Settings
 from .video_types import VIDEO_TYPES
+from .web import web_routes
 from .ws import creator_socket
 
 
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         routes=[
             *job_routes(),
+            *web_routes(),
             Route("/health", health),
             Route("/providers", providers),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),

@@ -146,19 +146,56 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel], pref
     return problems
 
 
+# What a form shows next to each field.
+FIELD_HELP: dict[str, str] = {
+    "topic": "What the ad is about, e.g. 'New diabetes medication'.",
+    "brand_name": "The product's brand name.",
+    "persona": "Who the narrator is, e.g. 'friendly health narrator'.",
+    "tone": "How it should sound, e.g. 'clear and reassuring'.",
+    "region": "Where it will run, e.g. 'United States' (optional).",
+    "prompt": "What the compliance video must cover.",
+    "reference_docs": "The approved text (label, prescribing information). Every factual sentence must come from it.",
+    "drug_name": "The medicine's name.",
+    "condition": "The disease the mechanism acts on.",
+    "indication": "What the medicine is indicated for.",
+    "key_benefit": "One benefit the brief may claim, in your approved words.",
+    "target_audience": "Who watches: patients, caregivers, healthcare professionals…",
+    "moa_summary": "How the medicine works, in one sentence.",
+    "clinical_data": "Approved figures, e.g. 'HbA1c -1.1% with X vs -0.3% with placebo'.",
+    "quality": "low: a fast preview (about 480p, 15 fps); high: 1080p, 30 fps.",
+    "logo": "A logo uploaded with POST /assets/logos (its returned path).",
+}
+FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
+LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", "prompt"})
+
+
 def field_schema(model: type[Brief]) -> list[dict[str, Any]]:
     """What a form needs to know about each field: required, default, allowed values, limits."""
     fields: list[dict[str, Any]] = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        entry: dict[str, Any] = {"name": name, "required": info.is_required()}
+        # `X | None` is an optional X.
+        options = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if get_origin(annotation) is not Literal and len(options) == 1:
+            annotation = options[0]
+        entry: dict[str, Any] = {
+            "name": name,
+            "label": FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
+            "help": FIELD_HELP.get(name, ""),
+            "required": info.is_required(),
+        }
         if not info.is_required():
             entry["default"] = info.default
+        metadata = [*info.metadata, *getattr(annotation, "__metadata__", ())]
+        constraints = [m for m in metadata if isinstance(m, StringConstraints)]
         if get_origin(annotation) is Literal:
             entry["type"] = "choice"
             entry["choices"] = list(get_args(annotation))
+        elif name == "logo":
+            entry["type"] = "asset"
         else:
-            entry["type"] = "text"
-            entry["max_length"] = REFERENCE_DOCS_LIMIT if name == "reference_docs" else TEXT_LIMIT
+            entry["type"] = "long_text" if name in LONG_TEXT_FIELDS else "text"
+        if constraints and constraints[0].max_length:
+            entry["max_length"] = constraints[0].max_length
         fields.append(entry)
     return fields

@@ -1,0 +1,62 @@
+// The brief form, built from the server's own payload schemas (GET /video-types).
+import {clear, el} from './dom.js';
+
+export function renderFields(container, type) {
+  clear(container);
+  for (const field of type.fields) {
+    const id = `field-${field.name}`;
+    const help = field.help ? el('p', {class: 'hint', id: `${id}-help`}, field.help) : null;
+    const common = {id, name: field.name, 'aria-describedby': `${id}-help ${id}-error`, required: field.required};
+    let input;
+    if (field.type === 'choice') {
+      input = el('select', common, field.choices.map((choice) =>
+        el('option', {value: choice, selected: choice === field.default}, choice)));
+    } else if (field.type === 'long_text') {
+      input = el('textarea', {...common, rows: field.name === 'reference_docs' ? 6 : 3, maxlength: field.max_length});
+    } else {
+      input = el('input', {...common, type: 'text', maxlength: field.max_length,
+                           placeholder: field.default ?? ''});
+    }
+    container.append(
+      el('label', {for: id, class: field.required ? 'required' : ''}, field.label),
+      input,
+      help,
+      el('p', {class: 'field-error', id: `${id}-error`, hidden: true}),
+    );
+  }
+}
+
+// The payload: every filled field, trimmed; empty optional fields are left to their defaults.
+export function collectPayload(form, type) {
+  const payload = {};
+  for (const field of type.fields) {
+    const value = form.elements[field.name].value.trim();
+    if (value !== '') payload[field.name] = value;
+  }
+  return payload;
+}
+
+export function clearFieldErrors(form) {
+  for (const node of form.querySelectorAll('.field-error')) {
+    node.hidden = true;
+    node.textContent = '';
+  }
+  for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+}
+
+// The server names fields 'payload.<name>'; each error goes under its field.
+export function showFieldErrors(form, fields) {
+  let first = null;
+  for (const {field, error} of fields) {
+    const name = field.replace(/^payload\./, '');
+    const input = form.elements[name];
+    const message = form.querySelector(`#field-${CSS.escape(name)}-error`);
+    if (!input || !message) continue;
+    input.setAttribute('aria-invalid', 'true');
+    message.textContent = `${input.labels?.[0]?.textContent ?? name} ${error}`;
+    message.hidden = false;
+    first ??= input;
+  }
+  first?.focus();
+  return first !== null;
+}

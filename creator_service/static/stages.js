@@ -1,0 +1,122 @@
+// How each stage is shown for review: what a reviewer needs to judge it, nothing inlined.
+import {el, seconds} from './dom.js';
+
+const STAGE_TITLES = {
+  scenes: 'Scene plan',
+  script: 'Narration',
+  visuals: 'Visuals',
+  animations: 'Animations',
+  tts: 'Voice',
+  render: 'Final cut',
+};
+
+export function stageTitle(stage) {
+  return STAGE_TITLES[stage] ?? stage;
+}
+
+function credits(sources) {
+  const named = (sources ?? []).filter((s) => s.kind !== 'manim' && s.kind !== 'remotion');
+  if (!named.length) return null;
+  return el('figcaption', {}, named.map((s) =>
+    s.author ? `${s.kind}: ${s.author}${s.license ? ` (${s.license})` : ''}` : s.description).join('; '));
+}
+
+function clipFigure(clip, label) {
+  return el('figure', {},
+    el('video', {controls: true, preload: 'metadata', poster: clip.thumbnail_url, src: clip.url,
+                 'aria-label': `${label}, ${seconds(clip.duration)}`}),
+    el('figcaption', {}, `${label} · ${seconds(clip.duration)}`),
+    credits(clip.sources));
+}
+
+const RENDERERS = {
+  scenes(data) {
+    const plan = data.scenes_data;
+    return [
+      el('ul', {class: 'facts'},
+        el('li', {}, `${data.scene_count} scenes`),
+        el('li', {}, `about ${Math.round(plan.total_seconds)} s`),
+        el('li', {}, `aspect ${plan.aspect_ratio}`),
+        el('li', {}, `planner: ${plan.planner}`)),
+      el('div', {class: 'cards'}, plan.scenes.map((scene) =>
+        el('article', {class: 'card', 'aria-label': `Scene ${scene.index + 1}`},
+          el('p', {class: 'kind'}, `${scene.index + 1} · ${scene.kind}`),
+          el('h4', {}, scene.on_screen_text),
+          scene.eyebrow ? el('p', {class: 'muted'}, scene.eyebrow) : null,
+          scene.bullets?.length ? el('ul', {}, scene.bullets.map((b) => el('li', {}, b))) : null,
+          el('p', {}, scene.visual),
+          el('p', {class: 'muted'}, `~${seconds(scene.target_seconds)}`),
+          scene.media_query ? el('p', {class: 'muted'}, `Footage: “${scene.media_query}”`) : null))),
+    ];
+  },
+
+  script(data) {
+    return [
+      el('ul', {class: 'facts'},
+        el('li', {}, `${data.total_words} words`),
+        el('li', {}, `about ${seconds(data.estimated_seconds)}`),
+        el('li', {}, `persona: ${data.script.persona}`),
+        el('li', {}, `tone: ${data.script.tone}`)),
+      el('ol', {class: 'narration'}, data.script.scenes.map((scene) =>
+        el('li', {},
+          el('p', {class: 'kind'}, `${scene.scene_index + 1} · ${scene.title}`),
+          el('p', {}, scene.text),
+          el('p', {class: 'muted'}, `${scene.word_count} words · ~${seconds(scene.estimated_seconds)}`)))),
+    ];
+  },
+
+  visuals(data) {
+    return [
+      el('ul', {class: 'facts'},
+        el('li', {}, `${data.clip_count} clips`),
+        el('li', {}, `${data.width}×${data.height}, ${data.fps} fps (${data.quality})`),
+        el('li', {}, `palette: ${data.palette}`)),
+      el('div', {class: 'clips'}, data.clips.map((clip) => clipFigure(clip, `Scene ${clip.scene_index + 1}`))),
+    ];
+  },
+
+  animations(data) {
+    return [
+      el('ul', {class: 'facts'},
+        el('li', {}, `${data.lower_thirds.length} lower thirds`),
+        el('li', {}, `${data.callouts.length} callouts`),
+        el('li', {}, data.captions)),
+      el('div', {class: 'clips'},
+        data.clips.map((clip) => clipFigure(clip, `Scene ${clip.scene_index + 1}`)),
+        data.end_card ? clipFigure(data.end_card, 'End card') : null),
+    ];
+  },
+
+  tts(data) {
+    return [
+      el('ul', {class: 'facts'},
+        el('li', {}, `voice: ${data.engine} (${data.voice})`),
+        el('li', {}, `${seconds(data.total_duration)} of speech`),
+        data.pace !== 1 ? el('li', {}, `pace ${data.pace}`) : null),
+      (data.notes ?? []).map((note) => el('p', {class: 'muted'}, note)),
+      el('ol', {class: 'narration'}, data.tracks.map((track) =>
+        el('li', {},
+          el('p', {class: 'kind'}, `Scene ${track.scene_index + 1} · ${seconds(track.duration)}`),
+          el('audio', {controls: true, preload: 'metadata', src: track.url,
+                       'aria-label': `Narration of scene ${track.scene_index + 1}`}),
+          el('p', {}, track.text)))),
+    ];
+  },
+
+  render(data) {
+    return [
+      el('video', {class: 'player', controls: true, preload: 'metadata', src: data.video_url,
+                   'aria-label': 'Final video'}),
+      el('ul', {class: 'facts'},
+        el('li', {}, seconds(data.duration)),
+        el('li', {}, `${data.width}×${data.height}, ${data.fps} fps`),
+        el('li', {}, `${(data.size_bytes / 1e6).toFixed(1)} MB`),
+        el('li', {}, `${data.video_codec} + ${data.audio_codec}`)),
+    ];
+  },
+};
+
+export function renderStage(stage, data) {
+  const render = RENDERERS[stage];
+  return render ? render(data) : [el('pre', {}, JSON.stringify(data, null, 2))];
+}

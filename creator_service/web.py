@@ -1,0 +1,50 @@
+"""The review studio in the browser: static files at `/`, and what its brief form is built from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .payloads import field_schema
+from .video_types import VIDEO_TYPES
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+LABELS = {
+    "product_ad": "Product ad",
+    "compliance_video": "Compliance video",
+    "moa": "Mechanism of action (MoA)",
+    "doctor_ad": "Doctor ad",
+    "social_media": "Social media short",
+}
+
+
+async def video_types(request: Request) -> JSONResponse:
+    """Each type's brief, field by field (required, defaults, choices, limits) and its stages."""
+    return JSONResponse({
+        "video_types": [
+            {
+                "name": name,
+                "label": LABELS[name],
+                "engine": video_type.engine,
+                "stage_order": video_type.stage_order,
+                "fields": field_schema(video_type.brief_model),
+            }
+            for name, video_type in VIDEO_TYPES.items()
+        ]
+    })
+
+
+async def index(request: Request) -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def web_routes() -> list[Route | Mount]:
+    return [
+        Route("/", index),
+        Route("/video-types", video_types),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]

@@ -1,0 +1,158 @@
+"""The review studio in a real browser: Debian's Chromium driven by Playwright (never a
+downloaded browser), against the app under uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from .helpers import Server, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors
+
+
+def shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"studio-{name}.png"), full_page=True)
+
+
+def fill_social_brief(page: Page) -> None:
+    page.get_by_label("Video type").select_option("social_media")
+    page.get_by_label("Drug name").fill("Metformin")
+    page.get_by_label("Indication").fill("type 2 diabetes")
+    page.get_by_label("Key benefit").fill("helps keep blood sugar in a healthy range")
+    page.get_by_label("Quality").select_option("low")
+
+
+def test_the_form_is_built_from_the_servers_schemas(page: Page, server: Server) -> None:
+    page.goto(server.http)
+    options = page.locator("#video-type option").all_inner_texts()
+    assert len(options) == 5 and "Social media short" in options
+    page.get_by_label("Video type").select_option("compliance_video")
+    expect(page.get_by_label("Reference documents")).to_have_attribute("maxlength", "20000")
+    expect(page.locator("#video-type-stages")).to_contain_text("animations")
+    page.get_by_label("Video type").select_option("moa")
+    expect(page.get_by_label("Quality")).to_have_value("high")
+
+
+def test_field_errors_from_the_server_show_next_to_their_fields(page: Page, server: Server, artifacts_dir: Path) -> None:
+    page.goto(server.http)
+    page.get_by_label("Video type").select_option("social_media")
+    page.get_by_label("Drug name").fill("   ")  # blank: the server says what is missing
+    page.get_by_role("button", name="Start").click()
+    for field in ("drug_name", "indication"):
+        error = page.locator(f"#field-{field}-error")
+        expect(error).to_be_visible()
+        expect(error).to_contain_text("is required")
+    expect(page.get_by_label("Drug name")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Drug name")).to_be_focused()
+    shot(page, artifacts_dir, "field-errors")
+    page.get_by_label("Drug name").fill("Metformin")
+    # Fixed, the same connection starts the session.
+    page.get_by_label("Indication").fill("type 2 diabetes")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#session")).to_contain_text("social_media")
+
+
+def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Server, artifacts_dir: Path) -> None:
+    page.goto(server.http)
+    fill_social_brief(page)
+    page.get_by_role("button", name="Start").click()
+
+    expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
+    expect(page.locator(".card")).to_have_count(6)
+    expect(page.locator("#stepper li").first).to_have_attribute("data-state", "review")
+    shot(page, artifacts_dir, "1-scenes")
+    page.get_by_role("button", name="Accept").click()
+
+    expect(page.locator("#stage-title")).to_have_text("Narration", timeout=60_000)
+    expect(page.locator(".narration li")).to_have_count(6)
+    page.get_by_label("Feedback for a new version").fill("Make the script more concise and patient-friendly")
+    page.get_by_role("button", name="Regenerate").click()
+    expect(page.get_by_role("tab", name="v2")).to_have_attribute("aria-selected", "true", timeout=60_000)
+    expect(page.locator("#changes")).to_contain_text("What changed since v1")
+    expect(page.locator("#changes")).to_contain_text("Understood: shorter, simpler")
+    assert page.locator("#changes del").count() > 0 and page.locator("#changes ins").count() > 0
+    shot(page, artifacts_dir, "2-script-v2")
+    page.get_by_role("tab", name="v1").click()
+    expect(page.locator("#changes")).to_be_hidden()
+    page.get_by_role("button", name="Accept").click()
+
+    expect(page.locator("#running")).to_be_visible(timeout=30_000)
+    expect(page.locator("#stage-title")).to_have_text("Visuals", timeout=240_000)
+    expect(page.locator(".clips video")).to_have_count(6)
+    shot(page, artifacts_dir, "3-visuals")
+    page.get_by_role("button", name="Accept").click()
+
+    expect(page.locator("#stage-title")).to_have_text("Voice", timeout=240_000)
+    expect(page.locator("audio")).to_have_count(6)
+    shot(page, artifacts_dir, "4-voice")
+    page.get_by_role("button", name="Accept").click()
+
+    expect(page.locator("#stage-title")).to_have_text("Final cut", timeout=240_000)
+    shot(page, artifacts_dir, "5-final-cut")
+    page.get_by_role("button", name="Accept").click()
+
+    player = page.locator("#final-video")
+    expect(player).to_be_visible(timeout=30_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#final-video'); return v.readyState >= 1 && isFinite(v.duration); }",
+        timeout=30_000,
+    )
+    duration = player.evaluate("video => video.duration")
+    assert 20 <= duration <= 45
+    expect(page.get_by_role("link", name="Download the MP4")).to_have_attribute("download", re.compile(r"^vid_\w+\.mp4$"))
+    shot(page, artifacts_dir, "6-done")
+
+
+def test_a_stage_error_offers_regenerate_and_stop(page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
+    with running_server(tmp_path / "data", CREATOR_VOICE="piper", CREATOR_PIPER_MODEL="/missing/voice.onnx") as broken:
+        page.goto(broken.http)
+        fill_social_brief(page)
+        page.get_by_role("button", name="Start").click()
+        for stage in ("Scene plan", "Narration", "Visuals"):
+            expect(page.locator("#stage-title")).to_have_text(stage, timeout=240_000)
+            page.get_by_role("button", name="Accept").click()
+        alert = page.locator("#stage-error")
+        expect(alert).to_contain_text("Voice (version 1) failed", timeout=120_000)
+        expect(alert).to_contain_text("no voice could speak the script")
+        expect(page.get_by_role("button", name="Accept")).to_be_hidden()
+        expect(page.get_by_role("button", name="Regenerate")).to_be_visible()
+        shot(page, artifacts_dir, "stage-error")
+        page.get_by_role("button", name="Stop").click()
+        expect(page.locator("#connection")).to_have_text("Session stopped")
+
+
+def test_a_lost_connection_is_said_as_such(page: Page, tmp_path: Path) -> None:
+    with running_server(tmp_path / "data") as doomed:
+        page.goto(doomed.http)
+        fill_social_brief(page)
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
+        doomed.process.kill()
+    expect(page.locator("#connection")).to_contain_text("Connection lost", timeout=15_000)
+    expect(page.locator("#actions")).to_be_hidden()
