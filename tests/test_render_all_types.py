@@ -106,9 +106,13 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     duration = float(info["format"]["duration"])
     render = result["render"]
     assert abs(duration - render["duration"]) < 0.1
-    spoken = sum(track["duration"] for track in result["tts"]["tracks"])
-    # Speech fills most of the video; the rest is the pauses between scenes (and an end card).
-    assert spoken < duration < spoken + 1.0 * len(result["tts"]["tracks"]) + 3.5
+    # Each narrated scene lasts its speech plus the pauses around it (a frame of rounding at
+    # most); after them come only the end card and the credits, a few seconds each.
+    tracks = result["tts"]["tracks"]
+    for track, scene in zip(tracks, render["scenes"]):
+        assert track["duration"] + 0.8 <= scene["duration"] <= track["duration"] + 0.8 + 1 / 15 + 0.01
+    assert all(scene["duration"] <= 3.1 for scene in render["scenes"][len(tracks):])
+    assert len(render["scenes"]) <= len(tracks) + 2
 
     size = SIZE[video_type]
     for share in (0.1, 0.3, 0.5, 0.7, 0.9):
