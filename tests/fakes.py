@@ -194,7 +194,8 @@ class FakeProviders:
             return failure
         if mode == "empty":
             return JSONResponse({"page": 1, "per_page": 5, "total_results": 0, "videos": []})
-        await asyncio.to_thread(self._ensure_clip)
+        if mode == "malformed":
+            return Response("<html>Bad gateway</html>", media_type="text/html")
         return JSONResponse({"page": 1, "per_page": 5, "total_results": 1, "videos": [{
             "id": 4242, "width": 1280, "height": 720, "duration": 3,
             "url": "https://www.pexels.com/video/fake-4242/", "image": f"{self.base}/files/poster.jpg",
@@ -249,6 +250,8 @@ class FakeProviders:
         ])
 
     def start(self) -> "FakeProviders":
+        # The stock clips exist before any client asks, so no answer waits on ffmpeg.
+        self._ensure_clip()
         self.port = free_port()
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning")
         self._server = uvicorn.Server(config)
