@@ -11,6 +11,7 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from creator_service.client import EXAMPLE_PAYLOADS
 from creator_service.devserver import REPO, Server, running_server
 
 __all__ = ["REPO", "Server", "running_server"]
@@ -66,15 +67,8 @@ class Creator:
         self.send({"action": "accept"})
 
 
-SOCIAL_BRIEF: dict[str, Any] = {
-    "drug_name": "Metformin",
-    "indication": "type 2 diabetes",
-    "key_benefit": "helps keep blood sugar in a healthy range",
-    "target_audience": "patients",
-    "persona": "friendly health narrator",
-    "tone": "engaging and conversational",
-    "quality": "low",
-}
+# The spec's client's own social_media example (already at low quality: fast to render).
+SOCIAL_BRIEF: dict[str, Any] = dict(EXAMPLE_PAYLOADS["social_media"])
 
 
 def processes_mentioning(marker: str) -> list[int]:

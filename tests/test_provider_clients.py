@@ -12,7 +12,7 @@ from creator_service.media.assets import MediaRequest
 from creator_service.media.pexels import MediaFailure, PexelsSource, best_photo_source, best_video_file
 from creator_service.processes import CancelToken, ProcessSlots
 from creator_service.providers.elevenlabs_voice import ElevenLabsSpeaker, words_from_alignment
-from creator_service.providers.voice import SpeechItem, VoiceFailure
+from creator_service.providers.voice import SpeechItem, SpeechJob, VoiceFailure
 from creator_service.rendering.formats import video_format
 from creator_service.rendering.palettes import PALETTES
 from creator_service.settings import ElevenLabsSettings, PexelsSettings
@@ -96,8 +96,8 @@ def speaker(fake: FakeProviders, key: str = ELEVENLABS_KEY) -> ElevenLabsSpeaker
 
 
 def speak(voice: ElevenLabsSpeaker, tmp_path: Path, text: str = "Hello there, doctor.") -> list:  # noqa: ANN401
-    speech = voice.speak([SpeechItem(text=text, path=tmp_path / "a.wav")], cancel=CancelToken(),
-                         slots=ProcessSlots(1), progress=lambda *_: None, log_dir=tmp_path)
+    job = SpeechJob(cancel=CancelToken(), slots=ProcessSlots(1), progress=lambda *_: None, log_dir=tmp_path)
+    speech = voice.speak([SpeechItem(text=text, path=tmp_path / "a.wav")], job)
     return speech.tracks
 
 

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import base64
 import logging
-from pathlib import Path
 from typing import Any, Sequence
 
 from elevenlabs.client import ElevenLabs
 from elevenlabs.core.api_error import ApiError
 
-from ..processes import CancelToken, ProcessSlots
+from ..processes import CancelToken
 from ..rendering import wav
 from ..rendering.ffmpeg import run_ffmpeg
 from ..settings import ElevenLabsSettings
-from ..stages.context import ProgressSink
-from .voice import Speech, SpeechItem, SpokenTrack, VoiceFailure, WordTiming
+from .voice import Speech, SpeechItem, SpeechJob, SpokenTrack, VoiceFailure, WordTiming
 
 logger = logging.getLogger(__name__)
 
@@ -105,34 +103,26 @@ class ElevenLabsSpeaker:
             api_key=settings.api_key, base_url=settings.base_url or None, timeout=settings.timeout,
         )
 
-    def speak(
-        self,
-        items: Sequence[SpeechItem],
-        *,
-        cancel: CancelToken,
-        slots: ProcessSlots,
-        progress: ProgressSink,
-        log_dir: Path,
-        pace: float = 1.0,
-    ) -> Speech:
+    def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         tracks = []
         for number, item in enumerate(items, start=1):
-            cancel.raise_if_cancelled()
-            answer = self._convert(item.text, cancel)
-            encoded = log_dir / f"{item.path.stem}.mp3"
+            job.cancel.raise_if_cancelled()
+            answer = self._convert(item.text, job.cancel)
+            encoded = job.log_dir / f"{item.path.stem}.mp3"
             encoded.write_bytes(base64.b64decode(answer.audio_base_64))
+            # Decoded to the pipeline's standard WAV; a pace other than 1 stretches it.
             run_ffmpeg(
                 ["-i", str(encoded), "-ac", str(wav.CHANNELS), "-ar", str(wav.SAMPLE_RATE),
-                 "-sample_fmt", "s16", "-filter:a", f"atempo={1 / pace:.3f}", str(item.path)],
-                cancel=cancel, slots=slots, log_path=log_dir / "decode.log",
+                 "-sample_fmt", "s16", "-filter:a", f"atempo={1 / job.pace:.3f}", str(item.path)],
+                cancel=job.cancel, slots=job.slots, log_path=job.log_dir / "decode.log",
                 what=f"decoding {encoded.name}",
             )
             words = [
-                WordTiming(word=w.word, start=w.start * pace, end=w.end * pace)
+                WordTiming(word=w.word, start=w.start * job.pace, end=w.end * job.pace)
                 for w in words_from_alignment(answer.alignment)
             ]
             tracks.append(SpokenTrack(path=item.path, duration=wav.duration_of(item.path), words=words))
-            progress(number / len(items), f"ElevenLabs spoke scene {number} of {len(items)}")
+            job.progress(number / len(items), f"ElevenLabs spoke scene {number} of {len(items)}")
         return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
 
     def _convert(self, text: str, cancel: CancelToken) -> Any:

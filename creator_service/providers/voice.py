@@ -49,6 +49,18 @@ class Speech:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SpeechJob:
+    """How a stage asks for speech: where to report, what to stop on, how fast to speak."""
+
+    cancel: CancelToken
+    slots: ProcessSlots
+    progress: ProgressSink
+    log_dir: Path
+    # Above 1 speaks more slowly (the reviewer asked for "slower").
+    pace: float = 1.0
+
+
 class VoiceUnavailable(Exception):
     """This voice cannot speak on this machine (missing package, model or binary)."""
 
@@ -61,23 +73,12 @@ class VoiceProvider(Protocol):
     engine: str
     voice: str
 
-    def speak(
-        self,
-        items: Sequence[SpeechItem],
-        *,
-        cancel: CancelToken,
-        slots: ProcessSlots,
-        progress: ProgressSink,
-        log_dir: Path,
-        pace: float = 1.0,
-    ) -> Speech:
-        """Speak every item into its WAV file. `pace` > 1 speaks more slowly."""
+    def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
+        """Speak every item into its WAV file."""
         ...
 
 
-def _standardise(
-    items: Sequence[SpeechItem], *, cancel: CancelToken, slots: ProcessSlots, log_dir: Path
-) -> list[SpokenTrack]:
+def standardise(items: Sequence[SpeechItem], job: SpeechJob) -> list[SpokenTrack]:
     """Resample any track that is not 22.05 kHz 16-bit mono, in place."""
     tracks = []
     for item in items:
@@ -86,7 +87,7 @@ def _standardise(
             run_ffmpeg(
                 ["-i", str(item.path), "-ac", str(wav.CHANNELS), "-ar", str(wav.SAMPLE_RATE),
                  "-sample_fmt", "s16", str(resampled)],
-                cancel=cancel, slots=slots, log_path=log_dir / "resample.log",
+                cancel=job.cancel, slots=job.slots, log_path=job.log_dir / "resample.log",
                 what=f"resampling {item.path.name}",
             )
             resampled.replace(item.path)
@@ -119,24 +120,15 @@ class PiperSpeaker:
             raise VoiceUnavailable(f"Piper voice files not found: {model} and {config}")
         return model, config
 
-    def speak(
-        self,
-        items: Sequence[SpeechItem],
-        *,
-        cancel: CancelToken,
-        slots: ProcessSlots,
-        progress: ProgressSink,
-        log_dir: Path,
-        pace: float = 1.0,
-    ) -> Speech:
+    def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         model, config = self._model()
-        job = log_dir / "piper-job.json"
-        job.write_text(
+        job_file = job.log_dir / "piper-job.json"
+        job_file.write_text(
             json.dumps(
                 {
                     "model": str(model),
                     "config": str(config),
-                    "length_scale": round(self._length_scale * pace, 3),
+                    "length_scale": round(self._length_scale * job.pace, 3),
                     "items": [{"text": item.text, "path": str(item.path)} for item in items],
                 }
             ),
@@ -146,14 +138,14 @@ class PiperSpeaker:
         def on_line(line: str) -> None:
             if line.startswith("{"):
                 done = json.loads(line)["done"] + 1
-                progress(done / len(items), f"spoke scene {done} of {len(items)} with Piper")
+                job.progress(done / len(items), f"spoke scene {done} of {len(items)} with Piper")
 
         run_child(
-            python_command("creator_service.providers.piper_worker", str(job)),
-            cancel=cancel, slots=slots, stderr_path=log_dir / "piper.log",
+            python_command("creator_service.providers.piper_worker", str(job_file)),
+            cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "piper.log",
             what="Piper speech synthesis", on_line=on_line,
         )
-        tracks = _standardise(items, cancel=cancel, slots=slots, log_dir=log_dir)
+        tracks = standardise(items, job)
         return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
 
 
@@ -164,28 +156,19 @@ class EspeakSpeaker:
         self.voice = voice
         self._words_per_minute = words_per_minute
 
-    def speak(
-        self,
-        items: Sequence[SpeechItem],
-        *,
-        cancel: CancelToken,
-        slots: ProcessSlots,
-        progress: ProgressSink,
-        log_dir: Path,
-        pace: float = 1.0,
-    ) -> Speech:
+    def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise VoiceUnavailable("espeak-ng is not installed")
         for number, item in enumerate(items, start=1):
             run_child(
-                [binary, "-v", self.voice, "-s", str(round(self._words_per_minute / pace)), "-w", str(item.path),
-                 item.text],
-                cancel=cancel, slots=slots, stderr_path=log_dir / "espeak.log",
+                [binary, "-v", self.voice, "-s", str(round(self._words_per_minute / job.pace)), "-w",
+                 str(item.path), item.text],
+                cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "espeak.log",
                 what="espeak-ng speech synthesis",
             )
-            progress(number / len(items), f"spoke scene {number} of {len(items)} with espeak-ng")
-        tracks = _standardise(items, cancel=cancel, slots=slots, log_dir=log_dir)
+            job.progress(number / len(items), f"spoke scene {number} of {len(items)} with espeak-ng")
+        tracks = standardise(items, job)
         return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
 
 
@@ -199,23 +182,12 @@ class VoiceChain:
         self.engine = self._voices[0].engine
         self.voice = self._voices[0].voice
 
-    def speak(
-        self,
-        items: Sequence[SpeechItem],
-        *,
-        cancel: CancelToken,
-        slots: ProcessSlots,
-        progress: ProgressSink,
-        log_dir: Path,
-        pace: float = 1.0,
-    ) -> Speech:
+    def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         notes: list[str] = []
         for position, voice in enumerate(self._voices):
             last = position == len(self._voices) - 1
             try:
-                speech = voice.speak(
-                    items, cancel=cancel, slots=slots, progress=progress, log_dir=log_dir, pace=pace
-                )
+                speech = voice.speak(items, job)
             except (VoiceUnavailable, ChildProcessFailed) as exc:
                 if last:
                     raise

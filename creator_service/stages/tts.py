@@ -10,7 +10,7 @@ import re
 
 from ..models import AudioTrack, FeedbackReading, Script, Voiceover, WordTime
 from ..processes import ChildProcessFailed
-from ..providers.voice import SpeechItem, VoiceFailure, VoiceUnavailable
+from ..providers.voice import SpeechItem, SpeechJob, VoiceFailure, VoiceUnavailable
 from ..rendering import wav
 from .context import StageContext, StageFailure
 
@@ -48,8 +48,8 @@ def tts_generate(ctx: StageContext) -> Voiceover:
     ctx.progress(0.02, f"speaking {len(items)} scenes")
     try:
         speech = ctx.services.voice.speak(
-            items, cancel=ctx.cancel, slots=ctx.services.slots, progress=ctx.progress,
-            log_dir=ctx.work_dir, pace=pace,
+            items, SpeechJob(cancel=ctx.cancel, slots=ctx.services.slots, progress=ctx.progress,
+                             log_dir=ctx.work_dir, pace=pace),
         )
     except VoiceFailure as exc:
         raise StageFailure(str(exc)) from exc
