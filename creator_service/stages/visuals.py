@@ -25,6 +25,7 @@ from ..media.pexels import MediaFailure
 from ..models import (
     Clip,
     ClipLayers,
+    FeedbackReading,
     KeyframeSet,
     MediaCredit,
     PlannedScene,
@@ -65,10 +66,10 @@ class Look:
     palette: str
 
 
-def _look(ctx: StageContext) -> tuple[Look, Any]:
+def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
     plan = ctx.output_of("scenes", ScenePlan)
     script = ctx.output_of("script", Script)
-    quality = str(getattr(ctx.brief, "quality", "low"))
+    quality = str(getattr(ctx.brief, "quality", "high"))
     previous = ctx.previous_as(Visuals)
     palette, reading = choose_palette(ctx.feedback, previous.palette if previous else None)
     return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette), reading
@@ -93,7 +94,8 @@ class Background:
 def background_clip(
     ctx: StageContext, query: str, index: int, seconds: float, fmt: VideoFormat, palette: dict[str, str]
 ) -> Background:
-    """Footage for a scene: the media library first, generated light when nothing matches."""
+    """Footage for a scene from the first source that has some (Pexels with a key, the media
+    library, generated light), fitted to the frame; generated loops are shared, not re-encoded."""
     request = MediaRequest(query=query, fmt=fmt, seconds=seconds, palette=palette)
     try:
         asset = ctx.services.media.find(request, cancel=ctx.cancel, slots=ctx.services.slots)
