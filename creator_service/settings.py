@@ -51,44 +51,36 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
 
 
 @dataclass(frozen=True)
-class OpenAISettings:
+class ServiceSettings:
+    """What every outside service needs: a key (never shown), where it is, how long to wait."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    timeout: float = 60.0
+    max_retries: int = 2
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True)
+class OpenAISettings(ServiceSettings):
     """The planner's LLM: OpenAI, or any OpenAI-compatible server (Ollama, vLLM, llama.cpp)."""
 
-    api_key: str = field(default="", repr=False)
-    base_url: str = ""
     model: str = "gpt-4o-mini"
-    timeout: float = 60.0
-    max_retries: int = 2
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.api_key)
 
 
 @dataclass(frozen=True)
-class ElevenLabsSettings:
-    api_key: str = field(default="", repr=False)
-    base_url: str = ""
+class ElevenLabsSettings(ServiceSettings):
     voice_id: str = "21m00Tcm4TlvDq8ikWAM"
     model: str = "eleven_multilingual_v2"
-    timeout: float = 60.0
-    max_retries: int = 2
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.api_key)
 
 
 @dataclass(frozen=True)
-class PexelsSettings:
-    api_key: str = field(default="", repr=False)
+class PexelsSettings(ServiceSettings):
     base_url: str = "https://api.pexels.com"
     timeout: float = 30.0
-    max_retries: int = 2
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.api_key)
 
 
 @dataclass(frozen=True)

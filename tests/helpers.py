@@ -54,6 +54,7 @@ class Creator:
         self.send({"action": "start", "video_type": video_type, "payload": payload})
         started = self.next_event()
         assert started["status"] == "session_started", started
+        self.stage_order: list[str] = started["stage_order"]
         return started
 
     def wait_completed(self, stage: str, timeout: float = 180) -> dict[str, Any]:
@@ -65,6 +66,14 @@ class Creator:
 
     def accept(self) -> None:
         self.send({"action": "accept"})
+
+    def advance_to(self, stage: str, timeout: float = 300) -> dict[str, dict[str, Any]]:
+        """Accept every stage before `stage` as it completes; `stage` runs next."""
+        completed = {}
+        for earlier in self.stage_order[: self.stage_order.index(stage)]:
+            completed[earlier] = self.wait_completed(earlier, timeout=timeout)
+            self.accept()
+        return completed
 
 
 # The spec's client's own social_media example (already at low quality: fast to render).

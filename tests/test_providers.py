@@ -40,14 +40,6 @@ def start(client: Creator) -> dict[str, Any]:
     return client.start("social_media", SOCIAL_BRIEF)
 
 
-def until(client: Creator, stage: str) -> None:
-    """Accept every stage before `stage`, so `stage` is running next."""
-    order = ["scenes", "script", "visuals", "tts", "render"]
-    for earlier in order[: order.index(stage)]:
-        client.wait_completed(earlier, timeout=300)
-        client.accept()
-
-
 def test_providers_reports_what_is_active_and_never_the_keys(studio: Server, fake: FakeProviders) -> None:
     response = httpx.get(f"{studio.http}/providers", timeout=10)
     answer = response.json()
@@ -174,7 +166,7 @@ def test_429_waits_as_asked_and_then_succeeds(studio: Server, fake: FakeProvider
 def test_voice_failures_are_stage_errors_and_regenerate_recovers(studio: Server, fake: FakeProviders) -> None:
     with Creator(studio.ws_url) as client:
         start(client)
-        until(client, "tts")
+        client.advance_to("tts")
         fake.set("elevenlabs", "401")
         assert client.next_event()["stage"] == "tts"
         assert "ElevenLabs rejected the API key (401)" in client.next_event(timeout=60)["error"]
@@ -191,7 +183,7 @@ def test_voice_failures_are_stage_errors_and_regenerate_recovers(studio: Server,
 def test_media_failures_are_stage_errors_and_empty_results_fall_back(studio: Server, fake: FakeProviders) -> None:
     with Creator(studio.ws_url) as client:
         client.start("social_media", {**SOCIAL_BRIEF, "indication": "rare media failure"})
-        until(client, "visuals")
+        client.advance_to("visuals")
         fake.set("pexels", "401")
         assert client.next_event()["stage"] == "visuals"
         error = client.next_event(timeout=120)
@@ -207,7 +199,7 @@ def test_stock_media_is_downloaded_once_and_shared(studio: Server, fake: FakePro
     def visuals_once() -> None:
         with Creator(studio.ws_url) as client:
             start(client)
-            until(client, "visuals")
+            client.advance_to("visuals")
             client.wait_completed("visuals", timeout=300)
 
     visuals_once()

@@ -24,9 +24,7 @@ def server_without_voice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def test_a_failing_stage_sends_the_spec_error_and_can_be_retried(server_without_voice: Server) -> None:
     with Creator(server_without_voice.ws_url) as client:
         client.start("social_media", SOCIAL_BRIEF)
-        for stage in ("scenes", "script"):
-            client.wait_completed(stage)
-            client.accept()
+        client.advance_to("visuals")
         visuals = client.wait_completed("visuals", timeout=180)
         client.accept()
 

@@ -16,9 +16,7 @@ CHILDREN_GONE_WITHIN = 5.0
 
 def start_visuals(client: Creator) -> str:
     video_id = client.start("social_media", HIGH_QUALITY)["video_id"]
-    for stage in ("scenes", "script"):
-        client.wait_completed(stage)
-        client.accept()
+    client.advance_to("visuals")
     assert client.next_event()["stage"] == "visuals"
     deadline = time.monotonic() + 30
     while not processes_mentioning(video_id):

@@ -147,9 +147,7 @@ def test_regenerate_with_feedback_makes_version_two_in_the_direction_asked(serve
 def test_progress_reports_while_stages_run(server: Server) -> None:
     with Creator(server.ws_url) as client:
         client.start("social_media", SOCIAL_BRIEF)
-        for stage in ("scenes", "script"):
-            client.wait_completed(stage)
-            client.accept()
+        client.advance_to("visuals")
         client.wait_completed("visuals", timeout=180)
         reports = [p for p in client.progress_seen if p["stage"] == "visuals"]
         assert reports, "a multi-second render sent no stage_progress"
@@ -204,9 +202,7 @@ def test_sessions_are_independent(server: Server) -> None:
 def test_completed_data_references_files_by_url(server: Server) -> None:
     with Creator(server.ws_url) as client:
         client.start("social_media", SOCIAL_BRIEF)
-        for stage in ("scenes", "script"):
-            client.wait_completed(stage)
-            client.accept()
+        client.advance_to("visuals")
         visuals = client.wait_completed("visuals", timeout=180)["data"]
         assert visuals["clip_count"] == len(visuals["clips"]) == 6
         for clip in visuals["clips"]:
