@@ -18,10 +18,13 @@ TITLE = SceneKind(
     media_query="{topic}",
     visual="The brand name animates in over footage; the topic settles beneath it.",
     narration={
-        "neutral": [["Introducing {brand}.", "{topic}."], ["Meet {brand}.", "{topic}."]],
-        "casual": [["Say hello to {brand}.", "{topic}."]],
-        "simple": [["This is {brand}.", "{topic}."]],
-        "formal": [["Introducing {brand}.", "{topic}."]],
+        "neutral": [
+            ["Introducing {brand}.", "{topic}, made with real life in mind.", "Here is what to know."],
+            ["Meet {brand}.", "{topic}, designed around your day.", "Here is the short version."],
+        ],
+        "casual": [["Say hello to {brand}.", "{topic}, built for real life.", "Here's the quick version."]],
+        "simple": [["This is {brand}.", "{topic}.", "Here is what to know."]],
+        "formal": [["Introducing {brand}.", "{topic}, developed with patients' daily lives in mind."]],
     },
 )
 NEED = SceneKind(
@@ -33,7 +36,8 @@ NEED = SceneKind(
     media_query="everyday life people",
     visual="Everyday footage; a headline and a line of copy slide in from the left.",
     narration={
-        "neutral": [["People want options that fit real life.", "Clear choices make the next step easier."]],
+        "neutral": [["People want options that fit real life.", "Clear choices make the next step easier.",
+                     "Good information helps you decide."]],
         "casual": [["Let's face it: life is busy.", "You want options that keep up."]],
         "simple": [["Life is busy.", "You want things to be simple."]],
         "formal": [["Patients value options that fit into daily life.", "Clear information supports informed decisions."]],
@@ -48,7 +52,8 @@ BENEFITS = SceneKind(
     media_query="healthy lifestyle",
     visual="Three benefit callouts tick in one after another over lifestyle footage.",
     narration={
-        "neutral": [["{brand} is designed around everyday routines.", "With clear information and support from your care team."]],
+        "neutral": [["{brand} is designed around everyday routines.", "It comes with clear information.",
+                     "And your care team is there to support you."]],
         "casual": [["{brand} fits right into your routine.", "Plus clear info and a care team in your corner."]],
         "simple": [["{brand} fits your day.", "Your care team can help."]],
         "formal": [["{brand} is designed to fit established routines.", "It is supported by clear information and your care team."]],
@@ -69,6 +74,22 @@ REGION = SceneKind(
         "formal": [["Enquire about the availability of {brand} in {region}."]],
     },
 )
+SAFETY = SceneKind(
+    kind="safety",
+    title="Safety information",
+    on_screen_text="Important safety information",
+    bullets=("{brand} is not right for everyone", "Side effects can happen", "Read the patient information"),
+    visual="The safety information in a bordered panel, on screen while it is read.",
+    narration={
+        "neutral": [["{brand} is not right for everyone, and side effects can happen.",
+                     "Read the patient information and talk to your doctor about any concerns."]],
+        "casual": [["Quick safety note: {brand} isn't right for everyone, and side effects can happen.",
+                    "Read the leaflet and talk to your doctor."]],
+        "simple": [["{brand} is not for everyone.", "It can have side effects.", "Read the leaflet."]],
+        "formal": [["{brand} is not suitable for every patient, and adverse effects may occur.",
+                    "Please review the patient information and consult your healthcare provider."]],
+    },
+)
 CALL_TO_ACTION = SceneKind(
     kind="cta",
     title="Call to action",
@@ -78,7 +99,8 @@ CALL_TO_ACTION = SceneKind(
     media_query="doctor conversation",
     visual="A bold call to action with a button-like prompt; the brand sits below.",
     narration={
-        "neutral": [["Ask your doctor if {brand} is right for you."]],
+        "neutral": [["Ask your doctor if {brand} is right for you.",
+                     "Your doctor can explain the benefits and the risks."]],
         "casual": [["Curious? Ask your doctor about {brand}."]],
         "simple": [["Ask your doctor about {brand}."]],
         "formal": [["Consult your healthcare provider about whether {brand} is appropriate for you."]],
@@ -112,13 +134,15 @@ def _values(brief: object) -> dict[str, str]:
 PRODUCT_AD_DECK = CopyDeck(
     video_type="product_ad",
     aspect_ratio="16:9",
-    standard_plan=(TITLE, NEED, BENEFITS, REGION, CALL_TO_ACTION),
+    # Fair balance is not optional in a pharmaceutical ad: the safety scene always stays.
+    standard_plan=(TITLE, NEED, BENEFITS, REGION, SAFETY, CALL_TO_ACTION),
     extra_scenes=(STORY,),
     extra_insert_before="cta",
     removable_order=("problem",),
-    min_seconds=15.0,
+    # A 30-second spot, give or take.
+    min_seconds=25.0,
     max_seconds=45.0,
     values=_values,
     mention_targets=("benefit", "problem", "title"),
-    words_per_scene=14,
+    words_per_scene=16,
 )

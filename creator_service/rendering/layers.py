@@ -1,11 +1,11 @@
 """Compose a scene from its layers with ffmpeg, to an exact number of frames.
 
-A scene is either a finished clip (a Manim animation on a solid background), or layers: a moving
-background (stock footage or generated light) under a foreground that is still once its
-entrance is over (a transparent Manim video, or Remotion key frames), with an optional overlay
-layer (lower thirds, callouts) on top. Because foregrounds are still after their entrance, a
-scene can be made any length: the background loops, the foreground's last frame is held. The
-visuals stage uses this for previews; the render stage for the final cut at the voice's length.
+A scene starts from a finished clip (a Manim animation, held on its last frame) or a moving
+background (stock footage or generated light, looped); over it go, in order, a still backdrop
+(a scrim), a foreground that is still once its entrance is over (a transparent Manim video, or
+Remotion key frames) and an overlay layer (lower thirds, callouts). Because every layer is still
+after its entrance, a scene can be made any length. The visuals and animations stages use this
+for previews; the render stage for the final cut at the voice's length.
 """
 
 from __future__ import annotations
@@ -84,18 +84,19 @@ def scene_filter(
     )
     chains: list[str] = []
     if sources.clip is not None:
+        # A finished clip, held on its last frame when the scene runs longer.
         index = inputs.add("-i", str(sources.clip))
         chains.append(
             f"[{index}:v]fps={fps},{fit},tpad=stop_mode=clone:stop_duration={seconds:.3f},"
-            f"{exact},format=yuv420p[{label}]"
+            f"{exact},format=yuv420p[{label}_0]"
         )
-        return chains
-    if sources.background is None:
-        raise ValueError("a layered scene needs a background")
-    index = inputs.add(
-        "-stream_loop", "-1", "-ss", f"{sources.background_offset:.3f}", "-i", str(sources.background)
-    )
-    chains.append(f"[{index}:v]fps={fps},{fit},{exact},format=yuv420p[{label}_0]")
+    elif sources.background is not None:
+        index = inputs.add(
+            "-stream_loop", "-1", "-ss", f"{sources.background_offset:.3f}", "-i", str(sources.background)
+        )
+        chains.append(f"[{index}:v]fps={fps},{fit},{exact},format=yuv420p[{label}_0]")
+    else:
+        raise ValueError("a scene needs a clip or a background")
     current = f"{label}_0"
     # Layers are converted to YUV with alpha before frames are repeated, so each distinct
     # picture is converted once, and are held on their last frame for the rest of the scene.
@@ -158,10 +159,10 @@ def compose_clip(
     fmt: VideoFormat,
     output: Path,
     *,
-    logo: Path | None,
     cancel: CancelToken,
     slots: ProcessSlots,
     work_dir: Path,
+    logo: Path | None = None,
 ) -> None:
     """One scene as a preview clip (an intermediate: encoded fast at high quality)."""
     inputs = Inputs()

@@ -25,12 +25,15 @@ from ..models import (
 from ..planner.feedback import read_feedback
 from ..processes import ChildProcessFailed
 from ..rendering.formats import VideoFormat
+from ..rendering.layers import SceneSources
 from ..rendering.remotion import render_frames
 from .context import StageContext, StageFailure
 from .sources import scene_sources
 from .visuals import background_clip, finish_clip, in_parallel, split_keys
 
 END_CARD_SECONDS = 3.0
+# Lower thirds and callouts snap in faster than the scenes' own entrances.
+OVERLAY_ENTER_SECONDS = 0.4
 # Callouts pop in a little after their scene's lower third.
 CALLOUT_DELAY_SHARE = 0.3
 _NO_CALLOUTS = re.compile(r"\b(no|remove|without|drop) (the )?callouts?\b", re.IGNORECASE)
@@ -99,7 +102,7 @@ def generate_animations(ctx: StageContext) -> Animations:
     visuals = ctx.output_of("visuals", Visuals)
     plan = ctx.output_of("scenes", ScenePlan)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
-    enter = visuals.enter_frames or max(4, round(0.8 * fmt.fps))
+    enter = max(4, round(OVERLAY_ENTER_SECONDS * fmt.fps))
     lengths = [round(clip.duration * fmt.fps) for clip in visuals.clips]
     starts = [sum(lengths[:i]) for i in range(len(lengths))]
     end_start, end_length = sum(lengths), round(END_CARD_SECONDS * fmt.fps)
@@ -136,10 +139,14 @@ def generate_animations(ctx: StageContext) -> Animations:
         raise StageFailure(f"Remotion could not render the overlays: {exc}") from exc
 
     def with_overlay(clip: Clip, start: int, length: int) -> Clip:
-        _, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}", ctx.video_dir)
+        overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
+                                     ctx.video_dir)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
+        # The preview lays the overlay on the accepted visuals preview (one layer, not four);
+        # the final cut rebuilds every layer at the voice's length.
+        preview = SceneSources(frames=length, clip=ctx.video_dir / clip.path, overlay_keys=overlay)
         return finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
-                           None, clip.sources)
+                           clip.sources, preview_sources=preview)
 
     def make_end_card() -> Clip:
         background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)
@@ -147,7 +154,7 @@ def generate_animations(ctx: StageContext) -> Animations:
         layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
                             backdrop=ctx.relative(end_backdrop), foreground_keys=record)
         return finish_clip(
-            ctx, len(lengths), scene_sources(ctx.video_dir, layers, end_length), layers, fmt, None,
+            ctx, len(lengths), scene_sources(ctx.video_dir, layers, end_length), layers, fmt,
             [MediaCredit(kind="remotion", description="Overlays end card, rendered with Remotion"),
              background.credit],
         )

@@ -51,7 +51,7 @@ ENTER_SECONDS = 0.6
 # Remotion scene layouts, by the plan's scene kind.
 COMPOSITION_KIND = {
     "title": "title", "problem": "problem", "story": "problem", "benefit": "benefit",
-    "region": "proof", "cta": "cta", "approved_use": "approved_use", "facts": "statement",
+    "region": "proof", "safety": "isi", "cta": "cta", "approved_use": "approved_use", "facts": "statement",
     "isi": "isi", "closing": "closing",
 }
 COMPOSITION = {"product_ad": "ProductAd", "compliance_video": "ComplianceVideo"}
@@ -147,14 +147,16 @@ def _prepare_logo(ctx: StageContext, fmt: VideoFormat) -> Path | None:
 
 def finish_clip(
     ctx: StageContext, index: int, sources: SceneSources, layers: ClipLayers, fmt: VideoFormat,
-    logo: Path | None, credits: list[MediaCredit], preview: Path | None = None,
+    credits: list[MediaCredit], preview: Path | None = None, preview_sources: SceneSources | None = None,
+    logo: Path | None = None,
 ) -> Clip:
-    """Compose the reviewer's preview (unless the clip is its own preview) and its thumbnail."""
+    """Compose the reviewer's preview (from `preview_sources` when cheaper ones exist, unless the
+    clip is its own preview) and its thumbnail. `layers` are what the final cut rebuilds from."""
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
-        compose_clip(sources, fmt, preview, logo=logo, cancel=ctx.cancel, slots=ctx.services.slots,
-                     work_dir=ctx.work_dir)
+        compose_clip(preview_sources or sources, fmt, preview, logo=logo, cancel=ctx.cancel,
+                     slots=ctx.services.slots, work_dir=ctx.work_dir)
     thumbnail = preview.with_suffix(".jpg")
     extract_frame(preview, sources.frames / fmt.fps * 0.6, thumbnail, cancel=ctx.cancel,
                   slots=ctx.services.slots, log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
@@ -219,6 +221,8 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
         )
     except ChildProcessFailed as exc:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
+    # Manim's ImageMobject fails with this Pillow, so ffmpeg lays the logo over each preview
+    # and over the final cut.
     logo = _prepare_logo(ctx, fmt)
 
     def make_clip(scene: PlannedScene, job: ClipJob) -> Clip:
@@ -230,11 +234,11 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
                                 foreground_video=ctx.relative(job.output))
             return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
-                               logo, credits)
+                               credits, logo=logo)
         layers = ClipLayers(clip=ctx.relative(job.output))
         # A plain Manim clip is its own preview, unless the logo goes on top.
-        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt, logo,
-                           credits, preview=None if logo else job.output)
+        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
+                           credits, preview=None if logo else job.output, logo=logo)
 
     ctx.progress(0.8, f"composing {len(jobs)} clips")
     clips = in_parallel(ctx, [partial(make_clip, scene, job) for scene, job in zip(look.plan.scenes, jobs)])
@@ -350,7 +354,7 @@ def run_stage2(ctx: StageContext) -> Visuals:
             MediaCredit(kind="remotion", description=f"{COMPOSITION[ctx.video_type]} scene, rendered with Remotion"),
             background.credit,
         ]
-        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, None, credits)
+        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits)
 
     ctx.progress(0.6, f"composing {len(lengths)} scenes over their footage")
     clips = in_parallel(
