@@ -171,8 +171,6 @@ class Visuals(Model):
     clips: list[Clip]
     # The brand logo laid over every scene (doctor_ad), a PNG inside the video's folder.
     logo: str | None = None
-    # Remotion types: frames each element takes to animate in.
-    enter_frames: int | None = None
     feedback: FeedbackReading = Field(default_factory=FeedbackReading)
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:

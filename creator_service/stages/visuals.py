@@ -363,5 +363,5 @@ def run_stage2(ctx: StageContext) -> Visuals:
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
-        palette_colors=PALETTES[look.palette], clips=clips, enter_frames=enter, feedback=reading,
+        palette_colors=PALETTES[look.palette], clips=clips, feedback=reading,
     )
