@@ -137,8 +137,11 @@ class ClipLayers(Model):
 class Clip(Model):
     scene_index: int
     # The preview the reviewer watches (with logo, overlays): not an input of the final cut.
+    # A plain Manim clip is its own preview and ends with its animation; the scene holds its
+    # last frame for the rest of `duration`.
     path: str
     thumbnail: str
+    # The scene's length as planned from the estimated narration.
     duration: float
     width: int
     height: int

@@ -42,10 +42,11 @@ class Palette:
 
 
 class BrandScene(Scene):
-    """A scene rendered from a JSON spec: `spec["duration"]` seconds long in all.
+    """A scene rendered from a JSON spec, planned to last `spec["duration"]` seconds.
 
-    Subclasses build their animation in `animate()` and finish with `hold()`, which waits out
-    whatever time is left, so the clip is as long as the narration planned for it.
+    Subclasses build their animation in `animate()`, timed as shares of that duration. The clip
+    ends when the animation does: whoever uses it holds its last frame for the rest of the
+    scene (ffmpeg's tpad), which costs a fraction of what Manim spends on a frame, still or not.
     """
 
     spec: dict[str, Any] = {}
@@ -59,7 +60,6 @@ class BrandScene(Scene):
     def construct(self) -> None:
         self.add(self.footer())
         self.animate()
-        self.hold()
 
     def footer(self) -> VGroup:
         """The brand line on every frame: the video never shows an empty screen."""
@@ -85,13 +85,7 @@ class BrandScene(Scene):
         """A run time that is `share` of the scene, so animations scale with the narration."""
         return max(minimum, self.clip_seconds * share)
 
-    def hold(self) -> None:
-        remaining = self.clip_seconds - self.elapsed
-        if remaining > 1 / config.frame_rate:
-            self.wait(remaining)
-
     def play(self, *args: Any, **kwargs: Any) -> None:
-        # Scene.wait() goes through play() too, so every rendered second is reported here.
         super().play(*args, **kwargs)
         self._report()
 

@@ -34,6 +34,7 @@ WORKER_MODULE = "creator_service.manim_scenes.worker"
 class ClipJob:
     index: int
     scene: str  # "<family>.<kind>", a key of manim_scenes.worker.scene_classes()
+    # The scene's planned length: animations are timed as shares of it, and end within it.
     seconds: float
     spec: dict[str, Any]
     output: Path
@@ -83,6 +84,7 @@ def _run_workers(
     progress: Callable[[float, str], None],
 ) -> None:
     total_seconds = sum(job.seconds for share in shares for job in share)
+    planned = {job.index: job.seconds for share in shares for job in share}
     clip_count = sum(len(share) for share in shares)
     rendered: dict[int, float] = {}
     done = 0
@@ -119,7 +121,9 @@ def _run_workers(
                     if event is None:
                         continue
                     if "done" in event:
+                        # A clip ends with its animation, before its planned length: count it whole.
                         done += 1
+                        rendered[event["job"]] = planned.get(event["job"], 0.0)
                     elif "t" in event:
                         rendered[event["job"]] = float(event["t"])
                     fraction = sum(rendered.values()) / total_seconds if total_seconds else 0.0

@@ -4,7 +4,8 @@ Manim types draw each scene with Manim; scenes with footage are drawn transparen
 a stock clip or photo (the media library) or generated light. Remotion types render the
 composition's key frames once and lay them over footage. Every clip keeps its layers, so the
 render stage can rebuild it at the voice's exact length; the clip itself is the reviewer's
-preview, at the length the narration is estimated to run.
+preview, at the length the narration is estimated to run (a plain Manim clip is its own preview:
+the animation alone, whose last frame the scene holds).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ..models import (
 )
 from ..planner.figures import parse_figures
 from ..processes import ChildProcessFailed
-from ..rendering.ffmpeg import extract_frame, run_ffmpeg
+from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
 from ..rendering.layers import Keyframes, SceneSources, compose_clip
 from ..rendering.manim_clips import ClipJob, render_clips
@@ -158,7 +159,10 @@ def finish_clip(
         compose_clip(preview_sources or sources, fmt, preview, logo=logo, cancel=ctx.cancel,
                      slots=ctx.services.slots, work_dir=ctx.work_dir)
     thumbnail = preview.with_suffix(".jpg")
-    extract_frame(preview, sources.frames / fmt.fps * 0.6, thumbnail, cancel=ctx.cancel,
+    # A Manim clip that is its own preview ends with its animation, often before 60 % of the
+    # scene: then its last frame, the finished picture, is the thumbnail.
+    at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
+    extract_frame(preview, at, thumbnail, cancel=ctx.cancel,
                   slots=ctx.services.slots, log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     return Clip(
         scene_index=index,
