@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -202,6 +203,7 @@ def run_child(
     """Run one child to completion under a process slot, feeding its stdout lines to `on_line`."""
     with slots.hold(cancel):
         started = time.monotonic()
+        logger.debug("%s: %s", what, shlex.join(command))
         child = spawn(
             command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
             death_signal=death_signal,
