@@ -143,6 +143,7 @@ class Clip(Model):
     thumbnail: str
     # The scene's length as planned from the estimated narration.
     duration: float
+    # The preview's size: half the video's for composed scenes of an HD video.
     width: int
     height: int
     fps: int

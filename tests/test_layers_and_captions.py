@@ -10,9 +10,20 @@ from pathlib import Path
 import pytest
 
 from creator_service.planner.figures import parse_figures
+from creator_service.processes import CancelToken, ProcessSlots
 from creator_service.rendering.captions import Spoken, caption_events, write_ass
 from creator_service.rendering.formats import video_format
-from creator_service.rendering.layers import Inputs, Keyframes, SceneSources, scene_filter, write_hold_list
+from creator_service.rendering.layers import (
+    LOGO_HEIGHT_SHARE,
+    Inputs,
+    Keyframes,
+    SceneSources,
+    Thumbnail,
+    compose_clip,
+    preview_format,
+    scene_filter,
+    write_hold_list,
+)
 from creator_service.rendering.remotion import REMOTION_DIR, RENDER_SCRIPT
 from creator_service.stages.animations import overlay_frames
 from creator_service.stages.visuals import key_frames
@@ -64,6 +75,52 @@ def test_a_layered_scene_is_exactly_as_long_as_asked(tmp_path: Path) -> None:
                     "-map", "[s]", str(out)], check=True)
     # 40 frames from a 15-frame background: it looped.
     assert int(ffprobe(out)["streams"][0]["nb_frames"]) == 40
+
+
+def _pixel(video: Path, x: int, y: int, at_frame: int) -> tuple[int, int, int]:
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(video), "-vf", f"select=eq(n\\,{at_frame}),format=rgb24,crop=1:1:{x}:{y}",
+         "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True, check=True,
+    ).stdout
+    return raw[0], raw[1], raw[2]
+
+
+def test_an_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:
+    fmt = video_format("16:9", "high")
+    background = tmp_path / "bg.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5",
+                    "-pix_fmt", "yuv420p", str(background)], check=True)
+    # A full-size key frame: a red box at (200..600, 100..500) on transparent space.
+    key = tmp_path / "k.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
+                    "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
+                    "-frames:v", "1", str(key)], check=True)
+    logo = tmp_path / "logo.png"
+    logo_height = round(1080 * LOGO_HEIGHT_SHARE)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}",
+                    "-frames:v", "1", str(logo)], check=True)
+    out = tmp_path / "preview.mp4"
+    thumbnail = Thumbnail(tmp_path / "preview.jpg", frame=12, width=320)
+    size = compose_clip(SceneSources(frames=20, background=background, foreground_keys=Keyframes([key], [0])),
+                        fmt, out, logo=logo, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
+                        thumbnail=thumbnail)
+
+    stream = ffprobe(out)["streams"][0]
+    assert size == preview_format(fmt) and (size.width, size.height) == (960, 540)
+    assert (stream["width"], stream["height"], int(stream["nb_frames"])) == (960, 540, 20)
+    red = _pixel(out, 200, 150, at_frame=10)  # the box's middle, at half the coordinates
+    assert red[0] > 200 and red[1] < 60 and red[2] < 60
+    assert max(_pixel(out, 400, 400, at_frame=10)) < 40  # outside it: the background
+    # The logo at half size too: its middle is blue, well left of it is not.
+    margin, half_logo = round(540 * 0.04), round(540 * LOGO_HEIGHT_SHARE)
+    assert _pixel(out, 960 - margin - half_logo // 2, margin + half_logo // 2, at_frame=10)[2] > 200
+    assert _pixel(out, 960 - margin - 2 * half_logo, margin + half_logo // 2, at_frame=10)[2] < 60
+    # The thumbnail came out of the same run, at its own width.
+    thumb = ffprobe(thumbnail.path)["streams"][0]
+    assert (thumb["width"], thumb["height"]) == (320, 180)
+    # Low-quality videos are previewed at their own size.
+    assert preview_format(video_format("9:16", "low")) == video_format("9:16", "low")
 
 
 def test_captions_are_timed_inside_each_scenes_speech(tmp_path: Path) -> None:

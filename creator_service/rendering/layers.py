@@ -5,7 +5,7 @@ background (stock footage or generated light, looped); over it go, in order, a s
 (a scrim), a foreground that is still once its entrance is over (a transparent Manim video, or
 Remotion key frames) and an overlay layer (lower thirds, callouts). Because every layer is still
 after its entrance, a scene can be made any length. The visuals and animations stages use this
-for previews; the render stage for the final cut at the voice's length.
+for previews (half size for HD videos); the render stage for the final cut at the voice's length.
 """
 
 from __future__ import annotations
@@ -71,10 +71,30 @@ def write_hold_list(keys: Keyframes, length: int, fps: int, path: Path) -> Path:
     return path
 
 
+# The logo's height as a share of the frame's shorter side.
+LOGO_HEIGHT_SHARE = 0.11
+
+
+def preview_format(fmt: VideoFormat) -> VideoFormat:
+    """The size composed previews are made at: half size for HD videos.
+
+    A reviewer judges a scene's footage, layout and words in a player a few hundred pixels
+    wide; half size shows them just as well, costs about half as much to compose, and streams
+    to the browser faster. The final cut is always composed at full size from the same layers.
+    """
+    if min(fmt.width, fmt.height) < 1080:
+        return fmt
+    return VideoFormat(fmt.width // 2 // 2 * 2, fmt.height // 2 // 2 * 2, fmt.fps)
+
+
 def scene_filter(
-    sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path
+    sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path,
+    *, scale_layers: bool = False,
 ) -> list[str]:
-    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`."""
+    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`.
+
+    `scale_layers`: the layers were made at another size than `fmt` (a half-size preview).
+    """
     n, fps = sources.frames, fmt.fps
     seconds = n / fps
     exact = f"trim=end_frame={n},setpts=PTS-STARTPTS"
@@ -101,17 +121,20 @@ def scene_filter(
     # Layers are converted to YUV with alpha before frames are repeated, so each distinct
     # picture is converted once, and are held on their last frame for the rest of the scene.
     hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
+    to_yuva = f"scale={fmt.width}:{fmt.height},format=yuva420p" if scale_layers else "format=yuva420p"
     layers: list[str] = []
     if sources.backdrop is not None:
         # One decoded picture: overlay repeats an input's last frame until the scene ends.
         index = inputs.add("-framerate", str(fps), "-i", str(sources.backdrop))
-        layers.append(f"[{index}:v]format=yuva420p")
+        layers.append(f"[{index}:v]{to_yuva}")
     if sources.foreground_video is not None:
         index = inputs.add("-i", str(sources.foreground_video))
-        layers.append(f"[{index}:v]format=yuva420p,fps={fps},{hold}")
+        layers.append(f"[{index}:v]{to_yuva},fps={fps},{hold}")
     for name, keys in (("fg", sources.foreground_keys), ("ov", sources.overlay_keys)):
         if keys is not None:
-            layers.append(_keyframe_layer(keys, n, fps, inputs, work_dir / f"{label}_{name}.ffconcat", hold))
+            layers.append(
+                _keyframe_layer(keys, n, fps, inputs, work_dir / f"{label}_{name}.ffconcat", hold, to_yuva)
+            )
     for number, layer in enumerate(layers, start=1):
         chains.append(f"{layer}[{label}_l{number}]")
         chains.append(f"[{current}][{label}_l{number}]overlay=format=yuv420[{label}_{number}]")
@@ -123,7 +146,9 @@ def scene_filter(
 _NUMBERED = re.compile(r"^(?P<stem>.*?)(?P<number>\d+)(?P<suffix>\.png)$")
 
 
-def _keyframe_layer(keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, hold: str) -> str:
+def _keyframe_layer(
+    keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, hold: str, to_yuva: str
+) -> str:
     """Key frames as an input: a numbered image sequence when they are consecutive frames in
     consecutively numbered files (an entrance, then a hold: the usual case, and cheap to read);
     otherwise an ffconcat script with a duration per frame."""
@@ -140,18 +165,32 @@ def _keyframe_layer(keys: Keyframes, length: int, fps: int, inputs: Inputs, scri
         pattern = keys.files[0].parent / f"{first['stem']}%0{len(first['number'])}d{first['suffix']}"
         index = inputs.add("-framerate", str(fps), "-start_number", first["number"], "-i", str(pattern))
         shown = min(len(keys.frames), length)
-        return f"[{index}:v]trim=end_frame={shown},format=yuva420p,{hold}"
+        return f"[{index}:v]trim=end_frame={shown},{to_yuva},{hold}"
     listing = write_hold_list(keys, length, fps, script)
     index = inputs.add("-f", "concat", "-safe", "0", "-i", str(listing))
-    return f"[{index}:v]format=yuva420p,fps={fps},{hold}"
+    return f"[{index}:v]{to_yuva},fps={fps},{hold}"
 
 
 def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoFormat) -> str:
-    """The brand logo in the top-right corner, a margin in from the edges."""
+    """The brand logo in the top-right corner, a margin in from the edges, sized to the frame
+    (a no-op in the final cut, which the logo was prepared for; smaller in a preview)."""
     # A single picture, decoded once: overlay repeats it to the end of the video.
     index = inputs.add("-i", str(logo))
     margin = round(min(fmt.width, fmt.height) * 0.04)
-    return f"[{index}:v]format=yuva420p[{label}_logo];[{source}][{label}_logo]overlay=W-w-{margin}:{margin}:format=yuv420[{label}]"
+    height = round(min(fmt.width, fmt.height) * LOGO_HEIGHT_SHARE)
+    return (
+        f"[{index}:v]scale=-2:{height},format=yuva420p[{label}_logo];"
+        f"[{source}][{label}_logo]overlay=W-w-{margin}:{margin}:format=yuv420[{label}]"
+    )
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A still of a composed clip: frame `frame`, `width` pixels wide."""
+
+    path: Path
+    frame: int
+    width: int
 
 
 def compose_clip(
@@ -163,20 +202,32 @@ def compose_clip(
     slots: ProcessSlots,
     work_dir: Path,
     logo: Path | None = None,
-) -> None:
-    """One scene as a preview clip (an intermediate: encoded fast at high quality)."""
+    thumbnail: Thumbnail | None = None,
+) -> VideoFormat:
+    """One scene as a preview clip (encoded fast at high quality) at `preview_format(fmt)`,
+    which it returns; `fmt` is the size the layers were made for. `thumbnail`, if asked for,
+    is written by the same run."""
     inputs = Inputs()
     # Labels name the files a scene's filter writes: unique per clip, so clips compose in parallel.
     label = output.stem
-    chains = scene_filter(sources, fmt, inputs, label, work_dir)
+    size = preview_format(fmt)
+    chains = scene_filter(sources, size, inputs, label, work_dir, scale_layers=size != fmt)
     final = label
     if logo is not None:
-        chains.append(logo_filter(inputs, logo, label, "branded", fmt))
+        chains.append(logo_filter(inputs, logo, label, "branded", size))
         final = "branded"
+    still: list[str] = []
+    if thumbnail is not None:
+        frame = min(max(0, thumbnail.frame), sources.frames - 1)
+        chains.append(f"[{final}]split[{label}_video][{label}_still]")
+        chains.append(f"[{label}_still]select=eq(n\\,{frame}),scale={thumbnail.width}:-2[{label}_thumb]")
+        final = f"{label}_video"
+        still = ["-map", f"[{label}_thumb]", "-frames:v", "1", "-update", "1", str(thumbnail.path)]
     run_ffmpeg(
         [*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{final}]", "-an",
          "-frames:v", str(sources.frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
-         "-r", str(fmt.fps), str(output)],
+         "-r", str(size.fps), str(output), *still],
         cancel=cancel, slots=slots, log_path=work_dir / f"{label}.compose.log",
-        what=f"composing {output.name}", expected_seconds=sources.frames / fmt.fps,
+        what=f"composing {output.name}", expected_seconds=sources.frames / size.fps,
     )
+    return size

@@ -38,7 +38,7 @@ from ..planner.figures import parse_figures
 from ..processes import ChildProcessFailed
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
-from ..rendering.layers import Keyframes, SceneSources, compose_clip
+from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
 from ..rendering.manim_clips import ClipJob, render_clips
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
@@ -139,7 +139,7 @@ def _prepare_logo(ctx: StageContext, fmt: VideoFormat) -> Path | None:
     if source is None:
         raise StageFailure(f"the logo {logo!r} is no longer in the assets folder; upload it again")
     output = ctx.work_dir / "logo.png"
-    height = round(min(fmt.width, fmt.height) * 0.11)
+    height = round(min(fmt.width, fmt.height) * LOGO_HEIGHT_SHARE)
     run_ffmpeg(["-i", str(source), "-vf", f"scale=-2:{height}", "-frames:v", "1", str(output)],
                cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "logo.log",
                what="preparing the logo")
@@ -153,24 +153,28 @@ def finish_clip(
 ) -> Clip:
     """Compose the reviewer's preview (from `preview_sources` when cheaper ones exist, unless the
     clip is its own preview) and its thumbnail. `layers` are what the final cut rebuilds from."""
+    size = fmt
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
-        compose_clip(preview_sources or sources, fmt, preview, logo=logo, cancel=ctx.cancel,
-                     slots=ctx.services.slots, work_dir=ctx.work_dir)
+        # The thumbnail comes out of the same ffmpeg run: no second decode of the preview.
+        size = compose_clip(preview_sources or sources, fmt, preview, logo=logo, cancel=ctx.cancel,
+                            slots=ctx.services.slots, work_dir=ctx.work_dir,
+                            thumbnail=Thumbnail(preview.with_suffix(".jpg"), round(sources.frames * 0.6), THUMBNAIL_WIDTH))
+    else:
+        # A Manim clip that is its own preview ends with its animation, often before 60 % of
+        # the scene: then its last frame, the finished picture, is the thumbnail.
+        at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
+        extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
+                      log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     thumbnail = preview.with_suffix(".jpg")
-    # A Manim clip that is its own preview ends with its animation, often before 60 % of the
-    # scene: then its last frame, the finished picture, is the thumbnail.
-    at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
-    extract_frame(preview, at, thumbnail, cancel=ctx.cancel,
-                  slots=ctx.services.slots, log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     return Clip(
         scene_index=index,
         path=ctx.relative(preview),
         thumbnail=ctx.relative(thumbnail),
         duration=round(sources.frames / fmt.fps, 3),
-        width=fmt.width,
-        height=fmt.height,
+        width=size.width,
+        height=size.height,
         fps=fmt.fps,
         layers=layers,
         sources=credits,
