@@ -17,6 +17,8 @@ from ..rendering.ffmpeg import run_ffmpeg
 from .assets import MediaAsset, MediaRequest
 
 LOOP_SECONDS = 12
+# Part of each loop's cache key: a change to how loops are made makes new ones.
+LOOP_VERSION = 2
 
 
 def _hex(colour: str) -> str:
@@ -36,7 +38,7 @@ class GeneratedFootage:
         palette = request.palette
         fmt = request.fmt
         key = hashlib.sha256(
-            f"{palette['background']}|{palette['primary']}|{fmt.width}x{fmt.height}@{fmt.fps}".encode()
+            f"{LOOP_VERSION}|{palette['background']}|{palette['primary']}|{fmt.width}x{fmt.height}@{fmt.fps}".encode()
         ).hexdigest()[:16]
         path = self._cache_dir / f"{key}.mp4"
         with self._locks_guard:
@@ -75,8 +77,10 @@ class GeneratedFootage:
              "-filter_complex",
              f"[0][1]blend=all_mode=screen:all_opacity=0.55,"
              f"scale={fmt.width}:{fmt.height}:flags=bicubic,format=yuv420p",
+             # A key frame every second: scenes start the loop at different points, and a seek
+             # decodes from the key frame before it.
              "-t", str(LOOP_SECONDS), "-an", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18",
-             str(partial)],
+             "-g", str(fmt.fps), str(partial)],
             cancel=cancel, slots=slots, log_path=self._cache_dir / "generate.log",
             what="generating background footage",
         )
