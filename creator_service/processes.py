@@ -44,6 +44,18 @@ class CancelToken:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._children: set[subprocess.Popen[str]] = set()
+        self._linked: list[CancelToken] = []
+
+    def linked(self) -> CancelToken:
+        """A token cancelled with this one that can also be cancelled alone: for sibling
+        children that must stop when one of them fails, without stopping the stage."""
+        token = CancelToken()
+        with self._lock:
+            self._linked.append(token)
+            cancelled = self._event.is_set()
+        if cancelled:
+            token.cancel()
+        return token
 
     @property
     def cancelled(self) -> bool:
@@ -61,8 +73,11 @@ class CancelToken:
         with self._lock:
             self._event.set()
             children = list(self._children)
+            linked = list(self._linked)
         for child in children:
             terminate(child)
+        for token in linked:
+            token.cancel()
 
     def register(self, child: subprocess.Popen[str]) -> None:
         with self._lock:
@@ -192,7 +207,7 @@ def run_child(
     command: Sequence[str],
     *,
     cancel: CancelToken,
-    slots: ProcessSlots,
+    slots: ProcessSlots | None,
     stderr_path: Path,
     what: str,
     on_line: Callable[[str], None] | None = None,
@@ -200,8 +215,11 @@ def run_child(
     env: dict[str, str] | None = None,
     death_signal: int = signal.SIGKILL,
 ) -> None:
-    """Run one child to completion under a process slot, feeding its stdout lines to `on_line`."""
-    with slots.hold(cancel):
+    """Run one child to completion under a process slot, feeding its stdout lines to `on_line`.
+
+    `slots=None`: the caller already holds a slot for this child.
+    """
+    with slots.hold(cancel) if slots is not None else contextlib.nullcontext():
         started = time.monotonic()
         logger.debug("%s: %s", what, shlex.join(command))
         child = spawn(

@@ -113,3 +113,34 @@ def test_waiting_for_a_slot_can_be_cancelled(tmp_path: Path) -> None:
                   stderr_path=tmp_path / "x.log", what="never")
     assert time.monotonic() - started < 2
     slots.release()
+
+
+def test_a_linked_token_stops_with_its_parent_and_alone(tmp_path: Path) -> None:
+    parent = CancelToken()
+    first, second = parent.linked(), parent.linked()
+    outcome: list[BaseException] = []
+
+    def sleeper(token: CancelToken) -> None:
+        try:
+            run_child([sys.executable, "-c", "import time; time.sleep(60)"], cancel=token, slots=None,
+                      stderr_path=tmp_path / "err.log", what="sleeper")
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    # Cancelled alone (a sibling failed): its child stops, the parent and the other do not.
+    worker = threading.Thread(target=sleeper, args=(first,))
+    worker.start()
+    time.sleep(0.3)
+    first.cancel()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and isinstance(outcome.pop(), StageCancelled)
+    assert not parent.cancelled and not second.cancelled
+
+    # Cancelled with the parent (the session stopped), even when linked afterwards.
+    worker = threading.Thread(target=sleeper, args=(second,))
+    worker.start()
+    time.sleep(0.3)
+    parent.cancel()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and isinstance(outcome.pop(), StageCancelled)
+    assert parent.linked().cancelled
