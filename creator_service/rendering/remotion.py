@@ -120,6 +120,9 @@ def _render_part(
 ) -> list[Path]:
     """One Node process rendering `props["frames"]` into `output_dir`; the caller holds its slot."""
     output_dir.mkdir(parents=True, exist_ok=True)
+    # Frames left by an interrupted attempt (a job resumed after a restart) would be counted.
+    for stale in output_dir.glob("element-*.png"):
+        stale.unlink()
     job_path.write_text(
         json.dumps({"composition": composition, "outputDir": str(output_dir), "props": props}),
         encoding="utf-8",
