@@ -127,6 +127,11 @@ except OSError:
     _LIBC = None
 
 
+# Renders run at a lower priority than the server: they use every idle cycle, but a WebSocket
+# message is answered at once, however busy the cores are.
+CHILD_NICENESS = 10
+
+
 def _die_with_parent(death_signal: int) -> Callable[[], None]:
     def arrange() -> None:
         # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the
@@ -134,6 +139,7 @@ def _die_with_parent(death_signal: int) -> Callable[[], None]:
         # The signal is tied to the thread that forked; that thread always waits for its child.
         if _LIBC is not None:
             _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal)
+        os.nice(CHILD_NICENESS)
 
     return arrange
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from creator_service.processes import (
+    CHILD_NICENESS,
     CancelToken,
     ChildProcessFailed,
     ProcessSlots,
@@ -144,3 +145,11 @@ def test_a_linked_token_stops_with_its_parent_and_alone(tmp_path: Path) -> None:
     worker.join(timeout=10)
     assert not worker.is_alive() and isinstance(outcome.pop(), StageCancelled)
     assert parent.linked().cancelled
+
+
+def test_children_run_at_a_lower_priority_than_the_server(tmp_path: Path) -> None:
+    # The event loop must win the cores whenever it has a message to answer.
+    out = tmp_path / "nice.txt"
+    run_child([sys.executable, "-c", f"import os; open({str(out)!r}, 'w').write(str(os.nice(0)))"],
+              cancel=CancelToken(), slots=ProcessSlots(1), stderr_path=tmp_path / "err.log", what="nice")
+    assert int(out.read_text()) == min(19, os.nice(0) + CHILD_NICENESS)
