@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from creator_service.processes import CancelToken, ProcessSlots
-from creator_service.rendering.remotion import SPLIT_MIN_FRAMES, render_frames
+from creator_service.rendering.remotion import SPLIT_MIN_PIXELS, render_frames
 
 PALETTE = {"background": "#0B1F3A", "primary": "#19C3B1", "accent": "#FFB547", "warning": "#FF6B6B",
            "text": "#FFFFFF", "muted": "#9FB3C8"}
@@ -19,7 +19,7 @@ def _mean_alpha(path: Path) -> float:
 
 
 def test_a_split_job_returns_every_frame_in_the_order_asked(tmp_path: Path) -> None:
-    count = SPLIT_MIN_FRAMES
+    count = 24
     props = {
         "width": 160, "height": 90, "fps": 15, "durationInFrames": 60, "enterFrames": 4,
         "brandName": "DiabetEase", "palette": PALETTE,
@@ -34,6 +34,7 @@ def test_a_split_job_returns_every_frame_in_the_order_asked(tmp_path: Path) -> N
     files = render_frames(
         "ProductAd", props, [10] * count, tmp_path / "keys", cancel=CancelToken(), slots=ProcessSlots(2),
         progress=lambda fraction, detail: events.append(detail), log_dir=tmp_path, layers=layers,
+        split_from_pixels=count * 160 * 90,  # tiny frames, so that the test is quick
     )
 
     assert len(files) == count and len(set(files)) == count
@@ -43,15 +44,22 @@ def test_a_split_job_returns_every_frame_in_the_order_asked(tmp_path: Path) -> N
     assert events and events[-1] == f"Remotion rendered {count} of {count} key frames"
 
 
-def test_a_short_job_or_a_busy_server_uses_one_browser(tmp_path: Path) -> None:
-    slots = ProcessSlots(2)
-    assert slots.try_acquire()  # another session holds the second slot
+def test_a_small_job_or_a_busy_server_uses_one_browser(tmp_path: Path) -> None:
     props = {
         "width": 160, "height": 90, "fps": 15, "durationInFrames": 30, "enterFrames": 4, "brandName": "X",
         "palette": PALETTE,
         "scenes": [{"kind": "title", "from": 0, "durationInFrames": 30, "eyebrow": "", "headline": "X",
                     "body": "", "bullets": [], "source": ""}],
     }
-    files = render_frames("ProductAd", props, list(range(SPLIT_MIN_FRAMES)), tmp_path / "keys",
-                          cancel=CancelToken(), slots=slots, progress=lambda f, d: None, log_dir=tmp_path)
-    assert len(files) == SPLIT_MIN_FRAMES and {f.parent.name for f in files} == {"keys"}
+    # Too few pixels to be worth a second browser (the default threshold).
+    assert 12 * 160 * 90 < SPLIT_MIN_PIXELS
+    files = render_frames("ProductAd", props, list(range(12)), tmp_path / "small", cancel=CancelToken(),
+                          slots=ProcessSlots(2), progress=lambda f, d: None, log_dir=tmp_path)
+    assert len(files) == 12 and {f.parent.name for f in files} == {"small"}
+
+    # Big enough, but another session holds the second slot.
+    slots = ProcessSlots(2)
+    assert slots.try_acquire()
+    files = render_frames("ProductAd", props, list(range(12)), tmp_path / "busy", cancel=CancelToken(),
+                          slots=slots, progress=lambda f, d: None, log_dir=tmp_path, split_from_pixels=1)
+    assert len(files) == 12 and {f.parent.name for f in files} == {"busy"}
