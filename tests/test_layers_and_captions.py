@@ -59,14 +59,18 @@ def test_key_frames_must_start_at_the_scene_start(tmp_path: Path) -> None:
         Keyframes(files=[tmp_path / "a.png"], frames=[3])
 
 
+def _ffmpeg(output: Path, *args: str) -> Path:
+    """Make a test input with ffmpeg."""
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args, str(output)], check=True)
+    return output
+
+
 def test_a_layered_scene_is_exactly_as_long_as_asked(tmp_path: Path) -> None:
     fmt = video_format("16:9", "low")
     background = tmp_path / "bg.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=854x480:r=15:d=1",
-                    "-pix_fmt", "yuv420p", str(background)], check=True)
+    _ffmpeg(background, "-f", "lavfi", "-i", "testsrc2=s=854x480:r=15:d=1", "-pix_fmt", "yuv420p")
     key = tmp_path / "k.png"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=white@0.5:s=854x480,format=rgba",
-                    "-frames:v", "1", str(key)], check=True)
+    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=white@0.5:s=854x480,format=rgba", "-frames:v", "1")
     inputs = Inputs()
     sources = SceneSources(frames=40, background=background, foreground_keys=Keyframes([key], [0]))
     chains = scene_filter(sources, fmt, inputs, "s", tmp_path)
@@ -89,17 +93,15 @@ def _pixel(video: Path, x: int, y: int, at_frame: int) -> tuple[int, int, int]:
 def test_an_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:
     fmt = video_format("16:9", "high")
     background = tmp_path / "bg.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5",
-                    "-pix_fmt", "yuv420p", str(background)], check=True)
+    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5", "-pix_fmt", "yuv420p")
     # A full-size key frame: a red box at (200..600, 100..500) on transparent space.
     key = tmp_path / "k.png"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
-                    "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
-                    "-frames:v", "1", str(key)], check=True)
+    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
+            "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
+            "-frames:v", "1")
     logo = tmp_path / "logo.png"
     logo_height = round(1080 * LOGO_HEIGHT_SHARE)
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}",
-                    "-frames:v", "1", str(logo)], check=True)
+    _ffmpeg(logo, "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}", "-frames:v", "1")
     out = tmp_path / "preview.mp4"
     thumbnail = Thumbnail(tmp_path / "preview.jpg", frame=12, width=320)
     size = compose_clip(SceneSources(frames=20, background=background, foreground_keys=Keyframes([key], [0])),

@@ -128,22 +128,20 @@ def test_a_linked_token_stops_with_its_parent_and_alone(tmp_path: Path) -> None:
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             outcome.append(exc)
 
-    # Cancelled alone (a sibling failed): its child stops, the parent and the other do not.
-    worker = threading.Thread(target=sleeper, args=(first,))
-    worker.start()
-    time.sleep(0.3)
-    first.cancel()
-    worker.join(timeout=10)
-    assert not worker.is_alive() and isinstance(outcome.pop(), StageCancelled)
-    assert not parent.cancelled and not second.cancelled
+    def stopped_while_sleeping(token: CancelToken, stop: CancelToken) -> BaseException:
+        worker = threading.Thread(target=sleeper, args=(token,))
+        worker.start()
+        time.sleep(0.3)
+        stop.cancel()
+        worker.join(timeout=10)
+        assert not worker.is_alive()
+        return outcome.pop()
 
+    # Cancelled alone (a sibling failed): its child stops, the parent and the other do not.
+    assert isinstance(stopped_while_sleeping(first, stop=first), StageCancelled)
+    assert not parent.cancelled and not second.cancelled
     # Cancelled with the parent (the session stopped), even when linked afterwards.
-    worker = threading.Thread(target=sleeper, args=(second,))
-    worker.start()
-    time.sleep(0.3)
-    parent.cancel()
-    worker.join(timeout=10)
-    assert not worker.is_alive() and isinstance(outcome.pop(), StageCancelled)
+    assert isinstance(stopped_while_sleeping(second, stop=parent), StageCancelled)
     assert parent.linked().cancelled
 
 
