@@ -1,6 +1,6 @@
 """Benchmark: each stage of a ~30 s video, and the event loop's responsiveness under load.
 
-    .venv/bin/python bench/bench_pipeline.py [--runs 3] [--types social_media] [--qualities low high]
+    .venv/bin/python bench/bench_pipeline.py [--runs 3] [--types social_media] [--qualities low high] [--logo]
 
 For each video type and quality it runs the whole pipeline `--runs` times against a real server
 (uvicorn on a free loopback port, as `make run` starts it), accepting every stage, and reports
@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,8 +39,8 @@ HEAVY_STAGES = {"visuals", "animations", "tts", "render"}
 RENDER_STAGES = {"visuals", "animations", "render"}
 
 
-def run_once(ws_url: str, video_type: str, quality: str) -> dict[str, Any]:
-    payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality}
+def run_once(ws_url: str, video_type: str, quality: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality, **(extra or {})}
     probe = json.dumps({"action": "start", "video_type": video_type, "payload": payload})
     stage_seconds: dict[str, float] = {}
     round_trips: list[float] = []
@@ -81,6 +83,17 @@ def run_once(ws_url: str, video_type: str, quality: str) -> dict[str, Any]:
                         "round_trips": round_trips}
 
 
+def upload_logo(http: str, work_dir: Path) -> str:
+    """A brand logo made with ffmpeg and uploaded as a reviewer would (POST /assets/logos)."""
+    logo = work_dir / "logo.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0xE0457B:s=400x160",
+                    "-frames:v", "1", str(logo)], check=True)
+    response = httpx.post(f"{http}/assets/logos", content=logo.read_bytes(),
+                          headers={"content-type": "image/png"}, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["logo"])
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -91,14 +104,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--types", nargs="+", default=["social_media"])
     parser.add_argument("--qualities", nargs="+", default=["low", "high"])
+    parser.add_argument("--logo", action="store_true", help="doctor_ad with a brand logo on every scene")
     args = parser.parse_args()
 
     report: dict[str, Any] = {"runs": args.runs, "results": []}
     with tempfile.TemporaryDirectory(prefix="creator-bench-") as tmp:
         with running_server(Path(tmp) / "data") as server:
+            logo = upload_logo(server.http, Path(tmp)) if args.logo else None
             for video_type in args.types:
+                extra = {"logo": logo} if logo and video_type == "doctor_ad" else {}
                 for quality in args.qualities:
-                    runs = [run_once(server.ws_url, video_type, quality) for _ in range(args.runs)]
+                    runs = [run_once(server.ws_url, video_type, quality, extra) for _ in range(args.runs)]
                     stages = {
                         stage: statistics.median(run["stages"][stage] for run in runs)
                         for stage in runs[0]["stages"]
@@ -114,6 +130,7 @@ def main() -> int:
                     result = {
                         "video_type": video_type,
                         "quality": quality,
+                        "logo": bool(extra),
                         "video_seconds": round(duration, 2),
                         "pipeline_seconds": round(total, 2),
                         "ratio": round(total / duration, 3),
