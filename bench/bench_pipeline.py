@@ -19,14 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -83,17 +81,6 @@ def run_once(ws_url: str, video_type: str, quality: str, extra: dict[str, Any] |
                         "round_trips": round_trips}
 
 
-def upload_logo(http: str, work_dir: Path) -> str:
-    """A brand logo made with ffmpeg and uploaded as a reviewer would (POST /assets/logos)."""
-    logo = work_dir / "logo.png"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0xE0457B:s=400x160",
-                    "-frames:v", "1", str(logo)], check=True)
-    response = httpx.post(f"{http}/assets/logos", content=logo.read_bytes(),
-                          headers={"content-type": "image/png"}, timeout=30)
-    response.raise_for_status()
-    return str(response.json()["logo"])
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -110,7 +97,11 @@ def main() -> int:
     report: dict[str, Any] = {"runs": args.runs, "results": []}
     with tempfile.TemporaryDirectory(prefix="creator-bench-") as tmp:
         with running_server(Path(tmp) / "data") as server:
-            logo = upload_logo(server.http, Path(tmp)) if args.logo else None
+            logo = None
+            if args.logo:
+                response = server.upload_logo(Path(tmp), colour="0xE0457B", size="400x160")
+                response.raise_for_status()
+                logo = str(response.json()["logo"])
             for video_type in args.types:
                 extra = {"logo": logo} if logo and video_type == "doctor_ad" else {}
                 for quality in args.qualities:

@@ -41,6 +41,14 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def upload_logo(self, work_dir: Path, colour: str = "0xFF00FF", size: str = "200x80") -> httpx.Response:
+        """A plain-colour PNG logo made with ffmpeg, uploaded as the studio does (POST /assets/logos)."""
+        logo = work_dir / "logo.png"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s={size}",
+                        "-frames:v", "1", str(logo)], check=True)
+        return httpx.post(f"{self.http}/assets/logos", content=logo.read_bytes(),
+                          headers={"content-type": "image/png"}, timeout=30)
+
 
 @contextmanager
 def running_server(data_dir: Path, **env: str) -> Iterator[Server]:

@@ -53,11 +53,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def upload_logo(server: Server, tmp_path: Path) -> str:
-    logo = tmp_path / "logo.png"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0xFF00FF:s=200x80",
-                    "-frames:v", "1", str(logo)], check=True)
-    response = httpx.post(f"{server.http}/assets/logos", content=logo.read_bytes(),
-                          headers={"content-type": "image/png"}, timeout=10)
+    response = server.upload_logo(tmp_path, colour="0xFF00FF", size="200x80")
     assert response.status_code == 201, response.text
     return str(response.json()["logo"])
 
