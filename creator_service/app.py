@@ -16,7 +16,6 @@ from .brand_assets import upload_logo
 from .files import serve_video_file
 from .jobs.manager import JobManager
 from .jobs.routes import job_routes
-from .jobs.store import JobStore
 from .media.assets import MediaSource
 from .media.backgrounds import MediaFinder
 from .media.generated import GeneratedFootage
@@ -30,8 +29,10 @@ from .providers.llm import Planner
 from .providers.openai_planner import OpenAIPlanner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .services import Services
+from .sessions import SessionRegistry
 from .settings import Settings
-from .video_types import VIDEO_TYPES
+from .store import SessionStore
+from .video_types import VIDEO_TYPES, VideoTypes
 from .web import web_routes
 from .ws import creator_socket
 
@@ -102,7 +103,7 @@ async def health(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "version": __version__,
-            "video_types": {name: vt.available for name, vt in VIDEO_TYPES.items()},
+            "video_types": {name: vt.available for name, vt in request.app.state.sessions.video_types.items()},
             "planner": services.planner.name,
             "voice": services.voice.engine,
             "render_processes": services.slots.capacity,
@@ -112,15 +113,20 @@ async def health(request: Request) -> JSONResponse:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Automated jobs start with the server (resuming what a previous run left) and stop with it."""
+    """Sessions and jobs start with the server (resuming what a previous run left running) and
+    stop with it; what they were doing stays in the store for the next start."""
+    await app.state.sessions.start()
     await app.state.jobs.start()
     try:
         yield
     finally:
         await app.state.jobs.stop()
+        await app.state.sessions.stop()
+        app.state.store.close()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO_TYPES) -> Starlette:
+    """The service. `video_types` is the registry it serves; tests pass instant stand-ins."""
     settings = settings or Settings.from_env()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -131,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(
         lifespan=lifespan,
         routes=[
-            *job_routes(),
+            *job_routes(video_types),
             *web_routes(),
             Route("/health", health),
             Route("/providers", providers),
@@ -141,9 +147,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ]
     )
     app.state.services = services
-    app.state.jobs = JobManager(
-        services, JobStore(settings.data_dir / "creator.db"), settings.max_jobs, settings.max_queue
-    )
+    app.state.store = SessionStore(settings.data_dir / "creator.db")
+    app.state.sessions = SessionRegistry(services, app.state.store, video_types, settings.session_idle_hours)
+    app.state.jobs = JobManager(app.state.sessions, settings.max_jobs, settings.max_queue)
     return app
 
 

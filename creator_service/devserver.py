@@ -6,13 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import httpx
+import uvicorn
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,6 +50,39 @@ class Server:
                         "-frames:v", "1", str(logo)], check=True)
         return httpx.post(f"{self.http}/assets/logos", content=logo.read_bytes(),
                           headers={"content-type": "image/png"}, timeout=30)
+
+
+class ThreadedServer:
+    """uvicorn serving an ASGI app object on a free loopback port, in a thread of this process:
+    a real socket in front of an app a test built itself (stand-in providers, fake stages)."""
+
+    def __init__(self, app: Any) -> None:
+        self.port = free_port()
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                     ws_max_size=2**22))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/creator"
+
+    def start(self) -> "ThreadedServer":
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the threaded server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """A graceful stop, as on SIGTERM: the app's lifespan shuts down."""
+        self._server.should_exit = True
+        self._thread.join(timeout=20)
 
 
 @contextmanager

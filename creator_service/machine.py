@@ -14,8 +14,10 @@ from typing import Any
 
 from transitions.extensions.asyncio import AsyncMachine
 
-STATES: list[str] = ["idle", "running", "awaiting_review", "error", "complete", "stopped"]
-TRIGGERS: list[str] = ["start", "stage_done", "stage_failed", "accept", "regenerate", "stop"]
+STATES: list[str] = ["idle", "running", "awaiting_review", "error", "complete", "stopped", "expired"]
+TRIGGERS: list[str] = ["start", "stage_done", "stage_failed", "accept", "regenerate", "stop", "expire"]
+# States a session can be restored into from the store (a running stage restarts from idle).
+RESTORABLE: tuple[str, ...] = ("idle", "awaiting_review", "error", "complete")
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "start", "source": "idle", "dest": "running"},
@@ -42,15 +44,19 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": ["idle", "running", "awaiting_review", "error", "complete"],
         "dest": "stopped",
     },
+    # Nobody attached for CREATOR_SESSION_IDLE_HOURS: the session ends, its files stay.
+    {"trigger": "expire", "source": ["idle", "running", "awaiting_review", "error"], "dest": "expired"},
 ]
 
 
-def build_machine(model: object) -> AsyncMachine:
+def build_machine(model: object, initial: str = "idle") -> AsyncMachine:
+    if initial not in RESTORABLE:
+        raise ValueError(f"a session cannot start in state {initial!r}")
     return AsyncMachine(
         model=model,
         states=STATES,
         transitions=TRANSITIONS,
-        initial="idle",
+        initial=initial,
         auto_transitions=False,
         ignore_invalid_triggers=False,
     )

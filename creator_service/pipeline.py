@@ -1,9 +1,15 @@
-"""`Pipeline`: one video's run through its stages, driven by the state machine.
+"""`Pipeline`: the session engine, one video's run through its stages.
 
-It is the machine's model: the machine decides which trigger is legal, the pipeline's callbacks
-do the work and emit the spec's events. Stage work runs as its own asyncio task (a trigger fired
-while an async callback runs would cancel that callback) and in a worker thread (so the event
-loop stays responsive); the task reports back with `stage_done` / `stage_failed`.
+It is the state machine's model: the machine decides which trigger is legal, the pipeline's
+callbacks do the work. Every change is written to the store first and then announced as a typed
+domain event (`events.py`) to whoever subscribed; the engine never speaks wire JSON.
+
+Stage work runs as its own asyncio task (a trigger fired while an async callback runs would
+cancel that callback) and in a worker thread (so the event loop stays responsive); the task
+reports back with `stage_done` / `stage_failed`.
+
+Creator Mode and the automated jobs are this same engine with two acceptance policies: a
+reviewer's `accept`, or `session.auto_accept`, which accepts each stage as it completes.
 """
 
 from __future__ import annotations
@@ -12,24 +18,32 @@ import asyncio
 import contextvars
 import logging
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import anyio
 
-from . import protocol
+from .events import (
+    EngineEvent,
+    PipelineCompleted,
+    SessionExpired,
+    SessionStopped,
+    StageCompleted,
+    StageFailed,
+    StageProgressed,
+    StageStarted,
+    Subscriber,
+)
 from .machine import build_machine
 from .models import FinalVideo
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError
 from .services import Services
-from .session import CreatorSession
+from .session import CreatorSession, StageAttempt
 from .stages.context import ProgressReporter, StageContext, StageFailure
+from .store import Decision, DecisionAction, SessionStore
 from .video_types import VideoType
 
 logger = logging.getLogger(__name__)
-
-EventSink = Callable[[dict[str, Any]], None]
-FileUrls = Callable[[str], str]
 
 # Progress is sent when it changes (at most this often) ...
 PROGRESS_MIN_INTERVAL = 0.5
@@ -46,42 +60,123 @@ class Pipeline:
         session: CreatorSession,
         video_type: VideoType,
         services: Services,
-        emit: EventSink,
-        file_urls: FileUrls,
+        store: SessionStore,
+        initial_state: str = "idle",
     ) -> None:
         self.session = session
         self.video_type = video_type
         self.services = services
-        self._emit = emit
-        self._file_urls = file_urls
+        self.store = store
+        self._subscribers: list[Subscriber] = []
         self._stage_task: asyncio.Task[None] | None = None
         self._cancel: CancelToken | None = None
-        self.machine = build_machine(self)
+        self._latest_progress: StageProgressed | None = None
+        # Actions from every attached connection are applied one at a time, in arrival order.
+        self._actions = asyncio.Lock()
+        self.machine = build_machine(self, initial_state)
 
-    # ---- public API (what a client may ask) -------------------------------------------------
+    # ---- subscribers ---------------------------------------------------------------------------
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Receive every event from now on; returns the function that stops it."""
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def _publish(self, event: EngineEvent) -> None:
+        if isinstance(event, StageProgressed):
+            self._latest_progress = event
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # one broken adapter must not stop the others or the engine
+                logger.exception("subscriber failed on %s", type(event).__name__)
+
+    def replay(self) -> list[EngineEvent]:
+        """The event(s) that describe the session now, as they were first announced: what a
+        client that attaches late needs to carry on."""
+        session = self.session
+        stage = session.current_stage
+        attempt = session.latest_attempt()
+        if self.state == "running" and attempt is not None:
+            events: list[EngineEvent] = [StageStarted(session.video_id, attempt.stage, attempt.version)]
+            progress = self._latest_progress
+            if progress is not None and (progress.stage, progress.version) == (attempt.stage, attempt.version):
+                events.append(progress)
+            return events
+        if self.state == "awaiting_review":
+            return [self._completed_event(stage)]
+        if self.state == "error" and attempt is not None:
+            return [StageFailed(session.video_id, attempt.stage, attempt.version, attempt.error or "failed")]
+        if self.state == "complete":
+            return [self._pipeline_completed_event()]
+        if self.state == "stopped":
+            return [SessionStopped(session.video_id)]
+        return []
+
+    # ---- public API (what a client may ask) ---------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._stage_task is not None and not self._stage_task.done()
 
     async def begin(self) -> None:
         await self.start()  # type: ignore[attr-defined]
 
+    async def resume_work(self) -> None:
+        """After a restore: restart what a dead server was running, and let the automatic
+        policy accept what completed before it could."""
+        if self.state == "idle":
+            await self.begin()
+        elif self.state == "awaiting_review" and self.session.auto_accept:
+            await self.accept_stage()
+
     async def accept_stage(self) -> None:
-        await self._require("accept")
-        await self.accept()  # type: ignore[attr-defined]
+        async with self._actions:
+            await self._require("accept")
+            await self.accept()  # type: ignore[attr-defined]
 
     async def regenerate_stage(self, feedback: str | None) -> None:
-        await self._require("regenerate")
-        self.session.user_feedback = feedback
-        await self.regenerate()  # type: ignore[attr-defined]
+        async with self._actions:
+            await self._require("regenerate")
+            self.session.user_feedback = feedback
+            # Recorded as running: after a crash from here on, the next server runs the new version.
+            self._record("running", decision=self._decision("regenerate", feedback))
+            await self.regenerate()  # type: ignore[attr-defined]
+
+    async def hand_to_auto(self) -> None:
+        """The reviewer trusts the rest: accept every remaining stage as it completes."""
+        async with self._actions:
+            if self.state in ("complete", "stopped", "expired"):
+                await self._require("auto")
+            self.session.auto_accept = True
+            self._record(self.state, decision=self._decision("auto"))
+        if self.state == "awaiting_review":
+            await self.accept_stage()
 
     async def stop_session(self) -> None:
-        await self.stop()  # type: ignore[attr-defined]
+        async with self._actions:
+            if self.state in ("stopped", "expired"):
+                return
+            await self.stop()  # type: ignore[attr-defined]
+
+    async def expire_session(self, idle_hours: float) -> None:
+        async with self._actions:
+            if await self.may_expire():  # type: ignore[attr-defined]
+                self._idle_hours = idle_hours
+                await self.expire()  # type: ignore[attr-defined]
 
     async def shutdown(self) -> None:
-        """The client went away: end the stage's work without telling anyone."""
-        self.session.is_active = False
+        """The server is going away: end the stage's work without recording an outcome. The
+        store still says 'running', so the next server runs the stage again."""
         await self._cancel_stage()
 
     async def _require(self, action: str) -> None:
-        if await getattr(self, f"may_{action}")():
+        if await getattr(self, f"may_{action}", self._never)():
             return
         stage = self.session.current_stage
         reasons = {
@@ -89,24 +184,46 @@ class Pipeline:
             "error": f"stage '{stage}' failed; you can 'regenerate' or 'stop'",
             "complete": "the pipeline is complete; only 'stop' is possible",
             "stopped": "the session is stopped",
+            "expired": "the session has expired",
             "idle": "no stage has run yet",
+            "awaiting_review": f"stage '{stage}' is awaiting review",
         }
         raise ProtocolError(
             ErrorCode.ACTION_NOT_ALLOWED,
             f"action '{action}' is not allowed now: {reasons.get(self.state, self.state)}",
         )
 
-    # ---- conditions and callbacks named in machine.TRANSITIONS ------------------------------
+    @staticmethod
+    async def _never() -> bool:
+        return False
+
+    # ---- the store ---------------------------------------------------------------------------
+
+    def _decision(self, action: DecisionAction, feedback: str | None = None) -> Decision:
+        stage = self.session.current_stage
+        return Decision(action, stage, self.session.stage_versions.get(stage), feedback)
+
+    def _record(self, state: str, *, attempt: StageAttempt | None = None, decision: Decision | None = None,
+                error: str | None = None) -> None:
+        # Synchronous on purpose: a WAL commit takes well under a millisecond, and writing
+        # before announcing must not be interleaved with another trigger.
+        self.store.save(self.session, state, attempt=attempt, decision=decision, error=error)
+
+    # ---- conditions and callbacks named in machine.TRANSITIONS --------------------------------
 
     def is_last_stage(self) -> bool:
         return self.session.is_last_stage
 
     def advance_stage(self) -> None:
+        decision = self._decision("accept")
         self.session.accept_current()
         self.session.advance()
+        self._record("running", decision=decision)
 
     def accept_final(self) -> None:
+        decision = self._decision("accept")
         self.session.accept_current()
+        self._record("complete", decision=decision)
 
     def on_enter_running(self) -> None:
         # A fresh context: the task must not inherit the machine's notion of "current trigger",
@@ -116,34 +233,47 @@ class Pipeline:
         )
 
     def on_enter_awaiting_review(self) -> None:
-        session = self.session
-        stage = session.current_stage
-        output = session.stage_outputs[stage]
-        self._emit(
-            protocol.stage_completed(
-                stage,
-                session.stage_versions[stage],
-                output.client_data(self._file_urls),
-                current=session.stage_index + 1,
-                total=len(session.stage_order),
-            )
-        )
+        self._publish(self._completed_event(self.session.current_stage))
+        if self.session.auto_accept:
+            # Not from inside this callback: a trigger fired here would be part of stage_done.
+            asyncio.get_running_loop().create_task(self._auto_accept(), context=contextvars.Context())
+
+    async def _auto_accept(self) -> None:
+        try:
+            await self.accept_stage()
+        except ProtocolError as exc:  # stopped or expired meanwhile
+            logger.info("%s: automatic accept skipped: %s", self.session.video_id, exc.message)
 
     def on_enter_error(self) -> None:
-        session = self.session
-        attempt = session.history[-1]
-        self._emit(protocol.stage_error(attempt.stage, attempt.version, attempt.error or "failed"))
+        attempt = self.session.history[-1]
+        self._publish(StageFailed(self.session.video_id, attempt.stage, attempt.version, attempt.error or "failed"))
 
     def on_enter_complete(self) -> None:
-        final = self.session.accepted["render"]
-        assert isinstance(final, FinalVideo)
-        path = (self.session.video_dir / final.path).resolve()
-        self._emit(protocol.pipeline_complete(self.session.video_id, str(path), self._file_urls(final.path)))
+        self._publish(self._pipeline_completed_event())
 
     async def on_enter_stopped(self) -> None:
         self.session.is_active = False
+        self._record("stopped", decision=self._decision("stop"))
         await self._cancel_stage()
-        self._emit(protocol.stopped(self.session.video_id))
+        self._publish(SessionStopped(self.session.video_id))
+
+    async def on_enter_expired(self) -> None:
+        self.session.is_active = False
+        self._record("expired", decision=self._decision("expire"))
+        await self._cancel_stage()
+        self._publish(SessionExpired(self.session.video_id, getattr(self, "_idle_hours", 0.0)))
+
+    def _completed_event(self, stage: str) -> StageCompleted:
+        session = self.session
+        return StageCompleted(
+            session.video_id, stage, session.output_versions[stage], session.stage_outputs[stage],
+            position=session.stage_order.index(stage) + 1, total=len(session.stage_order),
+        )
+
+    def _pipeline_completed_event(self) -> PipelineCompleted:
+        final = self.session.accepted["render"]
+        assert isinstance(final, FinalVideo)
+        return PipelineCompleted(self.session.video_id, final)
 
     # ---- stage execution ---------------------------------------------------------------------
 
@@ -159,7 +289,8 @@ class Pipeline:
         session = self.session
         attempt = session.begin_attempt()
         stage, version = attempt.stage, attempt.version
-        self._emit(protocol.stage_running(stage, version, f"Executing {stage}..."))
+        self._record("running", attempt=attempt)
+        self._publish(StageStarted(session.video_id, stage, version))
         work_dir = session.video_dir / stage / f"v{version}"
         work_dir.mkdir(parents=True, exist_ok=True)
         reporter = ProgressReporter()
@@ -190,11 +321,11 @@ class Pipeline:
             # A failed child (ffmpeg, Manim, Remotion) already says what went wrong.
             error = str(exc)
         except StageCancelled:
-            session.record_cancelled(attempt)
+            self._cancelled(attempt)
             return
         except asyncio.CancelledError:
             cancel.cancel()
-            session.record_cancelled(attempt)
+            self._cancelled(attempt)
             raise
         except Exception as exc:  # a bug, not a reviewer's problem: log it whole, say it short
             logger.exception("stage %s v%s of %s crashed", stage, version, session.video_id)
@@ -206,22 +337,32 @@ class Pipeline:
             "failed" if error else "completed", time.monotonic() - started,
         )
         if not await self.may_stage_done():  # type: ignore[attr-defined]
+            self._cancelled(attempt)
             return  # stopped meanwhile
         if error is None:
             session.record_success(attempt, output)
+            self._record("awaiting_review", attempt=attempt)
             await self.stage_done()  # type: ignore[attr-defined]
         else:
             session.record_failure(attempt, error)
+            self._record("error", attempt=attempt, error=error)
             await self.stage_failed()  # type: ignore[attr-defined]
+
+    def _cancelled(self, attempt: StageAttempt) -> None:
+        self.session.record_cancelled(attempt)
+        if self.state in ("stopped", "expired"):
+            # The session's own row already says how it ended; only the attempt changes.
+            self.store.save(self.session, self.state, attempt=attempt)
 
     async def _send_progress(self, reporter: ProgressReporter, stage: str, version: int) -> None:
         sent: tuple[float, str] | None = None
         sent_at = 0.0
+        video_id = self.session.video_id
         while True:
             await asyncio.sleep(0.25)
             fraction, detail = reporter.snapshot()
             now = time.monotonic()
             changed = (fraction, detail) != sent
             if (changed and now - sent_at >= PROGRESS_MIN_INTERVAL) or now - sent_at >= PROGRESS_HEARTBEAT:
-                self._emit(protocol.stage_progress(stage, version, fraction, detail))
+                self._publish(StageProgressed(video_id, stage, version, round(fraction, 3), detail))
                 sent, sent_at = (fraction, detail), now

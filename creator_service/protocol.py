@@ -7,14 +7,24 @@ whether an action is allowed *now* is the state machine's business.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
 
+from .events import (
+    EngineEvent,
+    PipelineCompleted,
+    SessionStopped,
+    StageCompleted,
+    StageFailed,
+    StageProgressed,
+    StageStarted,
+)
+from .jsoninput import JsonInputError, parse_json
 from .payloads import BRIEF_MODELS, TEXT_LIMIT, AnyBrief, FieldError, describe_validation_error
+from .urls import PublicUrls
 
 MAX_MESSAGE_BYTES = 64 * 1024
 FEEDBACK_LIMIT = TEXT_LIMIT
@@ -39,6 +49,7 @@ class ErrorCode(StrEnum):
     NOT_STARTED = "not_started"
     ALREADY_STARTED = "already_started"
     ACTION_NOT_ALLOWED = "action_not_allowed"
+    SESSION_NOT_FOUND = "session_not_found"
 
 
 class ProtocolError(Exception):
@@ -52,53 +63,79 @@ class ProtocolError(Exception):
         return protocol_error(self.code, self.message, self.fields)
 
 
-@dataclass(frozen=True)
-class StartAction:
+class _Action(BaseModel):
+    # strict: a number is not a string, and nothing is coerced behind the client's back.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    action: str
+
+    @property
+    def name(self) -> str:
+        return self.action
+
+
+class StartAction(_Action):
+    action: Literal["start"] = "start"
     video_type: str
-    brief: AnyBrief
-    name: Literal["start"] = "start"
+    payload: dict[str, Any]
+    _brief: Any = PrivateAttr(default=None)
+
+    @property
+    def brief(self) -> AnyBrief:
+        """The payload validated by its video type's brief model (set by the parser)."""
+        return self._brief  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class AcceptAction:
-    name: Literal["accept"] = "accept"
+class AcceptAction(_Action):
+    action: Literal["accept"] = "accept"
 
 
-@dataclass(frozen=True)
-class RegenerateAction:
-    feedback: str | None = None
-    name: Literal["regenerate"] = "regenerate"
+class RegenerateAction(_Action):
+    action: Literal["regenerate"] = "regenerate"
+    feedback: str | None = Field(default=None, max_length=FEEDBACK_LIMIT)
 
 
-@dataclass(frozen=True)
-class StopAction:
-    name: Literal["stop"] = "stop"
+class StopAction(_Action):
+    action: Literal["stop"] = "stop"
 
 
-ClientAction = StartAction | AcceptAction | RegenerateAction | StopAction
+class ResumeAction(_Action):
+    """Attach this connection to a session that already exists (after a drop or a restart)."""
 
-_FIELDS_BY_ACTION: dict[str, tuple[str, ...]] = {
-    "start": ("action", "video_type", "payload"),
-    "accept": ("action",),
-    "regenerate": ("action", "feedback"),
-    "stop": ("action",),
+    action: Literal["resume"] = "resume"
+    video_id: str = Field(max_length=64)
+    resume_token: str = Field(max_length=256)
+
+
+class AutoAction(_Action):
+    """Hand the session to the automatic policy: every remaining stage is accepted as it completes."""
+
+    action: Literal["auto"] = "auto"
+
+
+ClientAction = Annotated[
+    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction],
+    Field(discriminator="action"),
+]
+_ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
+ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto")
+_MODELS: dict[str, type[_Action]] = {
+    "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
+    "resume": ResumeAction, "auto": AutoAction,
 }
 
 
-def parse_client_message(text: str) -> ClientAction:
+def parse_client_message(text: str) -> _Action:
     """Validate one text frame completely, or raise a ProtocolError that says what is wrong."""
-    size = len(text.encode("utf-8"))
+    size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > MAX_MESSAGE_BYTES:
         raise ProtocolError(
             ErrorCode.MESSAGE_TOO_LARGE,
             f"message is {size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,} bytes",
         )
     try:
-        message = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(
-            ErrorCode.INVALID_JSON, f"message is not valid JSON: {exc.msg} at position {exc.pos}"
-        ) from None
+        message = parse_json(text)
+    except JsonInputError as exc:
+        raise ProtocolError(ErrorCode.INVALID_JSON, f"message is not valid JSON: {exc}") from None
     if not isinstance(message, dict):
         raise ProtocolError(
             ErrorCode.NOT_AN_OBJECT,
@@ -106,90 +143,83 @@ def parse_client_message(text: str) -> ClientAction:
         )
     if "action" not in message:
         raise ProtocolError(
-            ErrorCode.MISSING_ACTION,
-            f"field 'action' is required; use one of: {', '.join(_FIELDS_BY_ACTION)}",
+            ErrorCode.MISSING_ACTION, f"field 'action' is required; use one of: {', '.join(ACTION_NAMES)}"
         )
     action = message["action"]
     if not isinstance(action, str):
         raise ProtocolError(
             ErrorCode.INVALID_ACTION, f"field 'action' must be a string, got {_json_kind(action)}"
         )
-    if action not in _FIELDS_BY_ACTION:
-        raise ProtocolError(
-            ErrorCode.UNKNOWN_ACTION,
-            f"unknown action {_clip(action)!r}; use one of: {', '.join(_FIELDS_BY_ACTION)}",
+    try:
+        parsed = _ACTIONS.validate_python(message)
+    except ValidationError as exc:
+        raise _action_error(action, message, exc) from None
+    if isinstance(parsed, StartAction):
+        parsed._brief = _parse_brief(parsed.video_type, parsed.payload)
+    if isinstance(parsed, RegenerateAction) and parsed.feedback is not None:
+        # The spec's JavaScript client sends '' when the feedback box is empty.
+        parsed = RegenerateAction(feedback=parsed.feedback.strip() or None)
+    return parsed  # type: ignore[no-any-return]
+
+
+def _action_error(action: str, message: dict[str, Any], exc: ValidationError) -> ProtocolError:
+    """pydantic's first complaint about an action, in today's codes and words."""
+    errors = exc.errors()
+    kinds = {error["type"] for error in errors}
+    if "union_tag_invalid" in kinds:
+        return ProtocolError(
+            ErrorCode.UNKNOWN_ACTION, f"unknown action {_clip(action)!r}; use one of: {', '.join(ACTION_NAMES)}"
         )
-    unknown = sorted(set(message) - set(_FIELDS_BY_ACTION[action]))
+    takes = ", ".join(_MODELS[action].model_fields)
+    unknown = sorted(str(error["loc"][-1]) for error in errors if error["type"] == "extra_forbidden")
     if unknown:
-        raise ProtocolError(
+        return ProtocolError(
             ErrorCode.UNKNOWN_FIELD,
             f"action '{action}' does not take field(s) {', '.join(repr(_clip(u)) for u in unknown)};"
-            f" it takes: {', '.join(_FIELDS_BY_ACTION[action])}",
+            f" it takes: {takes}",
         )
-    if action == "start":
-        return _parse_start(message)
-    if action == "regenerate":
-        return RegenerateAction(feedback=_parse_feedback(message.get("feedback")))
-    if action == "accept":
-        return AcceptAction()
-    return StopAction()
-
-
-def _parse_start(message: dict[str, Any]) -> StartAction:
-    if "video_type" not in message:
-        raise ProtocolError(
+    missing = [str(error["loc"][-1]) for error in errors if error["type"] == "missing"]
+    if missing:
+        return ProtocolError(
             ErrorCode.MISSING_FIELD,
-            f"action 'start' needs field 'video_type', one of: {', '.join(BRIEF_MODELS)}",
+            f"action '{action}' needs field '{missing[0]}'" + _MISSING_HINTS.get(missing[0], ""),
+            [FieldError(field=name, error="is required") for name in missing],
         )
-    video_type = message["video_type"]
-    if not isinstance(video_type, str):
-        raise ProtocolError(
-            ErrorCode.INVALID_FIELD,
-            f"field 'video_type' must be a string, got {_json_kind(video_type)}",
-        )
+    error = errors[0]
+    field = str(error["loc"][-1])
+    value = message.get(field)
+    if error["type"] == "string_too_long":
+        limit = error.get("ctx", {}).get("max_length", 0)
+        words = f"must be at most {limit:,} characters"
+        detail = f"{words}, got {len(value):,}" if isinstance(value, str) else words
+    elif field == "payload":
+        words, detail = "must be a JSON object", f"must be a JSON object, got {_json_kind(value)}"
+    else:
+        words, detail = "must be a string", f"must be a string, got {_json_kind(value)}"
+    return ProtocolError(ErrorCode.INVALID_FIELD, f"field '{field}' {detail}", [FieldError(field=field, error=words)])
+
+
+_MISSING_HINTS = {
+    "video_type": f", one of: {', '.join(BRIEF_MODELS)}",
+    "payload": " (the brief, a JSON object)",
+}
+
+
+def _parse_brief(video_type: str, payload: dict[str, Any]) -> AnyBrief:
     model = BRIEF_MODELS.get(video_type)
     if model is None:
         raise ProtocolError(
             ErrorCode.UNKNOWN_VIDEO_TYPE,
             f"unknown video_type {_clip(video_type)!r}; use one of: {', '.join(BRIEF_MODELS)}",
         )
-    if "payload" not in message:
-        raise ProtocolError(
-            ErrorCode.MISSING_FIELD, f"action 'start' needs field 'payload' (the {video_type} brief)"
-        )
-    payload = message["payload"]
-    if not isinstance(payload, dict):
-        raise ProtocolError(
-            ErrorCode.INVALID_FIELD,
-            f"field 'payload' must be a JSON object, got {_json_kind(payload)}",
-        )
     try:
-        brief = model.model_validate(payload)
+        return model.model_validate(payload)
     except ValidationError as exc:
         problems = describe_validation_error(exc, model, prefix="payload")
         summary = "; ".join(f"{p.field} {p.error}" for p in problems)
         raise ProtocolError(
             ErrorCode.INVALID_PAYLOAD, f"invalid {video_type} payload: {summary}", problems
         ) from None
-    return StartAction(video_type=video_type, brief=brief)
-
-
-def _parse_feedback(feedback: Any) -> str | None:
-    if feedback is None:
-        return None
-    if not isinstance(feedback, str):
-        raise ProtocolError(
-            ErrorCode.INVALID_FIELD,
-            f"field 'feedback' must be a string, got {_json_kind(feedback)}",
-            [FieldError(field="feedback", error="must be a string")],
-        )
-    if len(feedback) > FEEDBACK_LIMIT:
-        raise ProtocolError(
-            ErrorCode.INVALID_FIELD,
-            f"field 'feedback' must be at most {FEEDBACK_LIMIT:,} characters, got {len(feedback):,}",
-            [FieldError(field="feedback", error=f"must be at most {FEEDBACK_LIMIT:,} characters")],
-        )
-    return feedback.strip() or None
 
 
 def _json_kind(value: Any) -> str:
@@ -220,13 +250,33 @@ def protocol_error(code: ErrorCode, message: str, fields: list[FieldError] | Non
     return event
 
 
-def session_started(video_id: str, video_type: str, stage_order: list[str], current_stage: str) -> dict[str, Any]:
+def session_started(
+    video_id: str, video_type: str, stage_order: list[str], current_stage: str, resume_token: str
+) -> dict[str, Any]:
     return {
         "status": "session_started",
         "video_id": video_id,
         "video_type": video_type,
         "stage_order": list(stage_order),
         "current_stage": current_stage,
+        # The only copy: the server keeps its hash. With the video_id it attaches again later.
+        "resume_token": resume_token,
+    }
+
+
+def session_resumed(
+    video_id: str, video_type: str, stage_order: list[str], current_stage: str | None, state: str,
+    versions: dict[str, int], accepted: dict[str, int],
+) -> dict[str, Any]:
+    return {
+        "status": "session_resumed",
+        "video_id": video_id,
+        "video_type": video_type,
+        "stage_order": list(stage_order),
+        "current_stage": current_stage,
+        "state": state,
+        "versions": dict(versions),
+        "accepted": dict(accepted),
     }
 
 
@@ -277,3 +327,30 @@ def pipeline_complete(video_id: str, video_path: str, video_url: str) -> dict[st
 
 def stopped(video_id: str | None) -> dict[str, Any]:
     return {"status": "stopped", "video_id": video_id}
+
+
+def expired(video_id: str, idle_hours: float) -> dict[str, Any]:
+    return {
+        "status": "expired",
+        "video_id": video_id,
+        "message": f"nobody attached to this session for {idle_hours:g} hours; it has ended and its files are kept",
+    }
+
+
+def wire_event(event: EngineEvent, urls: PublicUrls, video_dir: Path) -> dict[str, Any]:
+    """A domain event as the spec's JSON, with URLs under the connection's base."""
+    if isinstance(event, StageStarted):
+        return stage_running(event.stage, event.version, f"Executing {event.stage}...")
+    if isinstance(event, StageProgressed):
+        return stage_progress(event.stage, event.version, event.fraction, event.detail)
+    if isinstance(event, StageCompleted):
+        return stage_completed(event.stage, event.version, event.output.client_data(urls.file),
+                               current=event.position, total=event.total)
+    if isinstance(event, StageFailed):
+        return stage_error(event.stage, event.version, event.error)
+    if isinstance(event, PipelineCompleted):
+        path = (video_dir / event.final.path).resolve()
+        return pipeline_complete(event.video_id, str(path), urls.file(event.final.path))
+    if isinstance(event, SessionStopped):
+        return stopped(event.video_id)
+    return expired(event.video_id, event.idle_hours)

@@ -6,6 +6,7 @@ it records what did happen, so nothing a reviewer has seen is ever lost.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -16,10 +17,22 @@ from .models import StageOutput
 from .payloads import Brief
 
 AttemptStatus = Literal["running", "completed", "error", "cancelled"]
+# Who accepts each stage: a reviewer over the WebSocket, or the automated endpoints' policy.
+Mode = Literal["creator", "auto"]
 
 
 def new_video_id() -> str:
     return f"vid_{secrets.token_hex(6)}"
+
+
+def new_resume_token() -> str:
+    """256 random bits: the only thing besides the id that lets a client attach again."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # The store keeps only this: a stolen database does not let anyone resume a session.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -47,9 +60,19 @@ class CreatorSession:
     payload: Brief
     stage_order: list[str]
     video_dir: Path
+    mode: Mode = "creator"
+    resume_token_hash: str | None = None
+    # Accept each stage as it completes (the automated endpoints, or a reviewer's `auto`).
+    auto_accept: bool = False
+    callback_url: str | None = None
+    # Where the session was started from: the base of the URLs its webhooks carry.
+    base_url: str | None = None
+    created_at: float = field(default_factory=time.time)
     stage_index: int = 0
     # Latest completed output per stage (the one under review, or the accepted one).
     stage_outputs: dict[str, StageOutput] = field(default_factory=dict)
+    # The version of each entry of stage_outputs.
+    output_versions: dict[str, int] = field(default_factory=dict)
     # How many times each stage has been started (its latest version number).
     stage_versions: dict[str, int] = field(default_factory=dict)
     # Feedback for the next run of the current stage (from `regenerate`).
@@ -57,6 +80,7 @@ class CreatorSession:
     is_active: bool = True
     # Outputs the reviewer accepted, in stage order: what later stages build on.
     accepted: dict[str, StageOutput] = field(default_factory=dict)
+    accepted_versions: dict[str, int] = field(default_factory=dict)
     history: list[StageAttempt] = field(default_factory=list)
 
     @property
@@ -78,6 +102,7 @@ class CreatorSession:
     def record_success(self, attempt: StageAttempt, output: StageOutput) -> None:
         attempt.finish("completed", output=output)
         self.stage_outputs[attempt.stage] = output
+        self.output_versions[attempt.stage] = attempt.version
 
     def record_failure(self, attempt: StageAttempt, error: str) -> None:
         attempt.finish("error", error=error)
@@ -88,7 +113,9 @@ class CreatorSession:
 
     def accept_current(self) -> None:
         """The reviewer approved the current stage's latest output."""
-        self.accepted[self.current_stage] = self.stage_outputs[self.current_stage]
+        stage = self.current_stage
+        self.accepted[stage] = self.stage_outputs[stage]
+        self.accepted_versions[stage] = self.output_versions[stage]
         self.user_feedback = None
 
     def advance(self) -> None:
@@ -96,3 +123,6 @@ class CreatorSession:
 
     def versions_of(self, stage: str) -> list[StageAttempt]:
         return [attempt for attempt in self.history if attempt.stage == stage]
+
+    def latest_attempt(self) -> StageAttempt | None:
+        return self.history[-1] if self.history else None

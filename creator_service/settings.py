@@ -96,6 +96,8 @@ class Settings:
     # Automated jobs (POST /create…): pipelines running at once, and jobs allowed to wait.
     max_jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_queue: int = 20
+    # A Creator session nobody attaches to for this long ends as expired (its files are kept).
+    session_idle_hours: float = 72.0
     # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
@@ -129,6 +131,7 @@ class Settings:
             ),
             max_jobs=_int(env, "CREATOR_MAX_JOBS", os.cpu_count() or 1, minimum=1),
             max_queue=_int(env, "CREATOR_MAX_QUEUE", 20, minimum=0),
+            session_idle_hours=_float(env, "CREATOR_SESSION_IDLE_HOURS", 72.0, minimum=0.0001),
             voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",

@@ -1,7 +1,8 @@
 """The registry: each video type's brief model, engine, and stage handlers in order.
 
 Creator Mode and the automated endpoints both look stages up here, so a stage function is
-written once and called by both.
+written once and called by both. `create_app` takes a registry, so tests can run the real
+engine and protocol over instant stand-in handlers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class VideoType:
     engine: Literal["manim", "remotion"]
     # Stage name -> handler, for the stages built so far; empty until the pipeline exists.
     handlers: Mapping[str, StageHandler]
+    # What the studio calls it, and the spec's automated endpoint that makes it.
+    label: str
+    endpoint: str
 
     @property
     def stage_order(self) -> list[str]:
@@ -38,6 +42,8 @@ class VideoType:
     def available(self) -> bool:
         return set(self.handlers) == set(self.stage_order)
 
+
+VideoTypes = Mapping[str, VideoType]
 
 REMOTION_HANDLERS: dict[str, StageHandler] = {
     "scenes": generate_scenes,
@@ -49,9 +55,12 @@ REMOTION_HANDLERS: dict[str, StageHandler] = {
 }
 
 VIDEO_TYPES: dict[str, VideoType] = {
-    "product_ad": VideoType("product_ad", BRIEF_MODELS["product_ad"], "remotion", REMOTION_HANDLERS),
+    "product_ad": VideoType(
+        "product_ad", BRIEF_MODELS["product_ad"], "remotion", REMOTION_HANDLERS, "Product ad", "/create"
+    ),
     "compliance_video": VideoType(
-        "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", REMOTION_HANDLERS
+        "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", REMOTION_HANDLERS, "Compliance video",
+        "/create-compliance",
     ),
     "moa": VideoType(
         "moa",
@@ -64,6 +73,8 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "tts": tts_generate,
             "render": render_moa_video,
         },
+        "Mechanism of action (MoA)",
+        "/create-moa",
     ),
     "doctor_ad": VideoType(
         "doctor_ad",
@@ -76,6 +87,8 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "tts": tts_generate,
             "render": render_doctor_video,
         },
+        "Doctor ad",
+        "/create-doctor",
     ),
     "social_media": VideoType(
         "social_media",
@@ -88,5 +101,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "tts": tts_generate,
             "render": render_sm_video,
         },
+        "Social media short",
+        "/create-sm",
     ),
 }

@@ -10,16 +10,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .payloads import field_schema
-from .video_types import VIDEO_TYPES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-LABELS = {
-    "product_ad": "Product ad",
-    "compliance_video": "Compliance video",
-    "moa": "Mechanism of action (MoA)",
-    "doctor_ad": "Doctor ad",
-    "social_media": "Social media short",
-}
 
 
 async def video_types(request: Request) -> JSONResponse:
@@ -28,12 +20,12 @@ async def video_types(request: Request) -> JSONResponse:
         "video_types": [
             {
                 "name": name,
-                "label": LABELS[name],
+                "label": video_type.label,
                 "engine": video_type.engine,
                 "stage_order": video_type.stage_order,
                 "fields": field_schema(video_type.brief_model),
             }
-            for name, video_type in VIDEO_TYPES.items()
+            for name, video_type in request.app.state.sessions.video_types.items()
         ]
     })
 

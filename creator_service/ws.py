@@ -1,98 +1,124 @@
-"""The `/ws/creator` endpoint: JSON frames in, actions to the session's pipeline, events out.
+"""The `/ws/creator` endpoint: JSON frames in, actions to a session, the session's events out.
 
-It translates and nothing more. One connection is one session. Every event goes through one
-outbox drained by one sender task, so events leave in the order they were made. Bad input
-gets a clear error and the connection stays open; `stop` is answered, then the socket closes
-with 1000; a dropped connection cancels whatever the session was running.
+It translates and nothing more. A connection attaches to one session at a time (`start` makes a
+new one, `resume` finds one again); the session belongs to the server and outlives the
+connection. Every event goes through one outbox drained by one sender task, so events leave in
+the order they were made. Bad input gets a clear error and the connection stays open; `stop` is
+answered, then the socket closes with 1000; a dropped connection just detaches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol
 from .brand_assets import check_brief_assets
-from .files import file_url
+from .events import FINAL_EVENTS, EngineEvent
 from .pipeline import Pipeline
 from .protocol import (
     AcceptAction,
-    ClientAction,
+    AutoAction,
     ErrorCode,
     ProtocolError,
     RegenerateAction,
+    ResumeAction,
     StartAction,
     StopAction,
 )
 from .services import Services
-from .session import CreatorSession, new_video_id
-from .video_types import VIDEO_TYPES
+from .sessions import SessionRegistry
+from .urls import PublicUrls, request_base_url
 
 logger = logging.getLogger(__name__)
 
 _CLOSE = object()
+SESSION_NOT_FOUND = "no session with this video_id and resume_token can be resumed"
 
 
 class CreatorConnection:
-    """One client's session: what `start` created, and how each later action reaches it."""
+    """One client connection, and the session it is attached to, if any."""
 
-    def __init__(self, services: Services, outbox: asyncio.Queue[Any], base_url: str) -> None:
+    def __init__(self, services: Services, registry: SessionRegistry, outbox: asyncio.Queue[Any],
+                 base_url: str) -> None:
         self.services = services
+        self.registry = registry
         self.outbox = outbox
         self.base_url = base_url
         self.pipeline: Pipeline | None = None
+        self._unsubscribe: Callable[[], None] | None = None
         self.finished = False
 
-    def emit(self, event: dict[str, Any]) -> None:
-        self.outbox.put_nowait(event)
+    def send(self, message: dict[str, Any]) -> None:
+        self.outbox.put_nowait(message)
+
+    def on_event(self, event: EngineEvent) -> None:
+        pipeline = self.pipeline
+        assert pipeline is not None
+        urls = PublicUrls(self.base_url, pipeline.session.video_id)
+        self.send(protocol.wire_event(event, urls, pipeline.session.video_dir))
+        if isinstance(event, FINAL_EVENTS):
+            # The session is over for everyone attached: each connection closes after saying so.
+            self.finished = True
+            self.outbox.put_nowait(_CLOSE)
 
     async def handle_text(self, text: str) -> None:
         try:
             action = protocol.parse_client_message(text)
             await self.dispatch(action)
         except ProtocolError as exc:
-            self.emit(exc.to_event())
+            self.send(exc.to_event())
 
     def handle_binary(self) -> None:
-        self.emit(
+        self.send(
             protocol.protocol_error(
                 ErrorCode.BINARY_FRAME,
                 "binary frames are not supported; send JSON text frames with an 'action' field",
             )
         )
 
-    async def dispatch(self, action: ClientAction) -> None:
+    async def dispatch(self, action: Any) -> None:
         if isinstance(action, StopAction):
             if self.pipeline is None:
-                self.emit(protocol.stopped(None))
+                self.send(protocol.stopped(None))
+                self.finished = True
+                self.outbox.put_nowait(_CLOSE)
             else:
                 await self.pipeline.stop_session()
-            self.finished = True
             return
         if isinstance(action, StartAction):
             await self._start(action)
             return
-        if self.pipeline is None:
+        if isinstance(action, ResumeAction):
+            self._resume(action)
+            return
+        pipeline = self.pipeline
+        if pipeline is None:
             raise ProtocolError(
                 ErrorCode.NOT_STARTED,
-                f"action '{action.name}' needs a session; send 'start' with a video_type first",
+                f"action '{action.name}' needs a session; send 'start' with a video_type, or 'resume'",
             )
         if isinstance(action, AcceptAction):
-            await self.pipeline.accept_stage()
+            await pipeline.accept_stage()
         elif isinstance(action, RegenerateAction):
-            await self.pipeline.regenerate_stage(action.feedback)
+            await pipeline.regenerate_stage(action.feedback)
+        elif isinstance(action, AutoAction):
+            await pipeline.hand_to_auto()
 
-    async def _start(self, action: StartAction) -> None:
+    def _refuse_second_session(self, action: str) -> None:
         if self.pipeline is not None:
             raise ProtocolError(
                 ErrorCode.ALREADY_STARTED,
-                f"action 'start' is not allowed: this connection already has session "
+                f"action '{action}' is not allowed: this connection already has session "
                 f"{self.pipeline.session.video_id}; open a new connection for another video",
             )
-        video_type = VIDEO_TYPES[action.video_type]
+
+    async def _start(self, action: StartAction) -> None:
+        self._refuse_second_session("start")
+        video_type = self.registry.video_types[action.video_type]
         if not video_type.available:
             raise ProtocolError(
                 ErrorCode.VIDEO_TYPE_UNAVAILABLE,
@@ -105,41 +131,44 @@ class CreatorConnection:
                 f"invalid {action.video_type} payload: " + "; ".join(f"{p.field} {p.error}" for p in problems),
                 problems,
             )
-        video_id = new_video_id()
-        video_dir = self.services.settings.data_dir / video_id
-        video_dir.mkdir(parents=True, exist_ok=False)
-        session = CreatorSession(
-            video_id=video_id,
-            video_type=video_type.name,
-            payload=action.brief,
-            stage_order=video_type.stage_order,
-            video_dir=video_dir,
-        )
-        self.pipeline = Pipeline(
-            session,
-            video_type,
-            self.services,
-            self.emit,
-            lambda relative: file_url(self.base_url, video_id, relative),
-        )
-        logger.info("session %s started: %s", video_id, video_type.name)
-        self.emit(
-            protocol.session_started(
-                video_id, video_type.name, session.stage_order, session.current_stage
-            )
-        )
-        await self.pipeline.begin()
+        opened = self.registry.open(video_type, action.brief, mode="creator", base_url=self.base_url)
+        session = opened.pipeline.session
+        assert opened.resume_token is not None
+        self._attach(opened.pipeline)
+        logger.info("session %s started: %s", session.video_id, video_type.name)
+        self.send(protocol.session_started(
+            session.video_id, video_type.name, session.stage_order, session.current_stage, opened.resume_token
+        ))
+        await opened.pipeline.begin()
 
-    async def close(self) -> None:
-        if self.pipeline is not None:
-            await self.pipeline.shutdown()
+    def _resume(self, action: ResumeAction) -> None:
+        self._refuse_second_session("resume")
+        pipeline = self.registry.resume(action.video_id, action.resume_token)
+        if pipeline is None:
+            raise ProtocolError(ErrorCode.SESSION_NOT_FOUND, SESSION_NOT_FOUND)
+        session = pipeline.session
+        self._attach(pipeline)
+        logger.info("session %s resumed (%s, %d attached)", session.video_id, pipeline.state,
+                    self.registry.attached(session.video_id))
+        state = "running" if pipeline.state == "idle" else pipeline.state
+        self.send(protocol.session_resumed(
+            session.video_id, session.video_type, session.stage_order,
+            None if pipeline.state == "complete" else session.current_stage, state,
+            versions=session.stage_versions, accepted=session.accepted_versions,
+        ))
+        for event in pipeline.replay():
+            self.on_event(event)
 
+    def _attach(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._unsubscribe = pipeline.subscribe(self.on_event)
+        self.registry.attach(pipeline)
 
-def http_base_url(websocket: WebSocket, public_url: str) -> str:
-    if public_url:
-        return public_url
-    scheme = "https" if websocket.url.scheme == "wss" else "http"
-    return f"{scheme}://{websocket.url.netloc}"
+    def detach(self) -> None:
+        if self.pipeline is not None and self._unsubscribe is not None:
+            self._unsubscribe()
+            self.registry.detach(self.pipeline)
+            self._unsubscribe = None
 
 
 async def _send_events(websocket: WebSocket, outbox: asyncio.Queue[Any]) -> None:
@@ -157,14 +186,17 @@ async def _send_events(websocket: WebSocket, outbox: asyncio.Queue[Any]) -> None
 
 async def creator_socket(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
+    registry: SessionRegistry = websocket.app.state.sessions
     await websocket.accept()
     outbox: asyncio.Queue[Any] = asyncio.Queue()
     connection = CreatorConnection(
-        services, outbox, http_base_url(websocket, services.settings.public_url)
+        services, registry, outbox, request_base_url(services.settings.public_url, websocket)
     )
     sender = asyncio.create_task(_send_events(websocket, outbox))
     try:
         while not connection.finished:
+            # When the session ends for another reason (a stop from another connection, expiry),
+            # the sender closes the socket and this receive sees the client's close.
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
@@ -173,11 +205,10 @@ async def creator_socket(websocket: WebSocket) -> None:
             else:
                 connection.handle_binary()
         if connection.finished:
-            outbox.put_nowait(_CLOSE)
             await asyncio.wait_for(sender, timeout=10)
     except (WebSocketDisconnect, RuntimeError, asyncio.TimeoutError) as exc:
         logger.info("connection ended: %s", type(exc).__name__)
     finally:
-        await connection.close()
+        connection.detach()
         if not sender.done():
             sender.cancel()

@@ -14,19 +14,17 @@ import json
 import re
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from creator_service.devserver import free_port
+from creator_service.devserver import ThreadedServer
 
 OPENAI_KEY = "sk-test-openai-0123456789"
 ELEVENLABS_KEY = "el-test-key-0123456789"
@@ -252,21 +250,12 @@ class FakeProviders:
     def start(self) -> "FakeProviders":
         # The stock clips exist before any client asks, so no answer waits on ffmpeg.
         self._ensure_clip()
-        self.port = free_port()
-        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake providers did not start")
-            time.sleep(0.05)
+        self._server = ThreadedServer(self.app()).start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._server.stop()
 
 
 _SPOKEN: dict[str, tuple[bytes, float]] = {}

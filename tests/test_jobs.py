@@ -15,12 +15,12 @@ import httpx
 import pytest
 
 from creator_service.client import EXAMPLE_PAYLOADS
-from creator_service.jobs.routes import ENDPOINTS
+from creator_service.video_types import VIDEO_TYPES
 
 from .fakes import FakeProviders
 from .helpers import REPO, Server, ffprobe, processes_mentioning, running_server
 
-TYPE_TO_ENDPOINT = {video_type: path for path, video_type in ENDPOINTS.items()}
+TYPE_TO_ENDPOINT = {name: video_type.endpoint for name, video_type in VIDEO_TYPES.items()}
 FAST = {**EXAMPLE_PAYLOADS["social_media"], "quality": "low"}
 
 
@@ -176,23 +176,3 @@ def test_a_job_survives_kill_9_and_resumes_where_it_stopped(tmp_path: Path) -> N
         out = tmp_path / "resumed.mp4"
         out.write_bytes(video.content)
         assert {s["codec_type"] for s in ffprobe(out)["streams"]} == {"video", "audio"}
-
-
-def test_the_store_never_holds_a_half_written_job(tmp_path: Path) -> None:
-    """A writer killed mid-transaction leaves the store readable and the record whole."""
-    script = (
-        "import sys, os, signal\n"
-        "from pathlib import Path\n"
-        "from creator_service.jobs.store import JobStore\n"
-        "store = JobStore(Path(sys.argv[1]))\n"
-        "store.create('vid_aaaaaaaaaaaa', 'moa', {'drug_name': 'A', 'condition': 'B'}, None)\n"
-        "with store._connect() as db:\n"
-        "    db.execute(\"UPDATE jobs SET status='complete' WHERE video_id='vid_aaaaaaaaaaaa'\")\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    path = tmp_path / "jobs.db"
-    subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, check=False)
-    from creator_service.jobs.store import JobStore
-
-    record = JobStore(path).get("vid_aaaaaaaaaaaa")
-    assert record is not None and record.status == "queued"

@@ -41,6 +41,11 @@ LEGAL = {
     ("error", "regenerate"): "running",
     ("error", "stop"): "stopped",
     ("complete", "stop"): "stopped",
+    # Nobody attached for the idle time: any session not yet over ends.
+    ("idle", "expire"): "expired",
+    ("running", "expire"): "expired",
+    ("awaiting_review", "expire"): "expired",
+    ("error", "expire"): "expired",
 }
 
 
@@ -90,14 +95,21 @@ def test_accept_on_a_middle_stage_advances_and_on_the_last_completes() -> None:
     asyncio.run(scenario())
 
 
-def test_stopped_is_final() -> None:
+@pytest.mark.parametrize("final", ["stopped", "expired"])
+def test_stopped_and_expired_are_final(final: str) -> None:
     async def scenario() -> None:
         model = Recorder(last_stage=False)
-        build_machine(model).set_state("stopped")
+        build_machine(model).set_state(final)
         for trigger in TRIGGERS:
             assert await getattr(model, f"may_{trigger}")() is False
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("state", ["running", "stopped", "expired"])
+def test_a_session_is_never_restored_into_a_state_that_needs_work_or_is_over(state: str) -> None:
+    with pytest.raises(ValueError, match=state):
+        build_machine(Recorder(last_stage=False), initial=state)
 
 
 def test_the_diagram_is_drawn_from_the_machine() -> None:

@@ -78,8 +78,8 @@ def test_the_spec_python_client_example_start_is_valid() -> None:
 
 def test_empty_feedback_is_no_feedback() -> None:
     # The spec's JavaScript client sends feedback '' when the box is empty.
-    assert parse_client_message('{"action": "regenerate", "feedback": ""}') == RegenerateAction(None)
-    assert parse_client_message('{"action": "regenerate", "feedback": null}') == RegenerateAction(None)
+    assert parse_client_message('{"action": "regenerate", "feedback": ""}') == RegenerateAction(feedback=None)
+    assert parse_client_message('{"action": "regenerate", "feedback": null}') == RegenerateAction(feedback=None)
 
 
 def test_non_json_text_is_refused() -> None:

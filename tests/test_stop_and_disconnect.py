@@ -1,8 +1,10 @@
-"""Stopping or dropping a session mid-render ends its child processes within seconds."""
+"""Stopping a session mid-render ends its child processes within seconds; dropping the
+connection does not: the session belongs to the server and goes on."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosedOK
@@ -14,15 +16,17 @@ HIGH_QUALITY = {**SOCIAL_BRIEF, "quality": "high"}
 CHILDREN_GONE_WITHIN = 5.0
 
 
-def start_visuals(client: Creator) -> str:
-    video_id = client.start("social_media", HIGH_QUALITY)["video_id"]
+def start_visuals(client: Creator) -> dict[str, Any]:
+    """Start a video and wait until its visuals stage has render processes; its session_started."""
+    started = client.start("social_media", HIGH_QUALITY)
+    video_id = started["video_id"]
     client.advance_to("visuals")
     assert client.next_event()["stage"] == "visuals"
     deadline = time.monotonic() + 30
     while not processes_mentioning(video_id):
         assert time.monotonic() < deadline, "the visuals stage started no render process"
         time.sleep(0.1)
-    return video_id
+    return started
 
 
 def wait_until_gone(video_id: str) -> float:
@@ -36,7 +40,7 @@ def wait_until_gone(video_id: str) -> float:
 
 def test_stop_mid_render_ends_the_render_processes(server: Server) -> None:
     with Creator(server.ws_url) as client:
-        video_id = start_visuals(client)
+        video_id = start_visuals(client)["video_id"]
         client.send({"action": "stop"})
         assert client.next_event() == {"status": "stopped", "video_id": video_id}
         with pytest.raises(ConnectionClosedOK):
@@ -44,11 +48,19 @@ def test_stop_mid_render_ends_the_render_processes(server: Server) -> None:
         wait_until_gone(video_id)
 
 
-def test_dropped_connection_mid_render_ends_the_render_processes(server: Server) -> None:
+def test_a_dropped_connection_leaves_the_render_running_until_a_resumed_client_stops_it(server: Server) -> None:
     client = Creator(server.ws_url)
-    video_id = start_visuals(client)
+    started = start_visuals(client)
+    video_id = started["video_id"]
     client.ws.close()
-    wait_until_gone(video_id)
-    # And the server is still well: a new session starts at once.
+    time.sleep(1.0)
+    assert processes_mentioning(video_id), "dropping the connection cancelled the render"
     with Creator(server.ws_url) as again:
-        assert again.start("social_media", SOCIAL_BRIEF)["status"] == "session_started"
+        again.send({"action": "resume", "video_id": video_id, "resume_token": started["resume_token"]})
+        resumed = again.next_event()
+        assert resumed["status"] == "session_resumed" and resumed["state"] == "running"
+        assert again.next_event() == {"status": "stage_running", "stage": "visuals", "version": 1,
+                                      "message": "Executing visuals..."}
+        again.send({"action": "stop"})
+        assert again.next_event() == {"status": "stopped", "video_id": video_id}
+        wait_until_gone(video_id)

@@ -15,10 +15,11 @@ from .helpers import SOCIAL_BRIEF, Creator, Server
 STAGES = ["scenes", "script", "visuals", "tts", "render"]
 
 
-def test_session_started_has_exactly_the_spec_fields(server: Server) -> None:
+def test_session_started_has_the_spec_fields_and_a_resume_token(server: Server) -> None:
     with Creator(server.ws_url) as client:
         started = client.start("social_media", SOCIAL_BRIEF)
-        assert set(started) == {"status", "video_id", "video_type", "stage_order", "current_stage"}
+        assert set(started) == {"status", "video_id", "video_type", "stage_order", "current_stage", "resume_token"}
+        assert len(started["resume_token"]) >= 22  # at least 128 bits, URL-safe base64
         assert started["video_id"].startswith("vid_")
         assert started["video_type"] == "social_media"
         assert started["stage_order"] == STAGES

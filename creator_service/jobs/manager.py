@@ -1,12 +1,13 @@
-"""Automated jobs: the whole pipeline with every stage accepted, durable across restarts.
+"""Automated jobs: sessions with the automatic acceptance policy, run from a bounded queue.
 
-A job drives the very same `Pipeline` (and so the same state machine and stage functions) as a
-Creator Mode session; where a reviewer would accept, the job accepts. Each completed stage is
-written to the store before the next one starts, so after a crash the job resumes at the first
-stage without a stored output, reusing everything before it.
+A job is a session of mode `auto` in the one session engine: the same `Pipeline`, state machine
+and stage functions as Creator Mode, with every stage accepted as it completes. The runner
+subscribes to the session's domain events to learn how it ends, records that, and calls the
+job's webhook. Every change is in the store as it happens, so after a crash each unfinished job
+resumes at its first stage without an accepted output.
 
-At most `max_jobs` pipelines run at once and at most `max_queue` wait; the heavy child processes
-of jobs and Creator Mode sessions share the server's process slots, so the machine is never
+At most `max_jobs` jobs run at once and at most `max_queue` wait; the heavy child processes of
+jobs and Creator Mode sessions share the server's process slots, so the machine is never
 oversubscribed.
 """
 
@@ -14,18 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-import anyio
 import httpx
 
-from ..payloads import BRIEF_MODELS, Brief
-from ..pipeline import Pipeline
-from ..services import Services
-from ..session import CreatorSession, new_video_id
-from ..video_types import VIDEO_TYPES
-from .store import UNFINISHED, JobRecord, JobStore
+from ..events import EngineEvent, PipelineCompleted, SessionExpired, SessionStopped, StageFailed
+from ..payloads import Brief
+from ..sessions import SessionRegistry
+from ..store import UNFINISHED, Decision, SessionRecord
+from ..urls import PublicUrls
+from ..video_types import VideoType
 
 logger = logging.getLogger(__name__)
 
@@ -41,34 +40,46 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
-def relative_file_url(video_id: str, relative: str) -> str:
-    return f"/videos/{video_id}/files/{relative}"
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # complete, failed or cancelled
+    error: str | None = None
+
+
+def outcome_of(event: EngineEvent) -> Outcome | None:
+    """How a job ends, if this event ends it."""
+    if isinstance(event, PipelineCompleted):
+        return Outcome("complete")
+    if isinstance(event, StageFailed):
+        # No reviewer will regenerate: the job fails with the stage's own words.
+        return Outcome("failed", f"{event.stage}: {event.error}")
+    if isinstance(event, (SessionStopped, SessionExpired)):
+        return Outcome("cancelled", "cancelled by request")
+    return None
 
 
 class JobManager:
-    def __init__(self, services: Services, store: JobStore, max_jobs: int, max_queue: int):
-        self.services = services
-        self.store = store
+    def __init__(self, registry: SessionRegistry, max_jobs: int, max_queue: int):
+        self.registry = registry
+        self.store = registry.store
         self.max_jobs = max_jobs
         self.max_queue = max_queue
         self._queue: asyncio.Queue[str] = asyncio.Queue()
-        self._running: dict[str, Pipeline] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._notifications: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Resume what a previous run left unfinished, then start the workers."""
-        for record in await anyio.to_thread.run_sync(self.store.unfinished):
-            logger.info("resuming job %s (%s, was %s)", record.video_id, record.video_type, record.status)
-            self._queue.put_nowait(record.video_id)
+        for record in self.store.unfinished():
+            if record.mode == "auto":
+                logger.info("resuming job %s (%s, was %s)", record.video_id, record.video_type, record.state)
+                self._queue.put_nowait(record.video_id)
         self._workers = [asyncio.create_task(self._work(n)) for n in range(self.max_jobs)]
 
     async def stop(self) -> None:
-        """Stop working; unfinished jobs stay 'running' or 'queued' in the store and resume later."""
+        """Stop working; unfinished jobs stay unfinished in the store and resume later."""
         for worker in self._workers:
             worker.cancel()
-        for pipeline in list(self._running.values()):
-            await pipeline.shutdown()
         await asyncio.gather(*self._workers, return_exceptions=True)
         for task in list(self._notifications):
             task.cancel()
@@ -77,23 +88,27 @@ class JobManager:
     def waiting(self) -> int:
         return self._queue.qsize()
 
-    async def submit(self, video_type: str, brief: Brief, callback_url: str | None) -> str:
+    def submit(self, video_type: VideoType, brief: Brief, callback_url: str | None, base_url: str) -> str:
         if self.waiting >= self.max_queue:
             raise QueueFull(RETRY_AFTER_SECONDS)
-        video_id = new_video_id()
-        payload = brief.model_dump(mode="json", exclude_none=True)
-        await anyio.to_thread.run_sync(self.store.create, video_id, video_type, payload, callback_url)
+        opened = self.registry.open(video_type, brief, mode="auto", base_url=base_url, callback_url=callback_url)
+        video_id = opened.pipeline.session.video_id
         self._queue.put_nowait(video_id)
-        logger.info("job %s queued (%s)", video_id, video_type)
+        logger.info("job %s queued (%s)", video_id, video_type.name)
         return video_id
 
     async def cancel(self, video_id: str) -> bool:
-        """Cancel a queued or running job, ending its child processes. False if it had finished."""
-        cancelled = await anyio.to_thread.run_sync(self.store.finish, video_id, "cancelled", "cancelled by request")
-        pipeline = self._running.get(video_id)
+        """Cancel an unfinished session, ending its child processes. False if it had ended."""
+        record = self.store.get(video_id)
+        if record is None or record.state not in UNFINISHED:
+            return False
+        pipeline = self.registry.get(video_id)
         if pipeline is not None:
             await pipeline.stop_session()
-        return cancelled
+        self.registry.forget(video_id)
+        return self.store.set_state(video_id, "cancelled", error="cancelled by request",
+                                    only_from=("stopped", *UNFINISHED),
+                                    decision=Decision("cancel", record.current_stage, None))
 
     # ---- running ------------------------------------------------------------------------
 
@@ -106,88 +121,52 @@ class JobManager:
                 raise
             except Exception:  # a bug must not kill the worker; the job is marked failed
                 logger.exception("job %s crashed", video_id)
-                await anyio.to_thread.run_sync(self.store.finish, video_id, "failed", "internal error")
+                self.registry.forget(video_id)
+                self.store.set_state(video_id, "failed", error="internal error")
 
     async def _run(self, video_id: str) -> None:
-        record = await anyio.to_thread.run_sync(self.store.get, video_id)
-        if record is None or record.status not in UNFINISHED:
-            return
-        stored = await anyio.to_thread.run_sync(self.store.outputs, video_id)
-        session = self._session(record, stored)
-        if session.stage_index >= len(session.stage_order):
-            await self._finished(record, "complete", None)
-            return
-        events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        pipeline = Pipeline(session, VIDEO_TYPES[record.video_type], self.services, events.put_nowait,
-                            lambda relative: relative_file_url(video_id, relative))
-        self._running[video_id] = pipeline
+        pipeline = self.registry.get(video_id)
+        if pipeline is None:
+            return  # cancelled while it waited
+        for event in pipeline.replay():  # a server that died after the job ended, before recording it
+            outcome = outcome_of(event)
+            if outcome is not None:
+                await self._finished(video_id, outcome)
+                return
+        ended: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+
+        def watch(event: EngineEvent) -> None:
+            outcome = outcome_of(event)
+            if outcome is not None and not ended.done():
+                ended.set_result(outcome)
+
+        unsubscribe = pipeline.subscribe(watch)
         try:
-            await pipeline.begin()
-            while True:
-                event = await events.get()
-                status = event.get("status")
-                if status == "stage_running":
-                    await anyio.to_thread.run_sync(
-                        self.store.mark_running, video_id, event["stage"], session.stage_index,
-                        dict(session.stage_versions),
-                    )
-                elif status == "completed":
-                    stage = event["stage"]
-                    await anyio.to_thread.run_sync(
-                        self.store.save_output, video_id, stage, event["version"],
-                        session.stage_outputs[stage], session.stage_index + 1,
-                    )
-                    await pipeline.accept_stage()
-                elif status == "error" and "stage" in event:
-                    await self._finished(record, "failed", f"{event['stage']}: {event['error']}")
-                    return
-                elif status == "pipeline_complete":
-                    await self._finished(record, "complete", None)
-                    return
-                elif status == "stopped":
-                    return
+            await pipeline.resume_work()
+            outcome = await ended
         finally:
-            self._running.pop(video_id, None)
-            await pipeline.shutdown()
+            unsubscribe()
+        if outcome.status != "cancelled":  # a cancel records itself
+            await self._finished(video_id, outcome)
 
-    def _session(self, record: JobRecord, stored: dict[str, Any]) -> CreatorSession:
-        video_type = VIDEO_TYPES[record.video_type]
-        brief = BRIEF_MODELS[record.video_type].model_validate(record.payload)
-        order = video_type.stage_order
-        done = 0
-        while done < len(order) and order[done] in stored:
-            done += 1
-        outputs = {stage: stored[stage][1] for stage in order[:done]}
-        video_dir = self.services.settings.data_dir / record.video_id
-        video_dir.mkdir(parents=True, exist_ok=True)
-        return CreatorSession(
-            video_id=record.video_id,
-            video_type=record.video_type,
-            payload=brief,
-            stage_order=order,
-            video_dir=video_dir,
-            # Resume at the first stage without a stored output; its earlier attempt, if a crash
-            # interrupted one, keeps its version number, so nothing already written is reused.
-            stage_index=done,
-            stage_outputs=dict(outputs),
-            accepted=dict(outputs),
-            stage_versions=dict(record.versions),
-        )
-
-    async def _finished(self, record: JobRecord, status: str, error: str | None) -> None:
-        changed = await anyio.to_thread.run_sync(self.store.finish, record.video_id, status, error)
-        logger.info("job %s %s%s", record.video_id, status, f": {error}" if error else "")
-        if changed and record.callback_url:
-            task = asyncio.create_task(self._notify(record, status, error))
+    async def _finished(self, video_id: str, outcome: Outcome) -> None:
+        self.registry.forget(video_id)
+        changed = self.store.set_state(video_id, outcome.status, error=outcome.error,
+                                       only_from=(*UNFINISHED, "complete"))
+        logger.info("job %s %s%s", video_id, outcome.status, f": {outcome.error}" if outcome.error else "")
+        record = self.store.get(video_id)
+        if changed and record is not None and record.callback_url:
+            task = asyncio.create_task(self._notify(record, outcome))
             self._notifications.add(task)
             task.add_done_callback(self._notifications.discard)
 
-    async def _notify(self, record: JobRecord, status: str, error: str | None) -> None:
+    async def _notify(self, record: SessionRecord, outcome: Outcome) -> None:
         """POST the outcome to the job's callback URL, retrying a few times with backoff."""
+        urls = PublicUrls(self.registry.services.settings.public_url or record.base_url or "", record.video_id)
         body = {
-            "video_id": record.video_id, "video_type": record.video_type, "status": status, "error": error,
-            "status_url": f"{self._base_url()}/videos/{record.video_id}",
-            "video_url": f"{self._base_url()}/videos/{record.video_id}/video" if status == "complete" else None,
+            "video_id": record.video_id, "video_type": record.video_type, "status": outcome.status,
+            "error": outcome.error, "status_url": urls.status,
+            "video_url": urls.video if outcome.status == "complete" else None,
         }
         async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as client:
             for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
@@ -201,13 +180,3 @@ class JobManager:
                 if attempt < WEBHOOK_ATTEMPTS:
                     await asyncio.sleep(2 ** (attempt - 1))
         logger.error("webhook for %s gave up after %d attempts", record.video_id, WEBHOOK_ATTEMPTS)
-
-    def _base_url(self) -> str:
-        settings = self.services.settings
-        return settings.public_url or f"http://{settings.host}:{settings.port}"
-
-    def final_video(self, video_id: str, stored: dict[str, Any]) -> Path | None:
-        render = stored.get("render")
-        if render is None:
-            return None
-        return self.services.settings.data_dir / video_id / render[1].path

@@ -6,12 +6,10 @@ The body is the type's brief (validated by the very models Creator Mode uses), p
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import anyio
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -19,19 +17,16 @@ from starlette.routing import Route
 
 from ..brand_assets import check_brief_assets
 from ..files import VIDEO_ID
-from ..payloads import BRIEF_MODELS, FieldError, describe_validation_error
+from ..jsoninput import JsonInputError, parse_json
+from ..models import FinalVideo
+from ..payloads import FieldError, describe_validation_error
 from ..protocol import MAX_MESSAGE_BYTES
-from ..video_types import VIDEO_TYPES
+from ..sessions import SessionRegistry
+from ..store import SessionRecord
+from ..urls import PublicUrls, request_base_url
+from ..video_types import VideoType, VideoTypes
 from .manager import JobManager, QueueFull
-from .store import JobRecord
 
-ENDPOINTS = {
-    "/create": "product_ad",
-    "/create-compliance": "compliance_video",
-    "/create-moa": "moa",
-    "/create-doctor": "doctor_ad",
-    "/create-sm": "social_media",
-}
 MAX_PAGE = 100
 
 
@@ -39,26 +34,29 @@ def _manager(request: Request) -> JobManager:
     return request.app.state.jobs  # type: ignore[no-any-return]
 
 
+def _registry(request: Request) -> SessionRegistry:
+    return request.app.state.sessions  # type: ignore[no-any-return]
+
+
 def _base_url(request: Request) -> str:
-    public = request.app.state.services.settings.public_url
-    return public or str(request.base_url).rstrip("/")
+    return request_base_url(request.app.state.services.settings.public_url, request)
 
 
 def _invalid(fields: list[FieldError], summary: str) -> JSONResponse:
     return JSONResponse({"error": summary, "fields": [f.model_dump() for f in fields]}, status_code=422)
 
 
-def create_endpoint(video_type: str) -> Any:
-    model = BRIEF_MODELS[video_type]
+def create_endpoint(video_type: VideoType) -> Any:
+    model = video_type.brief_model
 
     async def create(request: Request) -> Response:
         raw = await request.body()
         if len(raw) > MAX_MESSAGE_BYTES:
             return JSONResponse({"error": f"body is over {MAX_MESSAGE_BYTES:,} bytes"}, status_code=413)
         try:
-            body = json.loads(raw or b"null")
-        except json.JSONDecodeError as exc:
-            return JSONResponse({"error": f"body is not valid JSON: {exc.msg}"}, status_code=400)
+            body = parse_json(raw or b"null")
+        except JsonInputError as exc:
+            return JSONResponse({"error": f"body is not valid JSON: {exc}"}, status_code=400)
         if not isinstance(body, dict):
             return _invalid([FieldError(field="body", error="must be a JSON object")], "invalid body")
         callback_url = body.pop("callback_url", None)
@@ -79,14 +77,14 @@ def create_endpoint(video_type: str) -> Any:
                 for f in check_brief_assets(brief, request.app.state.services.settings.assets_root)
             )
         if fields or brief is None:
-            return _invalid(fields, f"invalid {video_type} payload")
+            return _invalid(fields, f"invalid {video_type.name} payload")
         try:
-            video_id = await _manager(request).submit(video_type, brief, callback_url)
+            video_id = _manager(request).submit(video_type, brief, callback_url, _base_url(request))
         except QueueFull as exc:
             return JSONResponse({"error": str(exc)}, status_code=429,
                                 headers={"Retry-After": str(exc.retry_after)})
         return JSONResponse(
-            {"video_id": video_id, "status": "queued", "status_url": f"{_base_url(request)}/videos/{video_id}"},
+            {"video_id": video_id, "status": "queued", "status_url": PublicUrls(_base_url(request), video_id).status},
             status_code=202,
         )
 
@@ -100,31 +98,53 @@ def _is_http_url(value: Any) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-async def _describe(request: Request, record: JobRecord, with_stages: bool) -> dict[str, Any]:
-    manager = _manager(request)
-    stored = await anyio.to_thread.run_sync(manager.store.outputs, record.video_id)
-    order = VIDEO_TYPES[record.video_type].stage_order
-    base = _base_url(request)
-    done = sum(1 for stage in order if stage in stored)
+def _job_status(record: SessionRecord) -> str:
+    """The first release's job status: queued, running, complete, failed or cancelled. A Creator
+    session's status is its state."""
+    if record.mode == "auto" and record.state in ("awaiting_review", "error"):
+        return "running"  # between a stage's end and the policy's accept
+    return record.state
+
+
+def _describe(request: Request, record: SessionRecord, with_stages: bool) -> dict[str, Any]:
+    store = _registry(request).store
+    urls = PublicUrls(_base_url(request), record.video_id)
+    order = record.stage_order
     description: dict[str, Any] = {
         "video_id": record.video_id,
         "video_type": record.video_type,
-        "status": record.status,
-        "current_stage": None if record.status in ("complete",) else record.current_stage or order[0],
-        "progress": {"current": done, "total": len(order)},
+        "mode": record.mode,
+        "state": record.state,
+        "status": _job_status(record),
+        "current_stage": record.current_stage,
+        "progress": {"current": len(record.accepted), "total": len(order)},
         "error": record.error,
-        "video_url": f"{base}/videos/{record.video_id}/video" if record.status == "complete" else None,
+        "video_url": urls.video if record.state == "complete" else None,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     }
     if with_stages:
-        def urls(relative: str) -> str:
-            return f"{base}/videos/{record.video_id}/files/{relative}"
-
-        description["stages"] = {
-            stage: {"version": stored[stage][0], "data": stored[stage][1].client_data(urls)}
-            for stage in order if stage in stored
-        }
+        attempts = store.attempts(record.video_id)
+        stages: dict[str, Any] = {}
+        for stage in order:
+            versions = [a for a in attempts if a.stage == stage]
+            if not versions:
+                continue
+            accepted = record.accepted.get(stage)
+            stages[stage] = {
+                "accepted_version": accepted,
+                "versions": [
+                    {"version": a.version, "status": a.status, "feedback": a.feedback, "error": a.error,
+                     "started_at": a.started_at, "finished_at": a.finished_at,
+                     "data": a.output.client_data(urls.file) if a.output is not None else None}
+                    for a in sorted(versions, key=lambda a: a.version)
+                ],
+            }
+            # The first release's shape: the accepted version's data, for clients written against it.
+            chosen = next((a for a in versions if a.version == accepted and a.output is not None), None)
+            if chosen is not None:
+                stages[stage].update(version=chosen.version, data=chosen.output.client_data(urls.file))  # type: ignore[union-attr]
+        description["stages"] = stages
     return description
 
 
@@ -134,20 +154,18 @@ async def list_videos(request: Request) -> Response:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         return JSONResponse({"error": "limit and offset must be integers"}, status_code=400)
-    records, total = await anyio.to_thread.run_sync(_manager(request).store.page, limit, offset)
-    videos = [await _describe(request, record, with_stages=False) for record in records]
+    records, total = _registry(request).store.page(limit, offset)
+    videos = [_describe(request, record, with_stages=False) for record in records]
     following = offset + limit if offset + limit < total else None
     return JSONResponse({"videos": videos, "total": total, "limit": limit, "offset": offset,
                          "next_offset": following})
 
 
-async def _record_or_404(request: Request) -> JobRecord | Response:
+async def _record_or_404(request: Request) -> SessionRecord | Response:
     video_id = request.path_params["video_id"]
-    record = await anyio.to_thread.run_sync(_manager(request).store.get, video_id) if VIDEO_ID.fullmatch(video_id) else None
+    record = _registry(request).store.get(video_id) if VIDEO_ID.fullmatch(video_id) else None
     if record is None:
-        return JSONResponse(
-            {"error": f"no automated job {video_id!r} (Creator Mode sessions are not stored)"}, status_code=404
-        )
+        return JSONResponse({"error": f"no video {video_id!r}"}, status_code=404)
     return record
 
 
@@ -155,17 +173,16 @@ async def get_video(request: Request) -> Response:
     record = await _record_or_404(request)
     if isinstance(record, Response):
         return record
-    return JSONResponse(await _describe(request, record, with_stages=True))
+    return JSONResponse(_describe(request, record, with_stages=True))
 
 
 async def get_video_file(request: Request) -> Response:
     record = await _record_or_404(request)
     if isinstance(record, Response):
         return record
-    if record.status != "complete":
-        return JSONResponse({"error": f"the video is not ready: the job is {record.status}"}, status_code=409)
-    stored = await anyio.to_thread.run_sync(_manager(request).store.outputs, record.video_id)
-    path: Path | None = _manager(request).final_video(record.video_id, stored)
+    if record.state != "complete":
+        return JSONResponse({"error": f"the video is not ready: it is {record.state}"}, status_code=409)
+    path = _final_video(request, record)
     if path is None or not path.is_file():
         return JSONResponse({"error": "the final video file is missing"}, status_code=410)
     # FileResponse answers Range requests (206), so players can seek.
@@ -178,13 +195,22 @@ async def delete_video(request: Request) -> Response:
     if isinstance(record, Response):
         return record
     if not await _manager(request).cancel(record.video_id):
-        return JSONResponse({"error": f"the job already ended: it is {record.status}", "status": record.status},
+        return JSONResponse({"error": f"the video already ended: it is {record.state}", "status": record.state},
                             status_code=409)
     return JSONResponse({"video_id": record.video_id, "status": "cancelled"})
 
 
-def job_routes() -> list[Route]:
-    routes = [Route(path, create_endpoint(video_type), methods=["POST"]) for path, video_type in ENDPOINTS.items()]
+def _final_video(request: Request, record: SessionRecord) -> Path | None:
+    version = record.accepted.get("render")
+    attempt = next((a for a in _registry(request).store.attempts(record.video_id)
+                    if a.stage == "render" and a.version == version), None)
+    if attempt is None or not isinstance(attempt.output, FinalVideo):
+        return None
+    return request.app.state.services.settings.data_dir / record.video_id / attempt.output.path
+
+
+def job_routes(video_types: VideoTypes) -> list[Route]:
+    routes = [Route(vt.endpoint, create_endpoint(vt), methods=["POST"]) for vt in video_types.values()]
     routes += [
         Route("/videos", list_videos, methods=["GET"]),
         Route("/videos/{video_id}", get_video, methods=["GET"]),

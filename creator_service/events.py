@@ -1,0 +1,74 @@
+"""What the session engine says happened, as typed domain events.
+
+The engine never speaks wire JSON. It hands these to its subscribers; each adapter (the
+WebSocket endpoint, the job runner, webhooks) translates them for its own audience. Every event
+is emitted only after the change it reports has been written to the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from .models import FinalVideo, StageOutput
+
+
+@dataclass(frozen=True)
+class StageStarted:
+    video_id: str
+    stage: str
+    version: int
+
+
+@dataclass(frozen=True)
+class StageProgressed:
+    video_id: str
+    stage: str
+    version: int
+    fraction: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class StageCompleted:
+    video_id: str
+    stage: str
+    version: int
+    output: StageOutput
+    # 1-based position of the stage in the session's order, and the order's length.
+    position: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StageFailed:
+    video_id: str
+    stage: str
+    version: int
+    error: str
+
+
+@dataclass(frozen=True)
+class PipelineCompleted:
+    video_id: str
+    final: FinalVideo
+
+
+@dataclass(frozen=True)
+class SessionStopped:
+    video_id: str
+
+
+@dataclass(frozen=True)
+class SessionExpired:
+    video_id: str
+    idle_hours: float
+
+
+EngineEvent = Union[
+    StageStarted, StageProgressed, StageCompleted, StageFailed, PipelineCompleted, SessionStopped, SessionExpired
+]
+Subscriber = Callable[[EngineEvent], None]
+
+# Events after which the session does nothing more.
+FINAL_EVENTS = (SessionStopped, SessionExpired)

@@ -1,0 +1,211 @@
+"""The server-owned session registry: open, restore, attach, detach, expire.
+
+A session belongs to the server, not to a connection. Connections (and the job runner) attach to
+it and detach again; it goes on without them. Live sessions are kept in memory; any other
+session is restored from the store the first time someone asks for it, so a restart costs
+nothing per stored session except for those whose stage was running, which run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .events import EngineEvent, SessionExpired, SessionStopped
+from .machine import RESTORABLE
+from .payloads import Brief
+from .pipeline import Pipeline
+from .services import Services
+from .session import CreatorSession, Mode, hash_token, new_resume_token, new_video_id
+from .store import SessionRecord, SessionStore
+from .video_types import VideoType
+
+logger = logging.getLogger(__name__)
+
+# Stored states and the machine state a restored session starts in. A stage that was running
+# (or a job still queued) starts from idle: its next version runs as soon as it is resumed.
+_RESTORED_STATE = {"queued": "idle", "running": "idle", "awaiting_review": "awaiting_review",
+                   "error": "error", "complete": "complete"}
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    pipeline: Pipeline
+    # Only for Creator sessions, and only now: the store keeps its hash.
+    resume_token: str | None
+
+
+class SessionRegistry:
+    def __init__(self, services: Services, store: SessionStore, video_types: Mapping[str, VideoType],
+                 idle_hours: float) -> None:
+        self.services = services
+        self.store = store
+        self.video_types = video_types
+        self.idle_hours = idle_hours
+        self._live: dict[str, Pipeline] = {}
+        self._attached: dict[str, int] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # ---- lifespan ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Run again every Creator stage that a previous server left running, then watch for
+        sessions left idle too long. (Automated jobs are resumed by the job runner.)"""
+        for record in self.store.unfinished():
+            if record.mode == "creator" and record.state == "running":
+                pipeline = self.get(record.video_id)
+                if pipeline is not None:
+                    logger.info("session %s: running %s again after a restart", record.video_id,
+                                record.current_stage)
+                    await pipeline.resume_work()
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+        for pipeline in list(self._live.values()):
+            await pipeline.shutdown()
+
+    # ---- opening and finding -------------------------------------------------------------
+
+    def open(self, video_type: VideoType, brief: Brief, *, mode: Mode, base_url: str | None = None,
+             callback_url: str | None = None) -> OpenedSession:
+        """A new session, stored before anyone hears of it. Not started: the caller decides when."""
+        video_id = new_video_id()
+        video_dir = self.services.settings.data_dir / video_id
+        video_dir.mkdir(parents=True, exist_ok=False)
+        token = new_resume_token() if mode == "creator" else None
+        session = CreatorSession(
+            video_id=video_id, video_type=video_type.name, payload=brief, stage_order=video_type.stage_order,
+            video_dir=video_dir, mode=mode, resume_token_hash=hash_token(token) if token else None,
+            auto_accept=mode == "auto", callback_url=callback_url, base_url=base_url,
+        )
+        self.store.save(session, "queued")
+        return OpenedSession(self._keep(Pipeline(session, video_type, self.services, self.store)), token)
+
+    def get(self, video_id: str) -> Pipeline | None:
+        """The live session, or the stored one restored; None if it ended or never existed."""
+        live = self._live.get(video_id)
+        if live is not None:
+            return live
+        record = self.store.get(video_id)
+        if record is None or record.state not in _RESTORED_STATE:
+            return None
+        return self._keep(self._restore(record))
+
+    def resume(self, video_id: str, token: str) -> Pipeline | None:
+        """The session, if `token` is its resume token. Unknown ids and wrong tokens look alike."""
+        record_hash = None
+        live = self._live.get(video_id)
+        if live is not None:
+            record_hash = live.session.resume_token_hash
+        else:
+            record = self.store.get(video_id)
+            record_hash = record.resume_token_hash if record is not None else None
+        if record_hash is None or not hmac.compare_digest(record_hash, hash_token(token)):
+            return None
+        pipeline = self.get(video_id)
+        if pipeline is None or pipeline.state in ("stopped", "expired"):
+            return None
+        return pipeline
+
+    # ---- attachments ---------------------------------------------------------------------
+
+    def attach(self, pipeline: Pipeline) -> None:
+        video_id = pipeline.session.video_id
+        self._attached[video_id] = self._attached.get(video_id, 0) + 1
+        self.store.touch(video_id)
+
+    def detach(self, pipeline: Pipeline) -> None:
+        video_id = pipeline.session.video_id
+        left = self._attached.get(video_id, 0) - 1
+        if left > 0:
+            self._attached[video_id] = left
+        else:
+            self._attached.pop(video_id, None)
+        # The idle clock starts when the last one leaves.
+        self.store.touch(video_id)
+
+    def attached(self, video_id: str) -> int:
+        return self._attached.get(video_id, 0)
+
+    # ---- expiry --------------------------------------------------------------------------
+
+    async def expire_idle(self, now: float | None = None) -> list[str]:
+        """End every Creator session nobody has attached to for `idle_hours`."""
+        cutoff = (now or time.time()) - self.idle_hours * 3600
+        expired = []
+        for video_id in self.store.idle_since(cutoff):
+            if self.attached(video_id):
+                continue
+            pipeline = self.get(video_id)
+            if pipeline is None:
+                continue
+            logger.info("session %s expired after %g idle hours", video_id, self.idle_hours)
+            await pipeline.expire_session(self.idle_hours)
+            expired.append(video_id)
+        return expired
+
+    async def _sweep_forever(self) -> None:
+        # Often enough that a session ends within a few percent of its idle time.
+        interval = max(0.5, min(60.0, self.idle_hours * 3600 / 20))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.expire_idle()
+            except Exception:  # the sweeper must outlive any one bad session
+                logger.exception("expiring idle sessions failed")
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _keep(self, pipeline: Pipeline) -> Pipeline:
+        video_id = pipeline.session.video_id
+        self._live[video_id] = pipeline
+
+        def forget_when_ended(event: EngineEvent) -> None:
+            if isinstance(event, (SessionStopped, SessionExpired)):
+                self._live.pop(video_id, None)
+
+        pipeline.subscribe(forget_when_ended)
+        return pipeline
+
+    def forget(self, video_id: str) -> None:
+        """Drop a session from memory (it ended outside the engine: a failed or cancelled job)."""
+        self._live.pop(video_id, None)
+
+    def _restore(self, record: SessionRecord) -> Pipeline:
+        video_type = self.video_types[record.video_type]
+        if record.state in ("queued", "running"):
+            self.store.mark_interrupted(record.video_id)
+        attempts = self.store.attempts(record.video_id)
+        session = CreatorSession(
+            video_id=record.video_id, video_type=record.video_type,
+            payload=video_type.brief_model.model_validate(record.payload), stage_order=list(record.stage_order),
+            video_dir=self.services.settings.data_dir / record.video_id, mode=record.mode,
+            resume_token_hash=record.resume_token_hash, auto_accept=record.auto_accept,
+            callback_url=record.callback_url, base_url=record.base_url, created_at=record.created_at,
+            stage_index=min(record.stage_index, len(record.stage_order) - 1), user_feedback=record.feedback,
+            history=attempts,
+        )
+        session.video_dir.mkdir(parents=True, exist_ok=True)
+        completed: dict[tuple[str, int], Any] = {}
+        for attempt in sorted(attempts, key=lambda a: (a.stage, a.version)):
+            session.stage_versions[attempt.stage] = max(session.stage_versions.get(attempt.stage, 0), attempt.version)
+            if attempt.status == "completed" and attempt.output is not None:
+                session.stage_outputs[attempt.stage] = attempt.output
+                session.output_versions[attempt.stage] = attempt.version
+                completed[(attempt.stage, attempt.version)] = attempt.output
+        for stage, version in record.accepted.items():
+            if (stage, version) in completed:
+                session.accepted[stage] = completed[(stage, version)]
+                session.accepted_versions[stage] = version
+        state = _RESTORED_STATE[record.state]
+        if state == "awaiting_review" and session.current_stage not in session.stage_outputs:
+            state = "idle"  # nothing to review after all: run the stage
+        assert state in RESTORABLE
+        return Pipeline(session, video_type, self.services, self.store, initial_state=state)

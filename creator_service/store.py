@@ -1,0 +1,426 @@
+"""The durable store: every session, every stage attempt and every decision, in SQLite.
+
+One file under the data folder, nothing to install or start. Each change the engine makes is
+one transaction (the session's row, the attempt it touched and the decision that caused it), so
+a crash, even `kill -9`, leaves the old state or the new one, never half of each. The journal is
+WAL with `synchronous=NORMAL`: a killed server loses nothing that was committed; only a power cut
+can lose the last moments.
+
+The schema carries a version (`PRAGMA user_version`). `MIGRATIONS` upgrades a data folder made by
+any earlier release in place, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from .models import Animations, FinalVideo, ScenePlan, Script, StageOutput, Visuals, Voiceover
+from .session import AttemptStatus, CreatorSession, Mode, StageAttempt
+
+OUTPUT_TYPES: dict[str, type[StageOutput]] = {
+    model.__name__: model for model in (ScenePlan, Script, Visuals, Animations, Voiceover, FinalVideo)
+}
+
+# Where a session is. The first four are the engine's own states; the rest are how it ended.
+State = Literal[
+    "queued", "running", "awaiting_review", "error", "complete", "stopped", "expired", "failed", "cancelled"
+]
+UNFINISHED: tuple[str, ...] = ("queued", "running", "awaiting_review", "error")
+FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancelled")
+
+DecisionAction = Literal["accept", "regenerate", "stop", "auto", "cancel", "expire"]
+
+SCHEMA_VERSION = 2
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    video_id: str
+    video_type: str
+    mode: Mode
+    payload: dict[str, Any]
+    stage_order: list[str]
+    stage_index: int
+    state: str
+    accepted: dict[str, int]
+    feedback: str | None
+    error: str | None
+    resume_token_hash: str | None
+    auto_accept: bool
+    callback_url: str | None
+    base_url: str | None
+    created_at: float
+    updated_at: float
+    last_seen_at: float
+
+    @property
+    def current_stage(self) -> str | None:
+        if self.state == "complete" or self.stage_index >= len(self.stage_order):
+            return None
+        return self.stage_order[self.stage_index]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: DecisionAction
+    stage: str | None
+    version: int | None
+    feedback: str | None = None
+
+
+# ---- schema and migrations -----------------------------------------------------------------
+
+# The first release's schema (automated jobs only), kept as it was so that migrations from it
+# are tested against the real thing.
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS jobs (
+    video_id      TEXT PRIMARY KEY,
+    video_type    TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    current_stage TEXT,
+    stage_index   INTEGER NOT NULL DEFAULT 0,
+    versions      TEXT NOT NULL DEFAULT '{}',
+    error         TEXT,
+    callback_url  TEXT,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (created_at DESC);
+CREATE TABLE IF NOT EXISTS stage_outputs (
+    video_id    TEXT NOT NULL REFERENCES jobs (video_id),
+    stage       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    output_type TEXT NOT NULL,
+    output      TEXT NOT NULL,
+    finished_at REAL NOT NULL,
+    PRIMARY KEY (video_id, stage)
+);
+"""
+
+SCHEMA_V2 = """
+CREATE TABLE sessions (
+    video_id          TEXT PRIMARY KEY,
+    video_type        TEXT NOT NULL,
+    mode              TEXT NOT NULL CHECK (mode IN ('creator', 'auto')),
+    payload           TEXT NOT NULL,
+    stage_order       TEXT NOT NULL,
+    stage_index       INTEGER NOT NULL DEFAULT 0,
+    state             TEXT NOT NULL,
+    accepted          TEXT NOT NULL DEFAULT '{}',
+    feedback          TEXT,
+    error             TEXT,
+    resume_token_hash TEXT,
+    auto_accept       INTEGER NOT NULL DEFAULT 0,
+    callback_url      TEXT,
+    base_url          TEXT,
+    created_at        REAL NOT NULL,
+    updated_at        REAL NOT NULL,
+    last_seen_at      REAL NOT NULL
+);
+CREATE INDEX sessions_by_age ON sessions (created_at DESC);
+CREATE INDEX sessions_by_state ON sessions (state);
+CREATE TABLE attempts (
+    video_id    TEXT NOT NULL REFERENCES sessions (video_id),
+    stage       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    feedback    TEXT,
+    status      TEXT NOT NULL,
+    error       TEXT,
+    output_type TEXT,
+    output      TEXT,
+    started_at  REAL NOT NULL,
+    finished_at REAL,
+    PRIMARY KEY (video_id, stage, version)
+);
+CREATE TABLE decisions (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    video_id TEXT NOT NULL REFERENCES sessions (video_id),
+    action   TEXT NOT NULL,
+    stage    TEXT,
+    version  INTEGER,
+    feedback TEXT,
+    at       REAL NOT NULL
+);
+CREATE INDEX decisions_by_video ON decisions (video_id, id);
+"""
+
+# The first release had one fixed stage order per engine; a migration must not depend on
+# today's registry, which may change.
+V1_STAGE_ORDERS = {
+    "manim": ["scenes", "script", "visuals", "tts", "render"],
+    "remotion": ["scenes", "script", "visuals", "animations", "tts", "render"],
+}
+V1_ENGINES = {"product_ad": "remotion", "compliance_video": "remotion", "moa": "manim", "doctor_ad": "manim",
+              "social_media": "manim"}
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # Statement by statement: executescript() would COMMIT first and break the migration's
+    # single transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _create_v1(db: sqlite3.Connection) -> None:
+    _run_script(db, SCHEMA_V1)
+
+
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Jobs become sessions of mode 'auto'; each stored output an accepted, completed attempt."""
+    _run_script(db, SCHEMA_V2)
+    jobs = db.execute(
+        "SELECT video_id, video_type, payload, status, current_stage, stage_index, versions, error,"
+        " callback_url, created_at, updated_at FROM jobs"
+    ).fetchall()
+    for (video_id, video_type, payload, status, _current, stage_index, versions, error, callback_url,
+         created_at, updated_at) in jobs:
+        outputs = {
+            stage: (version, kind, output, finished_at)
+            for stage, version, kind, output, finished_at in db.execute(
+                "SELECT stage, version, output_type, output, finished_at FROM stage_outputs WHERE video_id=?",
+                (video_id,),
+            )
+        }
+        order = V1_STAGE_ORDERS[V1_ENGINES.get(video_type, "manim")]
+        db.execute(
+            "INSERT INTO sessions (video_id, video_type, mode, payload, stage_order, stage_index, state, accepted,"
+            " error, auto_accept, callback_url, created_at, updated_at, last_seen_at)"
+            " VALUES (?, ?, 'auto', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            (video_id, video_type, payload, json.dumps(order), stage_index, status,
+             json.dumps({stage: row[0] for stage, row in outputs.items()}), error, callback_url,
+             created_at, updated_at, updated_at),
+        )
+        started: dict[str, int] = json.loads(versions)
+        for stage in order:
+            stored = outputs.get(stage)
+            last = max(started.get(stage, 0), stored[0] if stored else 0)
+            for version in range(1, last + 1):
+                if stored and stored[0] == version:
+                    db.execute(
+                        "INSERT INTO attempts VALUES (?, ?, ?, NULL, 'completed', NULL, ?, ?, ?, ?)",
+                        (video_id, stage, version, stored[1], stored[2], stored[3], stored[3]),
+                    )
+                else:  # started and never finished: the old release kept nothing of it
+                    db.execute(
+                        "INSERT INTO attempts VALUES (?, ?, ?, NULL, 'cancelled', NULL, NULL, NULL, ?, ?)",
+                        (video_id, stage, version, updated_at, updated_at),
+                    )
+    db.execute("DROP TABLE stage_outputs")
+    db.execute("DROP TABLE jobs")
+
+
+# Version N is reached from N - 1 by MIGRATIONS[N].
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1, 2: _v1_to_v2}
+
+
+def _current_version(db: sqlite3.Connection) -> int:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version == 0 and db.execute("SELECT 1 FROM sqlite_master WHERE name='jobs'").fetchone():
+        return 1  # the first release set no version
+    return version
+
+
+# ---- the store ----------------------------------------------------------------------------
+
+
+class SessionStore:
+    """All reads and writes of sessions. Safe to call from any thread (one connection, locked)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _transaction(self) -> "_Transaction":
+        return _Transaction(self._db, self._lock)
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return _current_version(self._db)
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        with self._transaction() as db:
+            current = _current_version(db)
+            if current > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {current}, newer than this release's {SCHEMA_VERSION}"
+                )
+            for version in range(current + 1, target + 1):
+                MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version={max(current, target)}")
+
+    # ---- writes ---------------------------------------------------------------------------
+
+    def save(self, session: CreatorSession, state: str, *, attempt: StageAttempt | None = None,
+             decision: Decision | None = None, error: str | None = None) -> None:
+        """The session as it is now, the attempt that changed and the decision that changed it,
+        in one transaction."""
+        now = time.time()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sessions (video_id, video_type, mode, payload, stage_order, stage_index, state,"
+                " accepted, feedback, error, resume_token_hash, auto_accept, callback_url, base_url, created_at,"
+                " updated_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (video_id) DO UPDATE SET stage_index=excluded.stage_index,"
+                " state=excluded.state, accepted=excluded.accepted, feedback=excluded.feedback,"
+                " error=excluded.error, auto_accept=excluded.auto_accept, updated_at=excluded.updated_at",
+                (session.video_id, session.video_type, session.mode,
+                 session.payload.model_dump_json(exclude_none=True), json.dumps(session.stage_order),
+                 session.stage_index, state, json.dumps(session.accepted_versions), session.user_feedback, error,
+                 session.resume_token_hash, int(session.auto_accept), session.callback_url, session.base_url,
+                 session.created_at, now, now),
+            )
+            if attempt is not None:
+                output = attempt.output
+                db.execute(
+                    "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (session.video_id, attempt.stage, attempt.version, attempt.feedback, attempt.status,
+                     attempt.error, type(output).__name__ if output is not None else None,
+                     output.model_dump_json() if output is not None else None,
+                     attempt.started_at, attempt.finished_at),
+                )
+            if decision is not None:
+                db.execute(
+                    "INSERT INTO decisions (video_id, action, stage, version, feedback, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (session.video_id, decision.action, decision.stage, decision.version, decision.feedback, now),
+                )
+
+    def set_state(self, video_id: str, state: str, *, error: str | None = None,
+                  only_from: tuple[str, ...] = UNFINISHED, decision: Decision | None = None) -> bool:
+        """Move a session to `state` if it is in one of `only_from`; False if it was not."""
+        now = time.time()
+        with self._transaction() as db:
+            placeholders = ", ".join("?" for _ in only_from)
+            cursor = db.execute(
+                f"UPDATE sessions SET state=?, error=?, updated_at=? WHERE video_id=? AND state IN ({placeholders})",
+                (state, error, now, video_id, *only_from),
+            )
+            changed = cursor.rowcount == 1
+            if changed and decision is not None:
+                db.execute(
+                    "INSERT INTO decisions (video_id, action, stage, version, feedback, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (video_id, decision.action, decision.stage, decision.version, decision.feedback, now),
+                )
+            return changed
+
+    def touch(self, video_id: str) -> None:
+        """Someone attached to or left the session: its idle clock starts again."""
+        with self._transaction() as db:
+            db.execute("UPDATE sessions SET last_seen_at=? WHERE video_id=?", (time.time(), video_id))
+
+    def mark_interrupted(self, video_id: str) -> None:
+        """Attempts a dead server left 'running' end as cancelled: their children died with it."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE attempts SET status='cancelled', finished_at=? WHERE video_id=? AND status='running'",
+                (time.time(), video_id),
+            )
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    def get(self, video_id: str) -> SessionRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE video_id=?", (video_id,)).fetchone()
+        return _record(row) if row else None
+
+    def page(self, limit: int, offset: int) -> tuple[list[SessionRecord], int]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM sessions ORDER BY created_at DESC, video_id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            total = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        return [_record(row) for row in rows], int(total)
+
+    def unfinished(self) -> list[SessionRecord]:
+        placeholders = ", ".join("?" for _ in UNFINISHED)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM sessions WHERE state IN ({placeholders}) ORDER BY created_at", UNFINISHED
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def idle_since(self, cutoff: float) -> list[str]:
+        """Creator sessions, not finished, that nobody has attached to since `cutoff`."""
+        placeholders = ", ".join("?" for _ in UNFINISHED)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT video_id FROM sessions WHERE mode='creator' AND last_seen_at < ?"
+                f" AND state IN ({placeholders})", (cutoff, *UNFINISHED),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def attempts(self, video_id: str) -> list[StageAttempt]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT stage, version, feedback, status, error, output_type, output, started_at, finished_at"
+                " FROM attempts WHERE video_id=? ORDER BY started_at, stage, version", (video_id,),
+            ).fetchall()
+        return [_attempt(row) for row in rows]
+
+    def decisions(self, video_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT action, stage, version, feedback, at FROM decisions WHERE video_id=? ORDER BY id", (video_id,)
+            ).fetchall()
+        return [dict(zip(("action", "stage", "version", "feedback", "at"), row)) for row in rows]
+
+
+class _Transaction:
+    """`with store._transaction() as db:` one BEGIN IMMEDIATE … COMMIT, rolled back on error."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock):
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            self._db.execute("ROLLBACK" if kind else "COMMIT")
+        finally:
+            self._lock.release()
+
+
+_COLUMNS = ("video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,"
+            " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at")
+
+
+def _record(row: tuple[Any, ...]) -> SessionRecord:
+    (video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,
+     token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at) = row
+    return SessionRecord(video_id, video_type, mode, json.loads(payload), json.loads(stage_order), int(stage_index),
+                         state, json.loads(accepted), feedback, error, token_hash, bool(auto_accept), callback_url,
+                         base_url, float(created_at), float(updated_at), float(last_seen_at))
+
+
+def _attempt(row: tuple[Any, ...]) -> StageAttempt:
+    stage, version, feedback, status, error, kind, output, started_at, finished_at = row
+    status_: AttemptStatus = status
+    return StageAttempt(
+        stage=stage, version=int(version), feedback=feedback, status=status_, error=error,
+        output=OUTPUT_TYPES[kind].model_validate_json(output) if kind and output else None,
+        started_at=float(started_at), finished_at=float(finished_at) if finished_at is not None else None,
+    )
+

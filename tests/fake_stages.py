@@ -1,0 +1,121 @@
+"""Instant stand-in stage handlers, so that rules about state, protocol and storage run the real
+engine, store and socket in milliseconds. Nothing here renders; the real handlers have their own
+(slower, marked) tests.
+
+A test holds a stage running with `hold(stage)` and lets it finish with `release(stage)`, makes one
+fail with `fail(stage)`, and reads `calls` to see which stage versions really ran.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from creator_service.models import (
+    Animations,
+    Directives,
+    FinalVideo,
+    PlannedScene,
+    SceneNarration,
+    ScenePlan,
+    Script,
+    SceneTiming,
+    StageOutput,
+    Visuals,
+    Voiceover,
+)
+from creator_service.processes import StageCancelled
+from creator_service.settings import Settings
+from creator_service.stages.context import StageContext, StageFailure
+from creator_service.video_types import VIDEO_TYPES, VideoType
+
+SCENES = 3
+
+
+class FakeStages:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._held: dict[str, threading.Event] = {}
+        self._failing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def hold(self, stage: str) -> None:
+        with self._lock:
+            self._held[stage] = threading.Event()
+
+    def release(self, stage: str) -> None:
+        with self._lock:
+            event = self._held.pop(stage, None)
+        if event is not None:
+            event.set()
+
+    def fail(self, stage: str) -> None:
+        self._failing.add(stage)
+
+    def succeed(self, stage: str) -> None:
+        self._failing.discard(stage)
+
+    def registry(self) -> dict[str, VideoType]:
+        """Every real video type, with these handlers in place of the real ones."""
+        return {name: replace(vt, handlers={stage: self.handle for stage in vt.stage_order})
+                for name, vt in VIDEO_TYPES.items()}
+
+    def handle(self, ctx: StageContext) -> StageOutput:
+        self.calls[ctx.stage] += 1
+        with self._lock:
+            held = self._held.get(ctx.stage)
+        while held is not None and not held.is_set():
+            if ctx.cancel.wait(0.02):
+                raise StageCancelled()
+        if ctx.stage in self._failing:
+            raise StageFailure(f"the fake {ctx.stage} stage was told to fail")
+        ctx.progress(1.0, "done")
+        return OUTPUTS[ctx.stage](ctx)
+
+
+def _scenes(ctx: StageContext) -> ScenePlan:
+    return ScenePlan(
+        video_type=ctx.video_type, aspect_ratio="16:9", total_seconds=3.0 * SCENES, directives=Directives(),
+        planner="fake", scenes=[PlannedScene(index=i, kind="title", title=f"Scene {i}", on_screen_text=f"Scene {i}",
+                                             visual="a title", target_seconds=3.0) for i in range(SCENES)],
+    )
+
+
+def _script(ctx: StageContext) -> Script:
+    text = f"Narration, version {ctx.version}" + (f" ({ctx.feedback})" if ctx.feedback else "")
+    return Script(persona="fake", tone="fake", directives=Directives(), planner="fake", total_words=3 * SCENES,
+                  estimated_seconds=3.0 * SCENES,
+                  scenes=[SceneNarration(scene_index=i, kind="title", title=f"Scene {i}", text=text, word_count=3,
+                                         estimated_seconds=3.0) for i in range(SCENES)])
+
+
+def _visuals(ctx: StageContext) -> Visuals:
+    return Visuals(quality="low", width=320, height=180, fps=15, aspect_ratio="16:9", palette="fake",
+                   palette_colors={}, clips=[])
+
+
+def _animations(ctx: StageContext) -> Animations:
+    return Animations(clips=[], end_card=None, lower_thirds=[], callouts=[])
+
+
+def _tts(ctx: StageContext) -> Voiceover:
+    return Voiceover(engine="fake", voice="fake", sample_rate=22050, tracks=[], total_duration=9.0)
+
+
+def _render(ctx: StageContext) -> FinalVideo:
+    # Not a video: these handlers stand in for the renderers only where no test looks at pixels.
+    path = ctx.work_dir / "final.mp4"
+    path.write_bytes(b"fake video " + str(ctx.version).encode())
+    return FinalVideo(path=ctx.relative(path), duration=9.0, size_bytes=path.stat().st_size, width=320, height=180,
+                      fps=15, video_codec="none", audio_codec="none",
+                      scenes=[SceneTiming(scene_index=i, start=3.0 * i, duration=3.0) for i in range(SCENES)])
+
+
+OUTPUTS = {"scenes": _scenes, "script": _script, "visuals": _visuals, "animations": _animations, "tts": _tts,
+           "render": _render}
+
+
+def fake_settings(data_dir: Path, **overrides: object) -> Settings:
+    return replace(Settings(data_dir=data_dir, max_render_processes=2, max_jobs=2), **overrides)  # type: ignore[arg-type]
