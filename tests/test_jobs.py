@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -18,7 +16,7 @@ from creator_service.client import EXAMPLE_PAYLOADS
 from creator_service.video_types import VIDEO_TYPES
 
 from .fakes import FakeProviders
-from .helpers import REPO, Server, ffprobe, processes_mentioning, running_server
+from .helpers import Server, ffprobe, processes_mentioning, running_server
 
 TYPE_TO_ENDPOINT = {name: video_type.endpoint for name, video_type in VIDEO_TYPES.items()}
 FAST = {**EXAMPLE_PAYLOADS["social_media"], "quality": "low"}
