@@ -26,6 +26,9 @@ def parse_json(text: str | bytes) -> Any:
         raise JsonInputError(f"it is nested more than {MAX_DEPTH} levels deep") from None
     except UnicodeDecodeError:
         raise JsonInputError("it is not UTF-8 text") from None
+    except ValueError as exc:  # integers of more than 4,300 digits, and the like
+        reason = str(exc).split(";")[0]
+        raise JsonInputError(f"it holds a number too long to read ({reason})") from None
     if _depth_exceeds(value, MAX_DEPTH):
         raise JsonInputError(f"it is nested more than {MAX_DEPTH} levels deep")
     return value

@@ -51,6 +51,12 @@ class FakeStages:
         if event is not None:
             event.set()
 
+    def release_all(self) -> None:
+        with self._lock:
+            held, self._held = list(self._held.values()), {}
+        for event in held:
+            event.set()
+
     def fail(self, stage: str) -> None:
         self._failing.add(stage)
 
