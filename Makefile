@@ -16,13 +16,14 @@ APT_PACKAGES := curl ffmpeg pkg-config libcairo2-dev libpango1.0-dev espeak-ng f
 	gcc python3-dev chromium
 REMOTION := remotion_project
 
-.PHONY: help install system-deps python-deps remotion-deps run demo test lint bench diagram stills clean
+.PHONY: help install system-deps python-deps remotion-deps run demo test lint bench bench-sessions diagram stills clean
 
 help:
 	@echo "make demo    start the service, make a social_media video, print its path"
 	@echo "make run     serve on http://$(HOST):$(PORT) (Creator Mode at ws://$(HOST):$(PORT)/ws/creator)"
 	@echo "make test    run the test suite"
 	@echo "make bench   time every stage and the event loop's responsiveness"
+	@echo "make bench-sessions  restart and resume times with 200 stored sessions"
 	@echo "make diagram redraw the README's state diagram from creator_service/machine.py"
 	@echo "make stills  render one still per video type into docs/stills/"
 
@@ -71,6 +72,9 @@ lint: python-deps remotion-deps
 
 bench: install
 	$(BIN)/python bench/bench_pipeline.py
+
+bench-sessions: install
+	$(BIN)/python bench/bench_sessions.py
 
 diagram: python-deps
 	$(BIN)/python -m creator_service.machine --readme README.md

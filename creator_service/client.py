@@ -2,6 +2,7 @@
 
     python -m creator_service.client              # review each stage: accept, regenerate, stop
     python -m creator_service.client --auto       # the spec's automated acceptance test
+    python -m creator_service.client --resume VIDEO_ID --token TOKEN   # carry on after a drop
 
 `--auto` starts a video (social_media unless told otherwise), accepts every stage, verifies
 that the pipeline completed and that the server serves the MP4, and prints the video's path.
@@ -118,10 +119,15 @@ async def run(
     out: TextIO,
     ask: Any = input,
     idle_timeout: float = 600.0,
+    resume: tuple[str, str] | None = None,
 ) -> str:
-    """Drive one session to the end; returns the final video's path."""
+    """Drive one session to the end; returns the final video's path. With `resume` (video id,
+    resume token), attach to that session instead of starting one."""
     async with websockets.connect(url, max_size=2**22) as ws:
-        await ws.send(json.dumps({"action": "start", "video_type": video_type, "payload": payload}))
+        if resume is not None:
+            await ws.send(json.dumps({"action": "resume", "video_id": resume[0], "resume_token": resume[1]}))
+        else:
+            await ws.send(json.dumps({"action": "start", "video_type": video_type, "payload": payload}))
         while True:
             try:
                 raw = await asyncio.wait_for(ws.recv(), timeout=idle_timeout)
@@ -131,6 +137,11 @@ async def run(
             status = event.get("status")
             if status == "session_started":
                 print(f"Video ID: {event['video_id']} ({' -> '.join(event['stage_order'])})", file=out)
+                print(f"To carry on after a drop: --resume {event['video_id']} --token {event['resume_token']}",
+                      file=out)
+            elif status == "session_resumed":
+                print(f"Resumed {event['video_id']}: {event['current_stage'] or 'done'} is {event['state']}",
+                      file=out)
             elif status == "stage_running":
                 print(f"{event['stage']} v{event['version']}: {event['message']}", file=out)
             elif status == "stage_progress":
@@ -155,6 +166,8 @@ async def run(
                 return str(event["video_path"])
             elif status == "stopped":
                 raise ClientFailure("the session was stopped before the video was finished")
+            elif status == "expired":
+                raise ClientFailure(event["message"])
 
 
 async def _review(ws: Any, event: dict[str, Any], *, auto: bool, ask: Any) -> None:
@@ -200,14 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quality", choices=("low", "high"), help="override the brief's quality")
     parser.add_argument("--idle-timeout", type=float, default=600.0,
                         help="give up if the server is silent this long (seconds)")
+    parser.add_argument("--resume", metavar="VIDEO_ID", help="attach to this session instead of starting one")
+    parser.add_argument("--token", help="the session's resume_token (printed when it started)")
     args = parser.parse_args(argv)
+    if bool(args.resume) != bool(args.token):
+        parser.error("--resume and --token go together")
     payload = json.loads(args.payload) if args.payload else dict(EXAMPLE_PAYLOADS[args.video_type])
     if args.quality:
         payload["quality"] = args.quality
     try:
         asyncio.run(
             run(args.url, args.video_type, payload, auto=args.auto, out=sys.stdout,
-                idle_timeout=args.idle_timeout)
+                idle_timeout=args.idle_timeout, resume=(args.resume, args.token) if args.resume else None)
         )
     except ClientFailure as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

@@ -86,10 +86,11 @@ class ThreadedServer:
 
 
 @contextmanager
-def running_server(data_dir: Path, **env: str) -> Iterator[Server]:
-    """uvicorn serving creator_service.app:app, as `make run` does, on a free port."""
+def running_server(data_dir: Path, port: int | None = None, **env: str) -> Iterator[Server]:
+    """uvicorn serving creator_service.app:app, as `make run` does, on a free port (or `port`, to
+    come back where a killed server was)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     environment = {**os.environ, "CREATOR_DATA_DIR": str(data_dir), **env}
     with open(log_path, "wb") as log:

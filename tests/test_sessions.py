@@ -3,7 +3,10 @@ resume, replay, several connections, expiry, `auto`, restarts, and the videos li
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
+import random
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -12,6 +15,7 @@ import httpx
 import pytest
 
 from creator_service.app import create_app
+from creator_service.client import run
 from creator_service.devserver import ThreadedServer
 
 from .fake_stages import FakeStages, fake_settings
@@ -309,8 +313,6 @@ def test_hostile_messages_are_each_answered_and_the_connection_survives(studio: 
     """A few thousand malformed and mutated messages on one connection: every one gets an error
     (or, for a mutation that happens to be valid, a normal answer), nothing crashes, and a valid
     session starts afterwards."""
-    import random
-
     rng = random.Random(20261126)
     valid = [json.dumps({"action": "start", "video_type": "moa", "payload": MOA}),
              '{"action": "accept"}', '{"action": "regenerate", "feedback": "shorter"}',
@@ -350,3 +352,43 @@ def test_hostile_http_bodies_get_400_or_422_never_500(studio: Studio, body: byte
     response = httpx.post(f"{studio.http}/create-sm", content=body, timeout=10)
     assert response.status_code in (400, 422), response.text
     assert response.json()["error"]
+
+
+def test_the_python_client_resumes_a_session_and_finishes_it(studio: Studio) -> None:
+    client = studio.connect()
+    started = start_moa(client)
+    client.wait_completed("scenes")
+    client.ws.close()
+    out = io.StringIO()
+    path = asyncio.run(run(studio.ws_url, "moa", {}, auto=True, out=out, idle_timeout=10,
+                           resume=(started["video_id"], started["resume_token"])))
+    assert f"Resumed {started['video_id']}: scenes is awaiting_review" in out.getvalue()
+    assert Path(path).is_file() and started["video_id"] in path
+    assert studio.fakes.calls["scenes"] == 1
+
+
+def test_a_thousand_mutated_http_bodies_are_each_answered_without_a_server_error(tmp_path: Path) -> None:
+    studio = Studio(tmp_path / "data", max_queue=2000).start()
+    try:
+        rng = random.Random(11)
+        valid = json.dumps({"drug_name": "Metformin", "indication": "type 2 diabetes", "quality": "low",
+                            "callback_url": "http://127.0.0.1:9/hook"})
+        alphabet = '{}[]":,\\ 0123456789e-aeiou\x00\x1f\u2028'
+        statuses = set()
+        with httpx.Client(timeout=10) as http:
+            for _ in range(1000):
+                text = list(valid)
+                for _ in range(rng.randint(1, 4)):
+                    position = min(rng.randrange(len(text) + 1), len(text) - 1)
+                    if rng.random() < 0.5:
+                        text.insert(position, rng.choice(alphabet))
+                    else:
+                        del text[position]
+                response = http.post(f"{studio.http}/create-sm", content="".join(text).encode("utf-8", "surrogatepass"))
+                assert response.status_code in (202, 400, 413, 422), (text, response.text)
+                assert response.json().get("error") or response.status_code == 202
+                statuses.add(response.status_code)
+        assert {400, 422} <= statuses
+    finally:
+        assert studio.server is not None
+        studio.server.stop()

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -147,12 +148,46 @@ def test_a_stage_error_offers_regenerate_and_stop(page: Page, tmp_path: Path, ar
         expect(page.locator("#connection")).to_have_text("Session stopped")
 
 
-def test_a_lost_connection_is_said_as_such(page: Page, tmp_path: Path) -> None:
-    with running_server(tmp_path / "data") as doomed:
+def test_the_studio_reconnects_by_itself_and_the_review_goes_on(page: Page, tmp_path: Path,
+                                                                  artifacts_dir: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data) as doomed:
+        port = doomed.port
         page.goto(doomed.http)
         fill_social_brief(page)
         page.get_by_role("button", name="Start").click()
         expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
         doomed.process.kill()
-    expect(page.locator("#connection")).to_contain_text("Connection lost", timeout=15_000)
-    expect(page.locator("#actions")).to_be_hidden()
+        expect(page.locator("#connection")).to_contain_text("Connection lost: reconnecting", timeout=15_000)
+        expect(page.locator("#actions")).to_be_hidden()
+        shot(page, artifacts_dir, "reconnecting")
+    with running_server(data, port=port):
+        expect(page.locator("#connection")).to_contain_text("Reconnected", timeout=30_000)
+        expect(page.locator("#stage-title")).to_have_text("Scene plan")
+        expect(page.get_by_role("tab", name="v1")).to_have_attribute("aria-selected", "true")
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=60_000)
+        # A reload resumes too: the token is in this tab's sessionStorage.
+        page.reload()
+        expect(page.locator("#connection")).to_contain_text("Resumed", timeout=30_000)
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=30_000)
+        expect(page.locator("#stepper li").first).to_have_attribute("data-state", "accepted")
+        shot(page, artifacts_dir, "resumed-after-reload")
+
+
+def test_the_videos_list_shows_sessions_and_jobs_and_a_job_opens_to_watch(page: Page, server: Server) -> None:
+    job = httpx.post(f"{server.http}/create-sm", json={"drug_name": "Metformin", "indication": "type 2 diabetes",
+                                                       "quality": "low"}, timeout=10).json()
+    page.goto(server.http)
+    fill_social_brief(page)
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
+    mine = page.locator("#videos li").first
+    expect(mine).to_contain_text("creator")
+    expect(mine.get_by_role("button")).to_have_text("Review")
+    row = page.locator(f'#videos li[data-video-id="{job["video_id"]}"]')
+    expect(row).to_contain_text("job")
+    row.get_by_role("button", name="Watch").click()
+    expect(page.locator("#session")).to_contain_text(f"Watching job {job['video_id']}")
+    expect(page.locator("#stepper li")).to_have_count(5)
+    httpx.delete(f"{server.http}/videos/{job['video_id']}", timeout=30)

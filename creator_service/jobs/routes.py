@@ -94,7 +94,10 @@ def create_endpoint(video_type: VideoType) -> Any:
 def _is_http_url(value: Any) -> bool:
     if not isinstance(value, str) or len(value) > 2000:
         return False
-    parsed = urlparse(value)
+    try:
+        parsed = urlparse(value)
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
+        return False
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
@@ -115,6 +118,7 @@ def _describe(request: Request, record: SessionRecord, with_stages: bool) -> dic
         "video_type": record.video_type,
         "mode": record.mode,
         "state": record.state,
+        "stage_order": list(order),
         "status": _job_status(record),
         "current_stage": record.current_stage,
         "progress": {"current": len(record.accepted), "total": len(order)},

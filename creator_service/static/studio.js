@@ -1,9 +1,15 @@
 // Creator Studio in the browser: one WebSocket session, every stage reviewed before the next.
+// The session lives on the server: after a drop or a reload the studio resumes it with the
+// token it keeps in sessionStorage.
 import {describeChanges} from './diff.js';
 import {clear, el} from './dom.js';
 import {clearFieldErrors, collectPayload, renderFields, showFieldErrors} from './form.js';
 import {CreatorSocket} from './socket.js';
 import {renderStage, stageTitle} from './stages.js';
+import * as tokens from './tokens.js';
+import {loadVideos} from './videos.js';
+
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
 const $ = (id) => document.getElementById(id);
 const MARKS = {pending: '○', running: '◔', review: '●', accepted: '✓', error: '!'};
@@ -17,6 +23,9 @@ const state = {
   startedAt: 0,
   timer: null,
   finished: false,
+  reconnects: 0,      // attempts since the connection was lost
+  watching: null,     // video_id of a job being watched (read-only), polled
+  watchTimer: null,
 };
 
 function selectedType() {
@@ -54,12 +63,29 @@ function onSubmit(event) {
   const type = selectedType();
   const message = {action: 'start', video_type: type.name, payload: collectPayload(form, type)};
   $('start').disabled = true;
-  if (state.socket && state.socket.send(message)) return;
+  stopWatching();
+  if (state.socket && !state.session && state.socket.send(message)) return;
+  connect(message);
+}
+
+// A new connection whose first message is `first` (start or resume).
+function connect(first) {
+  if (state.socket) state.socket.detach();
   state.socket = new CreatorSocket({
-    onOpen: () => { setConnection('Connected'); state.socket.send(message); },
+    onOpen: () => {
+      setConnection(state.reconnects ? 'Reconnected' : 'Connected');
+      state.socket.send(first);
+    },
     onEvent,
     onClose,
   });
+}
+
+function resume(videoId) {
+  const token = tokens.tokenFor(videoId);
+  if (!token) return;
+  stopWatching();
+  connect({action: 'resume', video_id: videoId, resume_token: token});
 }
 
 function lockBrief(locked) {
@@ -71,6 +97,8 @@ function lockBrief(locked) {
 function onEvent(event) {
   const status = event.status;
   if (status === 'session_started') return onStarted(event);
+  if (status === 'session_resumed') return onResumed(event);
+  if (status === 'expired') return onStopped(event);
   if (status === 'stage_running') return onRunning(event);
   if (status === 'stage_progress') return onProgress(event);
   if (status === 'completed') return onCompleted(event);
@@ -81,12 +109,59 @@ function onEvent(event) {
 }
 
 function onStarted(event) {
-  state.session = event;
+  tokens.remember(event.video_id, event.resume_token);
+  state.session = {video_id: event.video_id, video_type: event.video_type, stage_order: event.stage_order};
   state.stages = Object.fromEntries(event.stage_order.map((stage) => [stage, {status: 'pending', versions: [], selected: null}]));
   lockBrief(true);
   $('session').textContent = `Video ${event.video_id} (${event.video_type}).`;
+  $('final').hidden = true;
+  $('stage-view').hidden = true;
   renderStepper();
   $('review').focus();
+  refreshVideos();
+}
+
+// Attached again (after a drop, a reload, or from the list): rebuild the stepper from what the
+// server says, fetch earlier versions, and let the replayed event show the current stage.
+function onResumed(event) {
+  const reconnected = state.reconnects > 0;
+  state.reconnects = 0;
+  state.finished = false;
+  tokens.setCurrent(event.video_id);
+  state.session = {video_id: event.video_id, video_type: event.video_type, stage_order: event.stage_order};
+  const known = state.stages;
+  const running = {running: 'running', awaiting_review: 'review', error: 'error'}[event.state];
+  state.stages = Object.fromEntries(event.stage_order.map((stage) => {
+    let status = event.accepted[stage] ? 'accepted' : 'pending';
+    if (stage === event.current_stage && running) status = running;
+    return [stage, {status, versions: known[stage]?.versions ?? [], selected: known[stage]?.selected ?? null}];
+  }));
+  state.current = event.current_stage;
+  lockBrief(true);
+  $('session').textContent = `Video ${event.video_id} (${event.video_type}).`;
+  $('final').hidden = true;
+  setConnection(reconnected ? 'Reconnected: the session carried on while you were away' : 'Resumed');
+  renderStepper();
+  fillVersions(event.video_id);
+}
+
+// Every completed version of every stage, so the version tabs survive a reload.
+async function fillVersions(videoId) {
+  const response = await fetch(`/videos/${videoId}`);
+  if (!response.ok || state.session?.video_id !== videoId) return;
+  const video = await response.json();
+  for (const [stage, info] of Object.entries(video.stages ?? {})) {
+    const target = state.stages[stage];
+    if (!target) continue;
+    for (const version of info.versions) {
+      if (version.data && !target.versions.some((v) => v.version === version.version)) {
+        target.versions.push({version: version.version, data: version.data});
+      }
+    }
+    target.versions.sort((a, b) => a.version - b.version);
+    target.selected ??= target.versions.at(-1)?.version ?? null;
+  }
+  if (state.current && state.stages[state.current]?.status === 'review') showStage(state.current);
 }
 
 function onRunning(event) {
@@ -132,8 +207,12 @@ function stopRunning() {
 function onCompleted(event) {
   stopRunning();
   const stage = state.stages[event.stage];
+  state.current = event.stage;
   stage.status = 'review';
+  // A replay after a resume repeats a version the tabs may already hold.
+  stage.versions = stage.versions.filter((v) => v.version !== event.version);
   stage.versions.push({version: event.version, data: event.data});
+  stage.versions.sort((a, b) => a.version - b.version);
   stage.selected = event.version;
   renderStepper();
   showStage(event.stage);
@@ -156,6 +235,17 @@ function onStageError(event) {
 }
 
 function onProtocolError(event) {
+  if (event.code === 'session_not_found') {
+    const videoId = tokens.current();
+    if (videoId) tokens.forget(videoId);
+    state.session = null;
+    state.reconnects = 0;
+    lockBrief(false);
+    $('start').disabled = false;
+    setConnection('That session can no longer be resumed (it ended or expired). Start a new video.', true);
+    refreshVideos();
+    return;
+  }
   if (!state.session) {
     $('start').disabled = false;
     const shown = event.fields && showFieldErrors($('brief-form'), event.fields);
@@ -171,6 +261,7 @@ function onProtocolError(event) {
 
 function onComplete(event) {
   state.finished = true;
+  refreshVideos();
   for (const stage of Object.values(state.stages)) stage.status = 'accepted';
   renderStepper();
   $('actions').hidden = true;
@@ -188,21 +279,32 @@ function onComplete(event) {
   final.querySelector('video').focus();
 }
 
-function onStopped() {
+function onStopped(event) {
   state.finished = true;
+  if (event.video_id) tokens.forget(event.video_id);
   stopRunning();
   $('actions').hidden = true;
-  setConnection('Session stopped');
-  $('session').textContent += ' Stopped. Reload the page to start a new video.';
+  setConnection(event.status === 'expired' ? 'Session expired' : 'Session stopped');
+  $('session').textContent += ` ${event.status === 'expired' ? 'Expired' : 'Stopped'}. Reload the page to start a new video.`;
+  refreshVideos();
 }
 
+// The session lives on in the server: try to attach again, more slowly each time.
 function onClose() {
-  if (state.finished) return;
-  stopRunning();
-  setConnection('Connection lost: this session has ended on the server. Reload to start again.', true);
-  $('actions').hidden = true;
-  if (!state.session) $('start').disabled = false;
   state.socket = null;
+  if (state.finished) return;
+  $('actions').hidden = true;
+  const videoId = state.session?.video_id;
+  if (!videoId || !tokens.tokenFor(videoId)) {
+    stopRunning();
+    setConnection('Connection lost. Reload to start again.', true);
+    $('start').disabled = false;
+    return;
+  }
+  const delay = RECONNECT_DELAYS_MS[Math.min(state.reconnects, RECONNECT_DELAYS_MS.length - 1)];
+  state.reconnects += 1;
+  setConnection(`Connection lost: reconnecting in ${Math.round(delay / 100) / 10} s (attempt ${state.reconnects})…`, true);
+  setTimeout(() => resume(videoId), delay);
 }
 
 // ---- review ------------------------------------------------------------------------------
@@ -252,7 +354,60 @@ function enableActions(enabled) {
 
 function send(message) {
   enableActions(false);
-  if (!state.socket || !state.socket.send(message)) onClose();
+  if (!state.socket || !state.socket.send(message)) setConnection('Not connected: reconnecting…', true);
+}
+
+// ---- the videos list, and watching a job ---------------------------------------------------
+
+function refreshVideos() {
+  loadVideos($('videos'), {onReview: resume, onWatch: watch})
+    .catch((error) => { $('videos').textContent = `Could not load the videos: ${error}`; });
+}
+
+function stopWatching() {
+  clearTimeout(state.watchTimer);
+  state.watching = null;
+}
+
+// A job, or a Creator session this tab has no token for: shown read-only, refreshed until it ends.
+async function watch(videoId) {
+  stopWatching();
+  if (state.socket) {
+    // Leave the session under review (it goes on in the server; Review in the list comes back).
+    state.socket.detach();
+    state.socket = null;
+    stopRunning();
+  }
+  state.watching = videoId;
+  const response = await fetch(`/videos/${videoId}`);
+  if (!response.ok || state.watching !== videoId) return;
+  const video = await response.json();
+  const order = video.stage_order;
+  state.session = {video_id: video.video_id, video_type: video.video_type, stage_order: order};
+  state.stages = Object.fromEntries(order.map((stage) => {
+    const info = video.stages[stage] ?? {versions: [], accepted_version: null};
+    const versions = info.versions.filter((v) => v.data).map((v) => ({version: v.version, data: v.data}));
+    const status = info.accepted_version ? 'accepted' : stage === video.current_stage ? 'running' : 'pending';
+    return [stage, {status, versions, selected: info.accepted_version ?? versions.at(-1)?.version ?? null}];
+  }));
+  lockBrief(false);
+  $('start').disabled = false;
+  $('session').textContent = `Watching ${video.mode === 'auto' ? 'job' : 'session'} ${video.video_id} `
+    + `(${video.video_type}): ${video.state}${video.current_stage ? `, at ${video.current_stage}` : ''}.`;
+  $('actions').hidden = true;
+  renderStepper();
+  const shown = [...order].reverse().find((stage) => state.stages[stage].versions.length);
+  if (shown) showStage(shown);
+  const final = clear($('final'));
+  final.hidden = !video.video_url;
+  if (video.video_url) {
+    final.append(el('h3', {}, 'The finished video'),
+      el('video', {class: 'player', controls: true, preload: 'metadata', src: video.video_url,
+                   'aria-label': 'The finished video'}));
+  }
+  if (['queued', 'running', 'awaiting_review', 'error'].includes(video.state)) {
+    state.watchTimer = setTimeout(() => watch(videoId), 2000);
+  }
 }
 
 function wireActions() {
@@ -266,4 +421,11 @@ function wireActions() {
 
 $('brief-form').addEventListener('submit', onSubmit);
 wireActions();
-loadTypes().catch((error) => setConnection(`Could not load the video types: ${error}`, true));
+loadTypes()
+  .then(() => {
+    refreshVideos();
+    // A reload in the middle of a review: carry on where this tab was.
+    const videoId = tokens.current();
+    if (videoId) resume(videoId);
+  })
+  .catch((error) => setConnection(`Could not load the video types: ${error}`, true));
