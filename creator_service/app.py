@@ -24,9 +24,7 @@ from .media.pexels import PexelsSource
 from .planner.decks import DECKS
 from .planner.template import TemplatePlanner
 from .processes import ProcessSlots
-from .providers.elevenlabs_voice import ElevenLabsSpeaker
 from .providers.llm import Planner
-from .providers.openai_planner import OpenAIPlanner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .services import Services
 from .sessions import SessionRegistry
@@ -37,8 +35,14 @@ from .web import web_routes
 from .ws import creator_socket
 
 
+# The openai and elevenlabs SDKs are imported only when their keys are set: together they are
+# most of a second of every server start (python -X importtime), for clients nobody uses.
+
+
 def build_planner(settings: Settings) -> Planner:
     if settings.openai.enabled:
+        from .providers.openai_planner import OpenAIPlanner
+
         return OpenAIPlanner(settings.openai, DECKS)
     return TemplatePlanner(DECKS)
 
@@ -49,6 +53,8 @@ def build_voice(settings: Settings) -> VoiceProvider:
     piper = PiperSpeaker(model_path=settings.piper_model)
     espeak = EspeakSpeaker(voice=settings.espeak_voice)
     if settings.voice == "elevenlabs" or (settings.voice == "auto" and settings.elevenlabs.enabled):
+        from .providers.elevenlabs_voice import ElevenLabsSpeaker
+
         return ElevenLabsSpeaker(settings.elevenlabs)
     if settings.voice == "piper":
         return piper
@@ -86,7 +92,7 @@ async def providers(request: Request) -> JSONResponse:
         llm = {"provider": "openai", "model": settings.openai.model,
                "base_url": settings.openai.base_url or "https://api.openai.com/v1", "api_key_set": True}
     voice: dict[str, Any] = {"provider": services.voice.engine, "voice": services.voice.voice}
-    if isinstance(services.voice, ElevenLabsSpeaker):
+    if services.voice.engine == "elevenlabs":
         voice.update(model=settings.elevenlabs.model, api_key_set=True,
                      base_url=settings.elevenlabs.base_url or "https://api.elevenlabs.io")
     media: dict[str, Any] = {"sources": [source.name for source in services.media.sources]}
