@@ -34,6 +34,8 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_pipeline import percentile  # noqa: E402
+
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import running_server  # noqa: E402
 
@@ -76,11 +78,6 @@ def resume_times(ws_url: str, sessions: list[dict[str, Any]]) -> list[float]:
             assert answer["status"] == "session_resumed", answer
             assert json.loads(ws.recv(timeout=30))["status"] == "completed"
     return times
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def main() -> int:

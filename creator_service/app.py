@@ -34,7 +34,6 @@ from .video_types import VIDEO_TYPES, VideoTypes
 from .web import web_routes
 from .ws import creator_socket
 
-
 # The openai and elevenlabs SDKs are imported only when their keys are set: together they are
 # most of a second of every server start (python -X importtime), for clients nobody uses.
 

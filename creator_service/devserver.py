@@ -25,12 +25,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
+class Loopback:
+    """The URLs of a server listening on 127.0.0.1:`port`."""
+
     port: int
-    data_dir: Path
-    log_path: Path
 
     @property
     def http(self) -> str:
@@ -39,6 +37,14 @@ class Server:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/creator"
+
+
+@dataclass
+class Server(Loopback):
+    process: subprocess.Popen[bytes]
+    port: int
+    data_dir: Path
+    log_path: Path
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -52,7 +58,7 @@ class Server:
                           headers={"content-type": "image/png"}, timeout=30)
 
 
-class ThreadedServer:
+class ThreadedServer(Loopback):
     """uvicorn serving an ASGI app object on a free loopback port, in a thread of this process:
     a real socket in front of an app a test built itself (stand-in providers, fake stages)."""
 
@@ -61,14 +67,6 @@ class ThreadedServer:
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
                                                      ws_max_size=2**22))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/creator"
 
     def start(self) -> "ThreadedServer":
         self._thread.start()

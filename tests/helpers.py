@@ -95,6 +95,14 @@ def processes_mentioning(marker: str) -> list[int]:
     return found
 
 
+def wait_for_render_processes(video_id: str, timeout: float = 30) -> None:
+    """Until a child process working for `video_id` runs (a render has really begun)."""
+    deadline = time.monotonic() + timeout
+    while not processes_mentioning(video_id):
+        assert time.monotonic() < deadline, f"no render process for {video_id} started"
+        time.sleep(0.1)
+
+
 def ffprobe(path: Path) -> dict[str, Any]:
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import SOCIAL_BRIEF, Creator, Server, ffprobe, processes_mentioning, running_server
+from .helpers import (
+    SOCIAL_BRIEF,
+    Creator,
+    Server,
+    ffprobe,
+    processes_mentioning,
+    running_server,
+    wait_for_render_processes,
+)
 
 pytestmark = pytest.mark.render
 
@@ -60,10 +68,7 @@ def test_after_kill_9_a_running_stage_runs_again_as_its_next_version(tmp_path: P
         video_id = started["video_id"]
         client.advance_to("visuals")
         assert client.next_event()["stage"] == "visuals"
-        deadline = time.monotonic() + 30
-        while not processes_mentioning(video_id):
-            assert time.monotonic() < deadline, "the visuals stage started no render process"
-            time.sleep(0.1)
+        wait_for_render_processes(video_id)
         kill_9(first, video_id)
 
     with running_server(data) as second, Creator(second.ws_url) as again:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosedOK
 
-from .helpers import SOCIAL_BRIEF, Creator, Server, processes_mentioning
+from .helpers import SOCIAL_BRIEF, Creator, Server, processes_mentioning, wait_for_render_processes
 
 # A high-quality render runs long enough (tens of seconds) to be caught in the middle.
 HIGH_QUALITY = {**SOCIAL_BRIEF, "quality": "high"}
@@ -22,10 +22,7 @@ def start_visuals(client: Creator) -> dict[str, Any]:
     video_id = started["video_id"]
     client.advance_to("visuals")
     assert client.next_event()["stage"] == "visuals"
-    deadline = time.monotonic() + 30
-    while not processes_mentioning(video_id):
-        assert time.monotonic() < deadline, "the visuals stage started no render process"
-        time.sleep(0.1)
+    wait_for_render_processes(video_id)
     return started
 
 
