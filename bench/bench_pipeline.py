@@ -30,19 +30,19 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
-from creator_service.devserver import running_server  # noqa: E402
+from creator_service.devserver import Server, running_server  # noqa: E402
 
 PROBE_EVERY = 0.1  # seconds between round-trip probes while a stage runs
 HEAVY_STAGES = {"visuals", "animations", "tts", "render"}
 RENDER_STAGES = {"visuals", "animations", "render"}
 
 
-def run_once(ws_url: str, video_type: str, quality: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_once(server: Server, video_type: str, quality: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality, **(extra or {})}
     probe = json.dumps({"action": "start", "video_type": video_type, "payload": payload})
     stage_seconds: dict[str, float] = {}
     round_trips: list[float] = []
-    with connect(ws_url, max_size=2**22) as ws:
+    with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
         ws.send(probe)
         started_at = time.perf_counter()
         stage_started = started_at
@@ -105,7 +105,7 @@ def main() -> int:
             for video_type in args.types:
                 extra = {"logo": logo} if logo and video_type == "doctor_ad" else {}
                 for quality in args.qualities:
-                    runs = [run_once(server.ws_url, video_type, quality, extra) for _ in range(args.runs)]
+                    runs = [run_once(server, video_type, quality, extra) for _ in range(args.runs)]
                     stages = {
                         stage: statistics.median(run["stages"][stage] for run in runs)
                         for stage in runs[0]["stages"]

@@ -37,13 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_pipeline import percentile  # noqa: E402
 
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
-from creator_service.devserver import running_server  # noqa: E402
+from creator_service.devserver import Server, running_server  # noqa: E402
 
 
-def open_sessions(ws_url: str, count: int) -> list[dict[str, Any]]:
+def open_sessions(server: Server, count: int) -> list[dict[str, Any]]:
     started = []
     for _ in range(count):
-        with connect(ws_url, max_size=2**22) as ws:
+        with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
             ws.send(json.dumps({"action": "start", "video_type": "social_media",
                                 "payload": EXAMPLE_PAYLOADS["social_media"]}))
             accepted = False
@@ -65,10 +65,10 @@ def time_to_ready(data_dir: Path) -> float:
         return time.perf_counter() - began
 
 
-def resume_times(ws_url: str, sessions: list[dict[str, Any]]) -> list[float]:
+def resume_times(server: Server, sessions: list[dict[str, Any]]) -> list[float]:
     times = []
     for started in sessions:
-        with connect(ws_url, max_size=2**22) as ws:
+        with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
             message = json.dumps({"action": "resume", "video_id": started["video_id"],
                                   "resume_token": started["resume_token"]})
             sent = time.perf_counter()
@@ -90,7 +90,7 @@ def main() -> int:
         empty = Path(tmp) / "empty"
         with running_server(data) as server:
             began = time.perf_counter()
-            sessions = open_sessions(server.ws_url, args.sessions)
+            sessions = open_sessions(server, args.sessions)
             print(f"opened {len(sessions)} sessions in {time.perf_counter() - began:.1f} s")
         ready, ready_empty, p50s, p99s = [], [], [], []
         for run in range(args.runs):
@@ -98,8 +98,8 @@ def main() -> int:
             began = time.perf_counter()
             with running_server(data) as server:
                 ready.append(time.perf_counter() - began)
-                times = resume_times(server.ws_url, sessions)
-                listed = httpx.get(f"{server.http}/videos?limit=1", timeout=10).json()["total"]
+                times = resume_times(server, sessions)
+                listed = httpx.get(f"{server.http}/videos?limit=1", timeout=10, headers=server.headers).json()["total"]
                 assert listed == len(sessions), listed
             p50s.append(percentile(times, 0.5) * 1000)
             p99s.append(percentile(times, 0.99) * 1000)

@@ -7,13 +7,21 @@ import logging
 from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from . import __version__
+from .auth import cookies
+from .auth.access import Access
+from .auth.identity import Identity
+from .auth.limits import UserQuotas
+from .auth.routes import auth_routes
+from .auth.users import UserDirectory
 from .brand_assets import upload_logo
 from .files import serve_video_file
+from .http_security import Authentication, BodyLimit, SecurityHeaders
 from .jobs.manager import JobManager
 from .jobs.routes import job_routes
 from .media.assets import MediaSource
@@ -33,6 +41,8 @@ from .store import SessionStore
 from .video_types import VIDEO_TYPES, VideoTypes
 from .web import web_routes
 from .ws import creator_socket
+
+logger = logging.getLogger(__name__)
 
 # The openai and elevenlabs SDKs are imported only when their keys are set: together they are
 # most of a second of every server start (python -X importtime), for clients nobody uses.
@@ -130,6 +140,25 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.store.close()
 
 
+def build_identity(settings: Settings, store: SessionStore) -> Identity:
+    """Users and their rights. On a first start with no users, an admin whose token is written to
+    `CREATOR_DATA_DIR/admin-token` (mode 0600); the log says where, never what."""
+    users = UserDirectory(store)
+    made = users.ensure_first_admin(settings.data_dir)
+    if made is not None:
+        logger.warning("first start: created the user 'admin'; its API token is in %s (mode 0600)", made.resolve())
+    everyone = None
+    if settings.auth == "off":
+        everyone = users.get("admin") or next(u for u in users.list() if u.is_admin)
+        logger.warning("!" * 78)
+        logger.warning("CREATOR_AUTH=off: NO AUTHENTICATION. Anyone who reaches this port acts as '%s'.",
+                       everyone.name)
+        logger.warning("This is for local development only. Never run it like this where others can connect.")
+        logger.warning("!" * 78)
+    quotas = UserQuotas(store, settings.videos_per_hour, settings.running_sessions_per_user)
+    return Identity(users, Access(store), quotas, cookies.load_secret(settings.data_dir), everyone)
+
+
 def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO_TYPES) -> Starlette:
     """The service. `video_types` is the registry it serves; tests pass instant stand-ins."""
     settings = settings or Settings.from_env()
@@ -139,22 +168,28 @@ def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO
     # transitions logs every callback at INFO; our own log says what matters.
     logging.getLogger("transitions").setLevel(logging.WARNING)
     services = build_services(settings)
+    store = SessionStore(settings.data_dir / "creator.db")
+    identity = build_identity(settings, store)
     app = Starlette(
         lifespan=lifespan,
         routes=[
             *job_routes(video_types),
+            *auth_routes(),
             *web_routes(),
             Route("/health", health),
             Route("/providers", providers),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),
             Route("/assets/logos", upload_logo, methods=["POST"]),
             WebSocketRoute("/ws/creator", creator_socket),
-        ]
+        ],
+        # Outermost first: headers on every answer, then the body cap, then who is asking.
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit), Middleware(Authentication, identity=identity)],
     )
     app.state.services = services
-    app.state.store = SessionStore(settings.data_dir / "creator.db")
+    app.state.store = store
+    app.state.identity = identity
     app.state.sessions = SessionRegistry(services, app.state.store, video_types, settings.session_idle_hours)
-    app.state.jobs = JobManager(app.state.sessions, settings.max_jobs, settings.max_queue)
+    app.state.jobs = JobManager(app.state.sessions, identity.users, settings.max_jobs, settings.max_queue)
     return app
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .auth.access import Forbidden
+from .auth.http import current_user, forbidden, require_global_role
 from .files import resolve_inside
 from .payloads import Brief, FieldError
 
@@ -55,6 +57,10 @@ def check_brief_assets(brief: Brief, assets_root: Path) -> list[FieldError]:
 
 async def upload_logo(request: Request) -> JSONResponse:
     """POST /assets/logos with the image as the body (PNG, JPEG or WebP, at most 5 MB)."""
+    try:
+        require_global_role(current_user(request), "uploading a logo")
+    except Forbidden as exc:
+        return forbidden(exc)
     declared = int(request.headers.get("content-length") or 0)
     if declared > MAX_LOGO_BYTES:
         return JSONResponse({"error": f"logo is larger than {MAX_LOGO_BYTES:,} bytes"}, status_code=413)

@@ -2,7 +2,10 @@
 
     python -m creator_service.client              # review each stage: accept, regenerate, stop
     python -m creator_service.client --auto       # the spec's automated acceptance test
-    python -m creator_service.client --resume VIDEO_ID --token TOKEN   # carry on after a drop
+    python -m creator_service.client --resume VIDEO_ID --resume-token T   # carry on after a drop
+
+Every call carries your API token: `--token`, else `CREATOR_TOKEN`, else the admin token the
+server wrote on its first start (`$CREATOR_DATA_DIR/admin-token`, default `data/admin-token`).
 
 `--auto` starts a video (social_media unless told otherwise), accepts every stage, verifies
 that the pipeline completed and that the server serves the MP4, and prints the video's path.
@@ -14,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
@@ -120,10 +125,12 @@ async def run(
     ask: Any = input,
     idle_timeout: float = 600.0,
     resume: tuple[str, str] | None = None,
+    token: str | None = None,
 ) -> str:
     """Drive one session to the end; returns the final video's path. With `resume` (video id,
-    resume token), attach to that session instead of starting one."""
-    async with websockets.connect(url, max_size=2**22) as ws:
+    resume token), attach to that session instead of starting one. `token` is the API token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with websockets.connect(url, max_size=2**22, additional_headers=headers) as ws:
         if resume is not None:
             await ws.send(json.dumps({"action": "resume", "video_id": resume[0], "resume_token": resume[1]}))
         else:
@@ -137,7 +144,7 @@ async def run(
             status = event.get("status")
             if status == "session_started":
                 print(f"Video ID: {event['video_id']} ({' -> '.join(event['stage_order'])})", file=out)
-                print(f"To carry on after a drop: --resume {event['video_id']} --token {event['resume_token']}",
+                print(f"To carry on after a drop: --resume {event['video_id']} --resume-token {event['resume_token']}",
                       file=out)
             elif status == "session_resumed":
                 print(f"Resumed {event['video_id']}: {event['current_stage'] or 'done'} is {event['state']}",
@@ -160,7 +167,7 @@ async def run(
             elif status == "error":
                 raise ClientFailure(f"the server refused a message: {event['error']}")
             elif status == "pipeline_complete":
-                await _verify_video(event)
+                await _verify_video(event, headers)
                 print(f"Done! Video: {event['video_path']}", file=out)
                 print(f"Watch it at: {event['video_url']}", file=out)
                 return str(event["video_path"])
@@ -191,9 +198,9 @@ async def _send_choice(ws: Any, action: str, ask: Any) -> None:
     await ws.send(json.dumps(message))
 
 
-async def _verify_video(event: dict[str, Any]) -> None:
+async def _verify_video(event: dict[str, Any], headers: dict[str, str]) -> None:
     """The acceptance test's last check: the server really serves a video at video_url."""
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=headers) as http:
         response = await http.head(event["video_url"])
     if response.status_code != 200 or response.headers.get("content-type") != "video/mp4":
         raise ClientFailure(
@@ -201,6 +208,19 @@ async def _verify_video(event: dict[str, Any]) -> None:
         )
     if int(response.headers.get("content-length", "0")) == 0:
         raise ClientFailure("video_url served an empty file")
+
+
+def api_token(given: str | None) -> str | None:
+    """--token, else CREATOR_TOKEN, else the admin token a local server wrote on its first start."""
+    if given:
+        return given
+    if os.environ.get("CREATOR_TOKEN", "").strip():
+        return os.environ["CREATOR_TOKEN"].strip()
+    path = Path(os.environ.get("CREATOR_DATA_DIR", "").strip() or "data") / "admin-token"
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,17 +234,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-timeout", type=float, default=600.0,
                         help="give up if the server is silent this long (seconds)")
     parser.add_argument("--resume", metavar="VIDEO_ID", help="attach to this session instead of starting one")
-    parser.add_argument("--token", help="the session's resume_token (printed when it started)")
+    parser.add_argument("--resume-token", help="the session's resume_token (printed when it started)")
+    parser.add_argument("--token", help="your API token (default: $CREATOR_TOKEN, then the admin-token file)")
     args = parser.parse_args(argv)
-    if bool(args.resume) != bool(args.token):
-        parser.error("--resume and --token go together")
+    if bool(args.resume) != bool(args.resume_token):
+        parser.error("--resume and --resume-token go together")
+    token = api_token(args.token)
     payload = json.loads(args.payload) if args.payload else dict(EXAMPLE_PAYLOADS[args.video_type])
     if args.quality:
         payload["quality"] = args.quality
     try:
         asyncio.run(
             run(args.url, args.video_type, payload, auto=args.auto, out=sys.stdout,
-                idle_timeout=args.idle_timeout, resume=(args.resume, args.token) if args.resume else None)
+                idle_timeout=args.idle_timeout, token=token,
+                resume=(args.resume, args.resume_token) if args.resume else None)
         )
     except ClientFailure as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

@@ -7,13 +7,13 @@ gets a 404, the same answer as a file that does not exist, so nothing is reveale
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-VIDEO_ID = re.compile(r"^vid_[0-9a-f]{12}$")
+from .auth.http import visible_video
+from .session import VIDEO_ID
 
 
 def resolve_video_file(data_dir: Path, video_id: str, relative: str) -> Path | None:
@@ -49,6 +49,8 @@ def file_url(base_url: str, video_id: str, relative: str) -> str:
 
 
 async def serve_video_file(request: Request) -> Response:
+    if isinstance(visible_video(request), Response):
+        return JSONResponse({"error": "file not found"}, status_code=404)
     data_dir: Path = request.app.state.services.settings.data_dir
     path = resolve_video_file(
         data_dir, request.path_params["video_id"], request.path_params["path"]

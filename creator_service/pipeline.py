@@ -71,6 +71,7 @@ class Pipeline:
         self._stage_task: asyncio.Task[None] | None = None
         self._cancel: CancelToken | None = None
         self._latest_progress: StageProgressed | None = None
+        self._actor: str | None = None
         # Actions from every attached connection are applied one at a time, in arrival order.
         self._actions = asyncio.Lock()
         self.machine = build_machine(self, initial_state)
@@ -135,33 +136,35 @@ class Pipeline:
         elif self.state == "awaiting_review" and self.session.auto_accept:
             await self.accept_stage()
 
-    async def accept_stage(self) -> None:
+    async def accept_stage(self, actor: str | None = None) -> None:
         async with self._actions:
             await self._require("accept")
+            self._actor = actor
             await self.accept()  # type: ignore[attr-defined]
 
-    async def regenerate_stage(self, feedback: str | None) -> None:
+    async def regenerate_stage(self, feedback: str | None, actor: str | None = None) -> None:
         async with self._actions:
             await self._require("regenerate")
             self.session.user_feedback = feedback
             # Recorded as running: after a crash from here on, the next server runs the new version.
-            self._record("running", decision=self._decision("regenerate", feedback))
+            self._record("running", decision=self._decision("regenerate", feedback, actor))
             await self.regenerate()  # type: ignore[attr-defined]
 
-    async def hand_to_auto(self) -> None:
+    async def hand_to_auto(self, actor: str | None = None) -> None:
         """The reviewer trusts the rest: accept every remaining stage as it completes."""
         async with self._actions:
             if self.state in ("complete", "stopped", "expired"):
                 await self._require("auto")
             self.session.auto_accept = True
-            self._record(self.state, decision=self._decision("auto"))
+            self._record(self.state, decision=self._decision("auto", actor=actor))
         if self.state == "awaiting_review":
-            await self.accept_stage()
+            await self.accept_stage(actor)
 
-    async def stop_session(self) -> None:
+    async def stop_session(self, actor: str | None = None) -> None:
         async with self._actions:
             if self.state in ("stopped", "expired"):
                 return
+            self._actor = actor
             await self.stop()  # type: ignore[attr-defined]
 
     async def expire_session(self, idle_hours: float) -> None:
@@ -199,9 +202,14 @@ class Pipeline:
 
     # ---- the store ---------------------------------------------------------------------------
 
-    def _decision(self, action: DecisionAction, feedback: str | None = None) -> Decision:
+    def _decision(self, action: DecisionAction, feedback: str | None = None, actor: str | None = None) -> Decision:
         stage = self.session.current_stage
-        return Decision(action, stage, self.session.stage_versions.get(stage), feedback)
+        return Decision(action, stage, self.session.stage_versions.get(stage), feedback, actor)
+
+    def _take_actor(self) -> str | None:
+        # Who fired the trigger now running its callbacks (set under the actions lock).
+        actor, self._actor = self._actor, None
+        return actor
 
     def _record(self, state: str, *, attempt: StageAttempt | None = None, decision: Decision | None = None,
                 error: str | None = None) -> None:
@@ -215,13 +223,13 @@ class Pipeline:
         return self.session.is_last_stage
 
     def advance_stage(self) -> None:
-        decision = self._decision("accept")
+        decision = self._decision("accept", actor=self._take_actor())
         self.session.accept_current()
         self.session.advance()
         self._record("running", decision=decision)
 
     def accept_final(self) -> None:
-        decision = self._decision("accept")
+        decision = self._decision("accept", actor=self._take_actor())
         self.session.accept_current()
         self._record("complete", decision=decision)
 
@@ -253,7 +261,7 @@ class Pipeline:
 
     async def on_enter_stopped(self) -> None:
         self.session.is_active = False
-        self._record("stopped", decision=self._decision("stop"))
+        self._record("stopped", decision=self._decision("stop", actor=self._take_actor()))
         await self._cancel_stage()
         self._publish(SessionStopped(self.session.video_id))
 

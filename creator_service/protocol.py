@@ -50,17 +50,23 @@ class ErrorCode(StrEnum):
     ALREADY_STARTED = "already_started"
     ACTION_NOT_ALLOWED = "action_not_allowed"
     SESSION_NOT_FOUND = "session_not_found"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
 
 
 class ProtocolError(Exception):
-    def __init__(self, code: ErrorCode, message: str, fields: list[FieldError] | None = None):
+    def __init__(self, code: ErrorCode, message: str, fields: list[FieldError] | None = None,
+                 **extra: Any):
         super().__init__(message)
         self.code = code
         self.message = message
         self.fields = fields or []
+        # More the client needs, e.g. `retry_after` (seconds) with rate_limited.
+        self.extra = extra
 
     def to_event(self) -> dict[str, Any]:
-        return protocol_error(self.code, self.message, self.fields)
+        return {**protocol_error(self.code, self.message, self.fields), **self.extra}
 
 
 class _Action(BaseModel):
@@ -106,6 +112,13 @@ class ResumeAction(_Action):
     resume_token: str = Field(max_length=256)
 
 
+class AuthAction(_Action):
+    """A browser's first message: who it is (programs send an Authorization header instead)."""
+
+    action: Literal["auth"] = "auth"
+    token: str = Field(max_length=512)
+
+
 class AutoAction(_Action):
     """Hand the session to the automatic policy: every remaining stage is accepted as it completes."""
 
@@ -113,14 +126,14 @@ class AutoAction(_Action):
 
 
 ClientAction = Annotated[
-    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction],
+    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction],
     Field(discriminator="action"),
 ]
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
-ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto")
+ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth")
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
-    "resume": ResumeAction, "auto": AutoAction,
+    "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction,
 }
 
 
@@ -262,6 +275,10 @@ def session_started(
         # The only copy: the server keeps its hash. With the video_id it attaches again later.
         "resume_token": resume_token,
     }
+
+
+def authenticated(user: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "authenticated", **user}
 
 
 def session_resumed(

@@ -7,6 +7,7 @@ it records what did happen, so nothing a reviewer has seen is ever lost.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from .payloads import Brief
 AttemptStatus = Literal["running", "completed", "error", "cancelled"]
 # Who accepts each stage: a reviewer over the WebSocket, or the automated endpoints' policy.
 Mode = Literal["creator", "auto"]
+
+
+# What new_video_id() makes; anything else named as a video id is refused before a lookup.
+VIDEO_ID = re.compile(r"^vid_[0-9a-f]{12}$")
 
 
 def new_video_id() -> str:
@@ -61,6 +66,8 @@ class CreatorSession:
     stage_order: list[str]
     video_dir: Path
     mode: Mode = "creator"
+    # The user who made the video; None before there were users (only admins see those).
+    owner: str | None = None
     resume_token_hash: str | None = None
     # Accept each stage as it completes (the automated endpoints, or a reviewer's `auto`).
     auto_accept: bool = False

@@ -73,7 +73,7 @@ class SessionRegistry:
 
     # ---- opening and finding -------------------------------------------------------------
 
-    def open(self, video_type: VideoType, brief: Brief, *, mode: Mode, base_url: str | None = None,
+    def open(self, video_type: VideoType, brief: Brief, *, mode: Mode, owner: str, base_url: str | None = None,
              callback_url: str | None = None) -> OpenedSession:
         """A new session, stored before anyone hears of it. Not started: the caller decides when."""
         video_id = new_video_id()
@@ -82,7 +82,7 @@ class SessionRegistry:
         token = new_resume_token() if mode == "creator" else None
         session = CreatorSession(
             video_id=video_id, video_type=video_type.name, payload=brief, stage_order=video_type.stage_order,
-            video_dir=video_dir, mode=mode, resume_token_hash=hash_token(token) if token else None,
+            video_dir=video_dir, mode=mode, owner=owner, resume_token_hash=hash_token(token) if token else None,
             auto_accept=mode == "auto", callback_url=callback_url, base_url=base_url,
         )
         self.store.save(session, "queued")
@@ -186,7 +186,7 @@ class SessionRegistry:
         session = CreatorSession(
             video_id=record.video_id, video_type=record.video_type,
             payload=video_type.brief_model.model_validate(record.payload), stage_order=list(record.stage_order),
-            video_dir=self.services.settings.data_dir / record.video_id, mode=record.mode,
+            video_dir=self.services.settings.data_dir / record.video_id, mode=record.mode, owner=record.owner,
             resume_token_hash=record.resume_token_hash, auto_accept=record.auto_accept,
             callback_url=record.callback_url, base_url=record.base_url, created_at=record.created_at,
             stage_index=min(record.stage_index, len(record.stage_order) - 1), user_feedback=record.feedback,

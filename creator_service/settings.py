@@ -98,6 +98,17 @@ class Settings:
     max_queue: int = 20
     # A Creator session nobody attaches to for this long ends as expired (its files are kept).
     session_idle_hours: float = 72.0
+    # "on": every route but /health, GET /video-types and the studio's files needs a user's token.
+    # "off" is for local development only (everyone is an admin), and the log says so loudly.
+    auth: str = "on"
+    # Origins whose pages may open the WebSocket; empty: only the server's own origin.
+    allowed_origins: tuple[str, ...] = ()
+    # Lifts the rule that webhooks go to public addresses only (a receiver on your network, tests).
+    webhook_allow_private: bool = False
+    # Per-user limits, on top of the global caps above.
+    videos_per_hour: int = 30
+    running_sessions_per_user: int = 4
+    actions_per_second: float = 5.0
     # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
@@ -132,6 +143,15 @@ class Settings:
             max_jobs=_int(env, "CREATOR_MAX_JOBS", os.cpu_count() or 1, minimum=1),
             max_queue=_int(env, "CREATOR_MAX_QUEUE", 20, minimum=0),
             session_idle_hours=_float(env, "CREATOR_SESSION_IDLE_HOURS", 72.0, minimum=0.0001),
+            auth=_choice(env, "CREATOR_AUTH", "on", ("on", "off")),
+            allowed_origins=tuple(
+                origin.strip().rstrip("/") for origin in env.get("CREATOR_ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+            webhook_allow_private=_choice(env, "CREATOR_WEBHOOK_ALLOW_PRIVATE", "0", ("0", "1")) == "1",
+            videos_per_hour=_int(env, "CREATOR_RATE_VIDEOS_PER_HOUR", 30, minimum=1),
+            running_sessions_per_user=_int(env, "CREATOR_RATE_RUNNING_SESSIONS", 4, minimum=1),
+            actions_per_second=_float(env, "CREATOR_RATE_ACTIONS_PER_SECOND", 5.0, minimum=0.1),
             voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",

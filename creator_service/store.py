@@ -36,7 +36,7 @@ FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancel
 
 DecisionAction = Literal["accept", "regenerate", "stop", "auto", "cancel", "expire"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class SessionRecord:
     created_at: float
     updated_at: float
     last_seen_at: float
+    owner: str | None
 
     @property
     def current_stage(self) -> str | None:
@@ -72,6 +73,8 @@ class Decision:
     stage: str | None
     version: int | None
     feedback: str | None = None
+    # The user who decided; None for the server's own decisions (expiry, the automatic policy).
+    actor: str | None = None
 
 
 # ---- schema and migrations -----------------------------------------------------------------
@@ -217,8 +220,40 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE jobs")
 
 
+SCHEMA_V3 = """
+CREATE TABLE users (
+    name           TEXT PRIMARY KEY,
+    full_name      TEXT NOT NULL,
+    role           TEXT NOT NULL CHECK (role IN ('admin', 'producer', 'reviewer', 'viewer')),
+    discipline     TEXT,
+    token_hash     TEXT NOT NULL UNIQUE,
+    webhook_secret TEXT NOT NULL,
+    created_at     REAL NOT NULL,
+    revoked_at     REAL
+);
+CREATE TABLE members (
+    video_id TEXT NOT NULL REFERENCES sessions (video_id),
+    user     TEXT NOT NULL REFERENCES users (name),
+    role     TEXT NOT NULL CHECK (role IN ('producer', 'reviewer', 'viewer')),
+    added_by TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    PRIMARY KEY (video_id, user)
+);
+CREATE INDEX members_by_user ON members (user);
+ALTER TABLE sessions ADD COLUMN owner TEXT;
+ALTER TABLE decisions ADD COLUMN actor TEXT;
+CREATE INDEX sessions_by_owner ON sessions (owner, created_at DESC)
+"""
+
+
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """Users, and who may see which video. Videos made before there were users have no owner:
+    only admins see them."""
+    _run_script(db, SCHEMA_V3)
+
+
 # Version N is reached from N - 1 by MIGRATIONS[N].
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1, 2: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _create_v1, 2: _v1_to_v2, 3: _v2_to_v3}
 
 
 def _current_version(db: sqlite3.Connection) -> int:
@@ -248,8 +283,14 @@ class SessionStore:
         with self._lock:
             self._db.close()
 
-    def _transaction(self) -> "_Transaction":
+    def transaction(self) -> "_Transaction":
+        """`with store.transaction() as db:` one transaction, for modules that own their tables'
+        queries (users, members); the schema and its migrations stay here."""
         return _Transaction(self._db, self._lock)
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     @property
     def schema_version(self) -> int:
@@ -257,7 +298,7 @@ class SessionStore:
             return _current_version(self._db)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             current = _current_version(db)
             if current > SCHEMA_VERSION:
                 raise RuntimeError(
@@ -274,11 +315,11 @@ class SessionStore:
         """The session as it is now, the attempt that changed and the decision that changed it,
         in one transaction."""
         now = time.time()
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO sessions (video_id, video_type, mode, payload, stage_order, stage_index, state,"
                 " accepted, feedback, error, resume_token_hash, auto_accept, callback_url, base_url, created_at,"
-                " updated_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " updated_at, last_seen_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (video_id) DO UPDATE SET stage_index=excluded.stage_index,"
                 " state=excluded.state, accepted=excluded.accepted, feedback=excluded.feedback,"
                 " error=excluded.error, auto_accept=excluded.auto_accept, updated_at=excluded.updated_at",
@@ -286,7 +327,7 @@ class SessionStore:
                  session.payload.model_dump_json(exclude_none=True), json.dumps(session.stage_order),
                  session.stage_index, state, json.dumps(session.accepted_versions), session.user_feedback, error,
                  session.resume_token_hash, int(session.auto_accept), session.callback_url, session.base_url,
-                 session.created_at, now, now),
+                 session.created_at, now, now, session.owner),
             )
             if attempt is not None:
                 output = attempt.output
@@ -298,16 +339,13 @@ class SessionStore:
                      attempt.started_at, attempt.finished_at),
                 )
             if decision is not None:
-                db.execute(
-                    "INSERT INTO decisions (video_id, action, stage, version, feedback, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (session.video_id, decision.action, decision.stage, decision.version, decision.feedback, now),
-                )
+                _insert_decision(db, session.video_id, decision, now)
 
     def set_state(self, video_id: str, state: str, *, error: str | None = None,
                   only_from: tuple[str, ...] = UNFINISHED, decision: Decision | None = None) -> bool:
         """Move a session to `state` if it is in one of `only_from`; False if it was not."""
         now = time.time()
-        with self._transaction() as db:
+        with self.transaction() as db:
             placeholders = ", ".join("?" for _ in only_from)
             cursor = db.execute(
                 f"UPDATE sessions SET state=?, error=?, updated_at=? WHERE video_id=? AND state IN ({placeholders})",
@@ -315,20 +353,17 @@ class SessionStore:
             )
             changed = cursor.rowcount == 1
             if changed and decision is not None:
-                db.execute(
-                    "INSERT INTO decisions (video_id, action, stage, version, feedback, at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (video_id, decision.action, decision.stage, decision.version, decision.feedback, now),
-                )
+                _insert_decision(db, video_id, decision, now)
             return changed
 
     def touch(self, video_id: str) -> None:
         """Someone attached to or left the session: its idle clock starts again."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute("UPDATE sessions SET last_seen_at=? WHERE video_id=?", (time.time(), video_id))
 
     def mark_interrupted(self, video_id: str) -> None:
         """Attempts a dead server left 'running' end as cancelled: their children died with it."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE attempts SET status='cancelled', finished_at=? WHERE video_id=? AND status='running'",
                 (time.time(), video_id),
@@ -341,14 +376,30 @@ class SessionStore:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE video_id=?", (video_id,)).fetchone()
         return _record(row) if row else None
 
-    def page(self, limit: int, offset: int) -> tuple[list[SessionRecord], int]:
+    def page(self, limit: int, offset: int, visible_to: str | None = None) -> tuple[list[SessionRecord], int]:
+        """Newest first; with `visible_to`, only that user's own videos and those shared with them."""
+        where, params = "", ()
+        if visible_to is not None:
+            where = " WHERE owner=? OR video_id IN (SELECT video_id FROM members WHERE user=?)"
+            params = (visible_to, visible_to)
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM sessions ORDER BY created_at DESC, video_id LIMIT ? OFFSET ?",
-                (limit, offset),
+                f"SELECT {_COLUMNS} FROM sessions{where} ORDER BY created_at DESC, video_id LIMIT ? OFFSET ?",
+                (*params, limit, offset),
             ).fetchall()
-            total = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+            total = self._db.execute(f"SELECT COUNT(*) FROM sessions{where}", params).fetchone()[0]
         return [_record(row) for row in rows], int(total)
+
+    def count_owned(self, owner: str, *, since: float = 0.0, states: tuple[str, ...] | None = None,
+                    excluding: str | None = None) -> int:
+        """How many of `owner`'s videos were made since `since` (and are in `states`): for rate limits."""
+        sql = "SELECT COUNT(*) FROM sessions WHERE owner=? AND created_at >= ? AND video_id != ?"
+        params: tuple[Any, ...] = (owner, since, excluding or "")
+        if states is not None:
+            sql += f" AND state IN ({', '.join('?' for _ in states)})"
+            params += states
+        with self._lock:
+            return int(self._db.execute(sql, params).fetchone()[0])
 
     def unfinished(self) -> list[SessionRecord]:
         placeholders = ", ".join("?" for _ in UNFINISHED)
@@ -379,9 +430,17 @@ class SessionStore:
     def decisions(self, video_id: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT action, stage, version, feedback, at FROM decisions WHERE video_id=? ORDER BY id", (video_id,)
+                "SELECT action, stage, version, feedback, actor, at FROM decisions WHERE video_id=? ORDER BY id",
+                (video_id,),
             ).fetchall()
-        return [dict(zip(("action", "stage", "version", "feedback", "at"), row)) for row in rows]
+        return [dict(zip(("action", "stage", "version", "feedback", "actor", "at"), row)) for row in rows]
+
+
+def _insert_decision(db: sqlite3.Connection, video_id: str, decision: Decision, at: float) -> None:
+    db.execute(
+        "INSERT INTO decisions (video_id, action, stage, version, feedback, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (video_id, decision.action, decision.stage, decision.version, decision.feedback, decision.actor, at),
+    )
 
 
 class _Transaction:
@@ -404,15 +463,15 @@ class _Transaction:
 
 
 _COLUMNS = ("video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,"
-            " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at")
+            " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner")
 
 
 def _record(row: tuple[Any, ...]) -> SessionRecord:
     (video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,
-     token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at) = row
+     token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner) = row
     return SessionRecord(video_id, video_type, mode, json.loads(payload), json.loads(stage_order), int(stage_index),
                          state, json.loads(accepted), feedback, error, token_hash, bool(auto_accept), callback_url,
-                         base_url, float(created_at), float(updated_at), float(last_seen_at))
+                         base_url, float(created_at), float(updated_at), float(last_seen_at), owner)
 
 
 def _attempt(row: tuple[Any, ...]) -> StageAttempt:

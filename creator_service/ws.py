@@ -5,22 +5,34 @@ new one, `resume` finds one again); the session belongs to the server and outliv
 connection. Every event goes through one outbox drained by one sender task, so events leave in
 the order they were made. Bad input gets a clear error and the connection stays open; `stop` is
 answered, then the socket closes with 1000; a dropped connection just detaches.
+
+Before any of that: a page from a foreign origin is refused before the socket is accepted (HTTP
+403), and the connection must say who it is, with an `Authorization: Bearer` header, the studio's
+login cookie, or `{"action": "auth", "token"}` as its first message within `AUTH_TIMEOUT`
+seconds; otherwise it gets `unauthorized` and is closed with 4401.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol
+from .auth.access import Forbidden
+from .auth.http import require_global_role
+from .auth.identity import Identity
+from .auth.limits import ActionBucket, RateLimited
+from .auth.users import User
 from .brand_assets import check_brief_assets
 from .events import FINAL_EVENTS, EngineEvent
 from .pipeline import Pipeline
 from .protocol import (
     AcceptAction,
+    AuthAction,
     AutoAction,
     ErrorCode,
     ProtocolError,
@@ -31,23 +43,38 @@ from .protocol import (
 )
 from .services import Services
 from .sessions import SessionRegistry
+from .settings import Settings
 from .urls import PublicUrls, request_base_url
 
 logger = logging.getLogger(__name__)
 
-_CLOSE = object()
 SESSION_NOT_FOUND = "no session with this video_id and resume_token can be resumed"
+AUTH_TIMEOUT = 10.0
+CLOSE_UNAUTHORIZED = 4401
+
+
+@dataclass(frozen=True)
+class Close:
+    """Put in the outbox: close the socket with this code once everything before it is sent."""
+
+    code: int = 1000
+
+
+_CLOSE = Close()
 
 
 class CreatorConnection:
     """One client connection, and the session it is attached to, if any."""
 
-    def __init__(self, services: Services, registry: SessionRegistry, outbox: asyncio.Queue[Any],
-                 base_url: str) -> None:
+    def __init__(self, services: Services, registry: SessionRegistry, identity: Identity,
+                 outbox: asyncio.Queue[Any], base_url: str, user: User) -> None:
         self.services = services
         self.registry = registry
+        self.identity = identity
         self.outbox = outbox
         self.base_url = base_url
+        self.user = user
+        self.bucket = ActionBucket(services.settings.actions_per_second)
         self.pipeline: Pipeline | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.finished = False
@@ -67,12 +94,26 @@ class CreatorConnection:
 
     async def handle_text(self, text: str) -> None:
         try:
+            self._take_turn()
             action = protocol.parse_client_message(text)
             await self.dispatch(action)
         except ProtocolError as exc:
             self.send(exc.to_event())
 
+    def _take_turn(self) -> None:
+        """Every frame counts against the connection's rate, a malformed one too."""
+        try:
+            self.bucket.take()
+        except RateLimited as exc:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, f"too many messages: {exc}; wait and send again",
+                                retry_after=exc.retry_after) from None
+
     def handle_binary(self) -> None:
+        try:
+            self._take_turn()
+        except ProtocolError as exc:
+            self.send(exc.to_event())
+            return
         self.send(
             protocol.protocol_error(
                 ErrorCode.BINARY_FRAME,
@@ -81,13 +122,18 @@ class CreatorConnection:
         )
 
     async def dispatch(self, action: Any) -> None:
+        if isinstance(action, AuthAction):
+            raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                f"action 'auth' is not allowed: this connection is already authenticated as "
+                                f"{self.user.name}")
         if isinstance(action, StopAction):
             if self.pipeline is None:
                 self.send(protocol.stopped(None))
                 self.finished = True
                 self.outbox.put_nowait(_CLOSE)
             else:
-                await self.pipeline.stop_session()
+                self._require_runner(self.pipeline, "action 'stop'")
+                await self.pipeline.stop_session(self.user.name)
             return
         if isinstance(action, StartAction):
             await self._start(action)
@@ -101,12 +147,29 @@ class CreatorConnection:
                 ErrorCode.NOT_STARTED,
                 f"action '{action.name}' needs a session; send 'start' with a video_type, or 'resume'",
             )
+        self._require_runner(pipeline, f"action '{action.name}'")
+        self._check_running_quota(pipeline)
         if isinstance(action, AcceptAction):
-            await pipeline.accept_stage()
+            await pipeline.accept_stage(self.user.name)
         elif isinstance(action, RegenerateAction):
-            await pipeline.regenerate_stage(action.feedback)
+            await pipeline.regenerate_stage(action.feedback, self.user.name)
         elif isinstance(action, AutoAction):
-            await pipeline.hand_to_auto()
+            await pipeline.hand_to_auto(self.user.name)
+
+    def _require_runner(self, pipeline: Pipeline, action: str) -> None:
+        try:
+            self.identity.access.require_runner(self.user, pipeline.session, action)
+        except Forbidden as exc:
+            raise ProtocolError(ErrorCode.FORBIDDEN, str(exc), needs=exc.needs) from None
+
+    def _check_running_quota(self, pipeline: Pipeline) -> None:
+        owner = pipeline.session.owner
+        if owner is None or pipeline.state not in ("awaiting_review", "error"):
+            return  # nothing would start running (the machine refuses, or says why)
+        try:
+            self.identity.quotas.check_running(owner, excluding=pipeline.session.video_id)
+        except RateLimited as exc:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, str(exc), retry_after=exc.retry_after) from None
 
     def _refuse_second_session(self, action: str) -> None:
         if self.pipeline is not None:
@@ -118,6 +181,13 @@ class CreatorConnection:
 
     async def _start(self, action: StartAction) -> None:
         self._refuse_second_session("start")
+        try:
+            require_global_role(self.user, "action 'start'")
+            self.identity.quotas.check_new_video(self.user.name)
+        except Forbidden as exc:
+            raise ProtocolError(ErrorCode.FORBIDDEN, str(exc), needs=exc.needs) from None
+        except RateLimited as exc:
+            raise ProtocolError(ErrorCode.RATE_LIMITED, str(exc), retry_after=exc.retry_after) from None
         video_type = self.registry.video_types[action.video_type]
         if not video_type.available:
             raise ProtocolError(
@@ -131,7 +201,8 @@ class CreatorConnection:
                 f"invalid {action.video_type} payload: " + "; ".join(f"{p.field} {p.error}" for p in problems),
                 problems,
             )
-        opened = self.registry.open(video_type, action.brief, mode="creator", base_url=self.base_url)
+        opened = self.registry.open(video_type, action.brief, mode="creator", owner=self.user.name,
+                                    base_url=self.base_url)
         session = opened.pipeline.session
         assert opened.resume_token is not None
         self._attach(opened.pipeline)
@@ -144,7 +215,8 @@ class CreatorConnection:
     def _resume(self, action: ResumeAction) -> None:
         self._refuse_second_session("resume")
         pipeline = self.registry.resume(action.video_id, action.resume_token)
-        if pipeline is None:
+        # A session this user may not see answers exactly like one that does not exist.
+        if pipeline is None or self.identity.access.role_on(self.user, pipeline.session) is None:
             raise ProtocolError(ErrorCode.SESSION_NOT_FOUND, SESSION_NOT_FOUND)
         session = pipeline.session
         self._attach(pipeline)
@@ -175,8 +247,8 @@ async def _send_events(websocket: WebSocket, outbox: asyncio.Queue[Any]) -> None
     try:
         while True:
             event = await outbox.get()
-            if event is _CLOSE:
-                await websocket.close(code=1000)
+            if isinstance(event, Close):
+                await websocket.close(code=event.code)
                 return
             await websocket.send_json(event)
     except (WebSocketDisconnect, RuntimeError, OSError) as exc:
@@ -184,15 +256,64 @@ async def _send_events(websocket: WebSocket, outbox: asyncio.Queue[Any]) -> None
         logger.info("could not send to a closed connection: %s", type(exc).__name__)
 
 
+def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+    """Cross-site WebSocket hijacking: a page may open the socket only from an allowed origin. A
+    request with no Origin header comes from a program, not a page, and is allowed."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    allowed = settings.allowed_origins or (request_base_url(settings.public_url, websocket),)
+    return origin.rstrip("/").lower() in {entry.lower() for entry in allowed}
+
+
+async def _authenticate(websocket: WebSocket, identity: Identity, outbox: asyncio.Queue[Any]) -> User | None:
+    """The user behind the handshake, or the one named by an `auth` first message within
+    AUTH_TIMEOUT; None after telling the client why (the caller then closes with 4401)."""
+    user = identity.from_connection(websocket)
+    if user is not None:
+        return user
+    try:
+        message = await asyncio.wait_for(websocket.receive(), AUTH_TIMEOUT)
+    except asyncio.TimeoutError:
+        why = f"not authenticated within {AUTH_TIMEOUT:g} s"
+    else:
+        why = "send {\"action\": \"auth\", \"token\": ...} first, or an Authorization: Bearer header"
+        if message["type"] == "websocket.disconnect":
+            return None
+        if message.get("text") is not None:
+            try:
+                action = protocol.parse_client_message(message["text"])
+            except ProtocolError:
+                action = None
+            if isinstance(action, AuthAction):
+                user = identity.from_token(action.token)
+                if user is not None:
+                    outbox.put_nowait(protocol.authenticated(user.public()))
+                    return user
+                why = "that token is not valid (revoked, rotated or mistyped)"
+    outbox.put_nowait(protocol.protocol_error(ErrorCode.UNAUTHORIZED, f"unauthorized: {why}"))
+    outbox.put_nowait(Close(CLOSE_UNAUTHORIZED))
+    return None
+
+
 async def creator_socket(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     registry: SessionRegistry = websocket.app.state.sessions
+    identity: Identity = websocket.app.state.identity
+    if not origin_allowed(websocket, services.settings):
+        logger.warning("refused a WebSocket from origin %s", websocket.headers.get("origin"))
+        await websocket.close(code=1008)  # before accept: the handshake is answered 403
+        return
     await websocket.accept()
     outbox: asyncio.Queue[Any] = asyncio.Queue()
-    connection = CreatorConnection(
-        services, registry, outbox, request_base_url(services.settings.public_url, websocket)
-    )
     sender = asyncio.create_task(_send_events(websocket, outbox))
+    user = await _authenticate(websocket, identity, outbox)
+    if user is None:
+        await asyncio.wait({sender}, timeout=10)
+        return
+    connection = CreatorConnection(
+        services, registry, identity, outbox, request_base_url(services.settings.public_url, websocket), user
+    )
     try:
         while not connection.finished:
             # When the session ends for another reason (a stop from another connection, expiry),

@@ -38,7 +38,7 @@ def main(out_dir: Path) -> int:
         with running_server(Path(tmp) / "data") as server:
             for video_type, example in EXAMPLE_PAYLOADS.items():
                 payload = {**example, "quality": "low"}
-                video = Path(asyncio.run(run(server.ws_url, video_type, payload, auto=True, out=io.StringIO())))
+                video = Path(asyncio.run(run(server.ws_url, video_type, payload, auto=True, out=io.StringIO(), token=server.token)))
                 still = out_dir / f"{video_type}.png"
                 subprocess.run(
                     ["ffmpeg", "-v", "error", "-y", "-ss", f"{duration_of(video) * STILL_AT:.2f}", "-i", str(video),

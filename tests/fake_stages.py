@@ -124,4 +124,7 @@ OUTPUTS = {"scenes": _scenes, "script": _script, "visuals": _visuals, "animation
 
 
 def fake_settings(data_dir: Path, **overrides: object) -> Settings:
-    return replace(Settings(data_dir=data_dir, max_render_processes=2, max_jobs=2), **overrides)  # type: ignore[arg-type]
+    """Settings for an in-process server; per-user limits as generous as for any test server."""
+    generous = Settings(data_dir=data_dir, max_render_processes=2, max_jobs=2, videos_per_hour=100_000,
+                        running_sessions_per_user=1000, actions_per_second=100_000.0)
+    return replace(generous, **overrides)  # type: ignore[arg-type]

@@ -20,8 +20,10 @@ __all__ = ["REPO", "Server", "running_server"]
 class Creator:
     """A WebSocket client speaking the Creator Mode protocol, with timeouts on every read."""
 
-    def __init__(self, url: str) -> None:
-        self._connection = connect(url, max_size=2**22, open_timeout=10)
+    def __init__(self, url: str, token: str | None = None, **headers: str) -> None:
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._connection = connect(url, max_size=2**22, open_timeout=10, additional_headers=headers)
         self.ws: ClientConnection = self._connection.__enter__()
         self.progress_seen: list[dict[str, Any]] = []
 

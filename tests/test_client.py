@@ -22,7 +22,7 @@ def test_interactive_review_accept_regenerate_stop(server: Server) -> None:
 
     out = io.StringIO()
     with pytest.raises(ClientFailure, match="stopped before the video was finished"):
-        asyncio.run(run(server.ws_url, "social_media", EXAMPLE_PAYLOADS["social_media"],
+        asyncio.run(run(server.ws_url, "social_media", EXAMPLE_PAYLOADS["social_media"], token=server.token,
                         auto=False, out=out, ask=ask, idle_timeout=60))
     text = out.getvalue()
     assert "== scenes v1 (1/5) ==" in text

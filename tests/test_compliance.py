@@ -113,7 +113,7 @@ def test_the_built_in_planner_writes_a_script_that_passes() -> None:
 
 
 def test_a_failing_check_is_a_stage_error_listing_each_violation(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("compliance_video", EXAMPLE_PAYLOADS["compliance_video"])
         client.wait_completed("scenes")
         client.accept()
@@ -128,7 +128,7 @@ def test_a_failing_check_is_a_stage_error_listing_each_violation(server: Server)
 
 def test_compliance_without_reference_fails_at_the_first_stage(server: Server) -> None:
     payload = {k: v for k, v in EXAMPLE_PAYLOADS["compliance_video"].items() if k != "reference_docs"}
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("compliance_video", payload)
         assert client.next_event()["stage"] == "scenes"
         error = client.next_event()

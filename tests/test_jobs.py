@@ -25,7 +25,7 @@ FAST = {**EXAMPLE_PAYLOADS["social_media"], "quality": "low"}
 def wait_for(server: Server, video_id: str, statuses: tuple[str, ...], timeout: float = 240) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        job = httpx.get(f"{server.http}/videos/{video_id}", timeout=10).json()
+        job = httpx.get(f"{server.http}/videos/{video_id}", timeout=10, headers=server.headers).json()
         if job["status"] in statuses:
             return job
         assert time.monotonic() < deadline, f"job stuck at {job}"
@@ -33,7 +33,7 @@ def wait_for(server: Server, video_id: str, statuses: tuple[str, ...], timeout: 
 
 
 def submit(server: Server, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(f"{server.http}{TYPE_TO_ENDPOINT[video_type]}", json=payload, timeout=10)
+    response = httpx.post(f"{server.http}{TYPE_TO_ENDPOINT[video_type]}", json=payload, timeout=10, headers=server.headers)
     assert response.status_code == 202, response.text
     return response.json()
 
@@ -48,7 +48,7 @@ def hooks() -> Iterator[FakeProviders]:
 @pytest.mark.parametrize("video_type", list(TYPE_TO_ENDPOINT))
 def test_an_invalid_payload_is_422_naming_each_field(server: Server, video_type: str) -> None:
     response = httpx.post(f"{server.http}{TYPE_TO_ENDPOINT[video_type]}",
-                          json={"quality": "ultra", "colour": "red"}, timeout=10)
+                          json={"quality": "ultra", "colour": "red"}, timeout=10, headers=server.headers)
     assert response.status_code == 422
     fields = {f["field"]: f["error"] for f in response.json()["fields"]}
     assert fields["quality"] == "must be one of 'low' or 'high', got 'ultra'"
@@ -59,10 +59,10 @@ def test_an_invalid_payload_is_422_naming_each_field(server: Server, video_type:
 
 
 def test_bodies_that_are_not_briefs_are_refused(server: Server) -> None:
-    assert httpx.post(f"{server.http}/create-sm", content=b"{nope", timeout=10).status_code == 400
-    response = httpx.post(f"{server.http}/create-sm", json=[1, 2], timeout=10)
+    assert httpx.post(f"{server.http}/create-sm", content=b"{nope", timeout=10, headers=server.headers).status_code == 400
+    response = httpx.post(f"{server.http}/create-sm", json=[1, 2], timeout=10, headers=server.headers)
     assert response.status_code == 422 and response.json()["fields"][0]["field"] == "body"
-    response = httpx.post(f"{server.http}/create-sm", json={**FAST, "callback_url": "file:///etc/passwd"}, timeout=10)
+    response = httpx.post(f"{server.http}/create-sm", json={**FAST, "callback_url": "file:///etc/passwd"}, timeout=10, headers=server.headers)
     assert response.status_code == 422 and response.json()["fields"][0]["field"] == "callback_url"
 
 
@@ -79,9 +79,9 @@ def test_a_job_runs_to_a_video_with_range_support_and_a_webhook(server: Server, 
     assert job["stages"]["render"]["data"]["duration"] > 15
     assert job["video_url"] == f"{server.http}/videos/{created['video_id']}/video"
 
-    whole = httpx.get(job["video_url"], timeout=30)
+    whole = httpx.get(job["video_url"], timeout=30, headers=server.headers)
     assert whole.status_code == 200 and whole.headers["content-type"] == "video/mp4"
-    part = httpx.get(job["video_url"], headers={"Range": "bytes=1000-1999"}, timeout=30)
+    part = httpx.get(job["video_url"], headers={"Range": "bytes=1000-1999", **server.headers}, timeout=30)
     assert part.status_code == 206 and part.content == whole.content[1000:2000]
     assert part.headers["content-range"] == f"bytes 1000-1999/{len(whole.content)}"
 
@@ -91,24 +91,26 @@ def test_a_job_runs_to_a_video_with_range_support_and_a_webhook(server: Server, 
         time.sleep(0.2)
     delivered = hooks.seen("webhook")[-1].body
     assert delivered["video_id"] == created["video_id"] and delivered["status"] == "complete"
-    assert delivered["video_url"].endswith(f"/videos/{created['video_id']}/video")
+    # The server's real port, not a configured one: URLs come from the request the job came in on.
+    assert delivered["video_url"] == f"{server.http}/videos/{created['video_id']}/video"
+    assert delivered["status_url"] == f"{server.http}/videos/{created['video_id']}"
 
 
 def test_videos_are_listed_newest_first_and_paginated(server: Server) -> None:
     ids = [submit(server, "social_media", FAST)["video_id"] for _ in range(3)]
     for video_id in ids:
-        httpx.delete(f"{server.http}/videos/{video_id}", timeout=30)
-    page = httpx.get(f"{server.http}/videos", params={"limit": 2}, timeout=10).json()
+        httpx.delete(f"{server.http}/videos/{video_id}", timeout=30, headers=server.headers)
+    page = httpx.get(f"{server.http}/videos", params={"limit": 2}, timeout=10, headers=server.headers).json()
     assert [v["video_id"] for v in page["videos"]] == ids[::-1][:2]
     assert page["limit"] == 2 and page["next_offset"] == 2 and page["total"] >= 3
-    following = httpx.get(f"{server.http}/videos", params={"limit": 2, "offset": 2}, timeout=10).json()
+    following = httpx.get(f"{server.http}/videos", params={"limit": 2, "offset": 2}, timeout=10, headers=server.headers).json()
     assert following["videos"][0]["video_id"] == ids[0]
 
 
 def test_unknown_videos_are_404(server: Server) -> None:
     for path in ("/videos/vid_000000000000", "/videos/vid_000000000000/video", "/videos/nonsense"):
-        assert httpx.get(f"{server.http}{path}", timeout=10).status_code == 404
-    assert httpx.delete(f"{server.http}/videos/vid_000000000000", timeout=10).status_code == 404
+        assert httpx.get(f"{server.http}{path}", timeout=10, headers=server.headers).status_code == 404
+    assert httpx.delete(f"{server.http}/videos/vid_000000000000", timeout=10, headers=server.headers).status_code == 404
 
 
 def test_cancel_ends_the_jobs_processes(server: Server) -> None:
@@ -117,16 +119,16 @@ def test_cancel_ends_the_jobs_processes(server: Server) -> None:
     while not processes_mentioning(video_id):
         assert time.monotonic() < deadline, "the job started no render process"
         time.sleep(0.1)
-    response = httpx.delete(f"{server.http}/videos/{video_id}", timeout=30)
+    response = httpx.delete(f"{server.http}/videos/{video_id}", timeout=30, headers=server.headers)
     assert response.status_code == 200 and response.json() == {"video_id": video_id, "status": "cancelled"}
     started = time.monotonic()
     while processes_mentioning(video_id):
         assert time.monotonic() - started < 5, "the cancelled job's processes are still running"
         time.sleep(0.05)
-    job = httpx.get(f"{server.http}/videos/{video_id}", timeout=10).json()
+    job = httpx.get(f"{server.http}/videos/{video_id}", timeout=10, headers=server.headers).json()
     assert job["status"] == "cancelled" and job["video_url"] is None
-    assert httpx.get(f"{server.http}/videos/{video_id}/video", timeout=10).status_code == 409
-    assert httpx.delete(f"{server.http}/videos/{video_id}", timeout=10).status_code == 409
+    assert httpx.get(f"{server.http}/videos/{video_id}/video", timeout=10, headers=server.headers).status_code == 409
+    assert httpx.delete(f"{server.http}/videos/{video_id}", timeout=10, headers=server.headers).status_code == 409
 
 
 def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path) -> None:
@@ -134,11 +136,11 @@ def test_a_full_queue_answers_429_with_retry_after(tmp_path: Path) -> None:
         running = submit(small, "moa", {**EXAMPLE_PAYLOADS["moa"], "quality": "high"})["video_id"]
         wait_for(small, running, ("running",))
         waiting = submit(small, "moa", EXAMPLE_PAYLOADS["moa"])["video_id"]
-        refused = httpx.post(f"{small.http}/create-moa", json=EXAMPLE_PAYLOADS["moa"], timeout=10)
+        refused = httpx.post(f"{small.http}/create-moa", json=EXAMPLE_PAYLOADS["moa"], timeout=10, headers=small.headers)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
         assert "queue is full" in refused.json()["error"]
         for video_id in (waiting, running):
-            assert httpx.delete(f"{small.http}/videos/{video_id}", timeout=30).status_code == 200
+            assert httpx.delete(f"{small.http}/videos/{video_id}", timeout=30, headers=small.headers).status_code == 200
 
 
 def test_a_job_survives_kill_9_and_resumes_where_it_stopped(tmp_path: Path) -> None:
@@ -147,7 +149,7 @@ def test_a_job_survives_kill_9_and_resumes_where_it_stopped(tmp_path: Path) -> N
         video_id = submit(first, "moa", {**EXAMPLE_PAYLOADS["moa"], "quality": "low"})["video_id"]
         deadline = time.monotonic() + 60
         while True:
-            job = httpx.get(f"{first.http}/videos/{video_id}", timeout=10).json()
+            job = httpx.get(f"{first.http}/videos/{video_id}", timeout=10, headers=first.headers).json()
             if job["current_stage"] == "visuals" and processes_mentioning(video_id):
                 break
             assert time.monotonic() < deadline, job
@@ -169,7 +171,7 @@ def test_a_job_survives_kill_9_and_resumes_where_it_stopped(tmp_path: Path) -> N
         # Earlier stages were reused, not redone; the interrupted one ran again as version 2.
         assert versions == {"scenes": 1, "script": 1, "visuals": 2, "tts": 1, "render": 1}
         assert {p.name: p.stat().st_mtime_ns for p in scenes_dir.iterdir()} == before
-        video = httpx.get(job["video_url"], timeout=30)
+        video = httpx.get(job["video_url"], timeout=30, headers=second.headers)
         assert video.status_code == 200
         out = tmp_path / "resumed.mp4"
         out.write_bytes(video.content)

@@ -41,7 +41,7 @@ def start(client: Creator) -> dict[str, Any]:
 
 
 def test_providers_reports_what_is_active_and_never_the_keys(studio: Server, fake: FakeProviders) -> None:
-    response = httpx.get(f"{studio.http}/providers", timeout=10)
+    response = httpx.get(f"{studio.http}/providers", timeout=10, headers=studio.headers)
     answer = response.json()
     assert answer["llm"] == {"provider": "openai", "model": "fake-gpt", "base_url": f"{fake.base}/v1",
                              "api_key_set": True}
@@ -52,7 +52,7 @@ def test_providers_reports_what_is_active_and_never_the_keys(studio: Server, fak
 
 
 def test_a_whole_video_with_every_provider(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         scenes = client.wait_completed("scenes")["data"]
         assert scenes["scenes_data"]["planner"] == "openai:fake-gpt"
@@ -94,7 +94,7 @@ def test_a_whole_video_with_every_provider(studio: Server, fake: FakeProviders) 
 
 
 def test_feedback_and_the_previous_version_reach_the_prompt(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         first = client.wait_completed("scenes")["data"]
         before = len(fake.seen("openai"))
@@ -125,7 +125,7 @@ LLM_FAILURES = [
 def test_each_llm_failure_is_a_stage_error_and_regenerate_recovers(
     studio: Server, fake: FakeProviders, mode: str, message: str
 ) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         fake.set("openai", mode)
         assert client.next_event()["status"] == "stage_running"
@@ -140,7 +140,7 @@ def test_each_llm_failure_is_a_stage_error_and_regenerate_recovers(
 
 
 def test_a_failure_at_the_script_keeps_the_accepted_plan(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         plan = client.wait_completed("scenes")["data"]
         client.accept()
@@ -154,7 +154,7 @@ def test_a_failure_at_the_script_keeps_the_accepted_plan(studio: Server, fake: F
 
 
 def test_429_waits_as_asked_and_then_succeeds(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         fake.set("openai", "429", times=1)
         before = len(fake.seen("openai"))
@@ -164,7 +164,7 @@ def test_429_waits_as_asked_and_then_succeeds(studio: Server, fake: FakeProvider
 
 
 def test_voice_failures_are_stage_errors_and_regenerate_recovers(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         start(client)
         client.advance_to("tts")
         fake.set("elevenlabs", "401")
@@ -181,7 +181,7 @@ def test_voice_failures_are_stage_errors_and_regenerate_recovers(studio: Server,
 
 
 def test_media_failures_are_stage_errors_and_empty_results_fall_back(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         client.start("social_media", {**SOCIAL_BRIEF, "indication": "rare media failure"})
         client.advance_to("visuals")
         fake.set("pexels", "401")
@@ -197,7 +197,7 @@ def test_media_failures_are_stage_errors_and_empty_results_fall_back(studio: Ser
 
 def test_stock_media_is_downloaded_once_and_shared(studio: Server, fake: FakeProviders) -> None:
     def visuals_once() -> None:
-        with Creator(studio.ws_url) as client:
+        with Creator(studio.ws_url, studio.token) as client:
             start(client)
             client.advance_to("visuals")
             client.wait_completed("visuals", timeout=300)
@@ -213,7 +213,7 @@ def test_stock_media_is_downloaded_once_and_shared(studio: Server, fake: FakePro
 
 
 def test_a_compliance_script_from_the_llm_is_still_checked(studio: Server, fake: FakeProviders) -> None:
-    with Creator(studio.ws_url) as client:
+    with Creator(studio.ws_url, studio.token) as client:
         client.start("compliance_video", EXAMPLE_PAYLOADS["compliance_video"])
         client.wait_completed("scenes")
         client.accept()

@@ -59,7 +59,7 @@ def upload_logo(server: Server, tmp_path: Path) -> str:
 
 
 def run_to_the_end(server: Server, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         started = client.start(video_type, payload)
         assert started["stage_order"] == STAGES[video_type]
         completed: dict[str, Any] = {}
@@ -93,7 +93,7 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         payload["logo"] = upload_logo(studio, tmp_path)
     result = run_to_the_end(studio, video_type, payload)
     video = Path(result["done"]["video_path"])
-    assert httpx.head(result["done"]["video_url"], timeout=10).status_code == 200
+    assert httpx.head(result["done"]["video_url"], timeout=10, headers=studio.headers).status_code == 200
 
     info = ffprobe(video)
     streams = {s["codec_type"]: s for s in info["streams"]}

@@ -3,6 +3,7 @@ then the MP4 checked with ffprobe and by its pictures and sound."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_the_automated_client_makes_a_synced_playable_video(server: Server, arti
     result = subprocess.run(
         [sys.executable, "-m", "creator_service.client", "--auto", "--url", server.ws_url],
         cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "CREATOR_TOKEN": server.token or ""},  # the client's token from the environment
     )
     assert result.returncode == 0, result.stdout + result.stderr
     done = [line for line in result.stdout.splitlines() if line.startswith("Done! Video: ")]
@@ -80,7 +82,7 @@ def test_the_automated_client_makes_a_synced_playable_video(server: Server, arti
 
 def test_audio_and_picture_stay_in_sync_scene_by_scene(server: Server) -> None:
     """Each scene's narration starts after its scene's first frame and ends before its last."""
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.advance_to("render", timeout=240)
         render = client.wait_completed("render", timeout=240)["data"]

@@ -34,13 +34,13 @@ def kill_9(server: Server, video_id: str) -> None:
 def test_after_kill_9_a_stage_awaiting_review_resumes_with_the_same_version_and_finishes(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with running_server(data) as first:
-        client = Creator(first.ws_url)
+        client = Creator(first.ws_url, first.token)
         started = client.start("social_media", SOCIAL_BRIEF)
         client.advance_to("visuals")
         visuals = client.wait_completed("visuals")
         kill_9(first, started["video_id"])
 
-    with running_server(data) as second, Creator(second.ws_url) as again:
+    with running_server(data) as second, Creator(second.ws_url, second.token) as again:
         again.send({"action": "resume", "video_id": started["video_id"], "resume_token": started["resume_token"]})
         resumed = again.next_event()
         assert resumed["state"] == "awaiting_review" and resumed["current_stage"] == "visuals"
@@ -63,7 +63,7 @@ def test_after_kill_9_a_stage_awaiting_review_resumes_with_the_same_version_and_
 def test_after_kill_9_a_running_stage_runs_again_as_its_next_version(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with running_server(data) as first:
-        client = Creator(first.ws_url)
+        client = Creator(first.ws_url, first.token)
         started = client.start("social_media", {**SOCIAL_BRIEF, "quality": "high"})
         video_id = started["video_id"]
         client.advance_to("visuals")
@@ -71,7 +71,7 @@ def test_after_kill_9_a_running_stage_runs_again_as_its_next_version(tmp_path: P
         wait_for_render_processes(video_id)
         kill_9(first, video_id)
 
-    with running_server(data) as second, Creator(second.ws_url) as again:
+    with running_server(data) as second, Creator(second.ws_url, second.token) as again:
         again.send({"action": "resume", "video_id": video_id, "resume_token": started["resume_token"]})
         resumed = again.next_event()
         assert resumed["state"] == "running" and resumed["versions"]["visuals"] == 2

@@ -14,57 +14,20 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from creator_service.app import create_app
 from creator_service.client import run
-from creator_service.devserver import ThreadedServer
 
-from .fake_stages import FakeStages, fake_settings
 from .helpers import Creator
+from .inprocess import Studio
 
 MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
 MOA_STAGES = ["scenes", "script", "visuals", "tts", "render"]
-
-
-class Studio:
-    """The service in this process (real uvicorn, real store) over fake stages; restartable."""
-
-    def __init__(self, data_dir: Path, **settings: Any) -> None:
-        self.data_dir = data_dir
-        self.fakes = FakeStages()
-        self.settings = settings
-        self.server: ThreadedServer | None = None
-
-    def start(self) -> "Studio":
-        app = create_app(fake_settings(self.data_dir, **self.settings), self.fakes.registry())
-        self.server = ThreadedServer(app).start()
-        return self
-
-    def restart(self) -> None:
-        assert self.server is not None
-        self.server.stop()
-        self.start()
-
-    @property
-    def ws_url(self) -> str:
-        assert self.server is not None
-        return self.server.ws_url
-
-    @property
-    def http(self) -> str:
-        assert self.server is not None
-        return self.server.http
-
-    def connect(self) -> Creator:
-        return Creator(self.ws_url)
 
 
 @pytest.fixture
 def studio(tmp_path: Path) -> Iterator[Studio]:
     running = Studio(tmp_path / "data").start()
     yield running
-    running.fakes.release_all()
-    assert running.server is not None
-    running.server.stop()
+    running.stop()
 
 
 def resume(client: Creator, started: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -207,7 +170,7 @@ def test_auto_accepts_every_remaining_stage(studio: Studio) -> None:
             assert client.wait_completed(stage, timeout=10)["version"] == 1
         complete = client.next_event(timeout=10)
         assert complete["status"] == "pipeline_complete" and complete["video_id"] == started["video_id"]
-    video = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10).json()
+    video = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10, headers=studio.headers).json()
     assert video["mode"] == "creator" and video["state"] == "complete"
 
 
@@ -223,18 +186,16 @@ def test_a_session_nobody_attaches_to_expires_and_keeps_its_files(tmp_path: Path
         client.ws.close()
         video_url = f"{studio.http}/videos/{started['video_id']}"
         deadline = time.monotonic() + 15
-        while httpx.get(video_url, timeout=10).json()["state"] != "expired":
+        while httpx.get(video_url, timeout=10, headers=studio.headers).json()["state"] != "expired":
             assert time.monotonic() < deadline, "the idle session never expired"
             time.sleep(0.2)
-        video = httpx.get(video_url, timeout=10).json()
+        video = httpx.get(video_url, timeout=10, headers=studio.headers).json()
         assert video["stages"]["script"]["versions"][0]["status"] == "cancelled"
         assert (studio.data_dir / started["video_id"] / "scenes").is_dir()
         with studio.connect() as again:
             assert resume(again, started)["code"] == "session_not_found"
     finally:
-        studio.fakes.release_all()
-        assert studio.server is not None
-        studio.server.stop()
+        studio.stop()
 
 
 def test_an_attached_session_does_not_expire(tmp_path: Path) -> None:
@@ -246,10 +207,9 @@ def test_an_attached_session_does_not_expire(tmp_path: Path) -> None:
             time.sleep(2.0)
             client.accept()
             assert client.wait_completed("script", timeout=10)["version"] == 1
-        assert httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10).json()["state"] != "expired"
+        assert httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10, headers=studio.headers).json()["state"] != "expired"
     finally:
-        assert studio.server is not None
-        studio.server.stop()
+        studio.stop()
 
 
 def test_after_a_restart_a_session_awaiting_review_awaits_with_the_same_version(studio: Studio) -> None:
@@ -287,7 +247,7 @@ def test_after_a_restart_a_running_stage_runs_again_as_its_next_version(studio: 
         assert again.next_event(timeout=10)["version"] == 2
         studio.fakes.release("visuals")
         assert again.next_event(timeout=10)["version"] == 2
-    history = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10).json()["stages"]["visuals"]
+    history = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10, headers=studio.headers).json()["stages"]["visuals"]
     assert [(v["version"], v["status"]) for v in history["versions"]] == [(1, "cancelled"), (2, "completed")]
 
 
@@ -299,20 +259,22 @@ def test_creator_sessions_are_listed_beside_jobs_with_versions_feedback_and_acce
         client.wait_completed("scenes")
         client.accept()
         client.wait_completed("script")
-    job = httpx.post(f"{studio.http}/create-moa", json=MOA, timeout=10).json()
-    listing = httpx.get(f"{studio.http}/videos", timeout=10).json()["videos"]
+    job = httpx.post(f"{studio.http}/create-moa", json=MOA, timeout=10, headers=studio.headers).json()
+    listing = httpx.get(f"{studio.http}/videos", timeout=10, headers=studio.headers).json()["videos"]
     assert [(v["video_id"], v["mode"]) for v in listing] == [(job["video_id"], "auto"), (started["video_id"], "creator")]
-    video = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10).json()
+    video = httpx.get(f"{studio.http}/videos/{started['video_id']}", timeout=10, headers=studio.headers).json()
     assert video["state"] == "awaiting_review" and video["current_stage"] == "script"
     scenes = video["stages"]["scenes"]
     assert scenes["accepted_version"] == 2
     assert [(v["version"], v["feedback"]) for v in scenes["versions"]] == [(1, None), (2, "fewer scenes")]
 
 
-def test_hostile_messages_are_each_answered_and_the_connection_survives(studio: Studio) -> None:
+def test_hostile_messages_are_each_answered_and_the_connection_survives(tmp_path: Path) -> None:
     """A few thousand malformed and mutated messages on one connection: every one gets an error
     (or, for a mutation that happens to be valid, a normal answer), nothing crashes, and a valid
-    session starts afterwards."""
+    session starts afterwards. (The per-connection rate limit is lifted, as for every test server:
+    it has its own test.)"""
+    studio = Studio(tmp_path / "data").start()
     rng = random.Random(20261126)
     valid = [json.dumps({"action": "start", "video_type": "moa", "payload": MOA}),
              '{"action": "accept"}', '{"action": "regenerate", "feedback": "shorter"}',
@@ -345,11 +307,12 @@ def test_hostile_messages_are_each_answered_and_the_connection_survives(studio: 
                 client = studio.connect()
         assert start_moa(client)["status"] == "session_started"
         client.ws.close()
+    studio.stop()
 
 
 @pytest.mark.parametrize("body", [b"[" * 20_000, b'{"drug_name": ' + b"[" * 5000, b"\xff\xfe", b"1e99999"])
 def test_hostile_http_bodies_get_400_or_422_never_500(studio: Studio, body: bytes) -> None:
-    response = httpx.post(f"{studio.http}/create-sm", content=body, timeout=10)
+    response = httpx.post(f"{studio.http}/create-sm", content=body, timeout=10, headers=studio.headers)
     assert response.status_code in (400, 422), response.text
     assert response.json()["error"]
 
@@ -360,7 +323,7 @@ def test_the_python_client_resumes_a_session_and_finishes_it(studio: Studio) -> 
     client.wait_completed("scenes")
     client.ws.close()
     out = io.StringIO()
-    path = asyncio.run(run(studio.ws_url, "moa", {}, auto=True, out=out, idle_timeout=10,
+    path = asyncio.run(run(studio.ws_url, "moa", {}, auto=True, out=out, idle_timeout=10, token=studio.token,
                            resume=(started["video_id"], started["resume_token"])))
     assert f"Resumed {started['video_id']}: scenes is awaiting_review" in out.getvalue()
     assert Path(path).is_file() and started["video_id"] in path
@@ -368,14 +331,14 @@ def test_the_python_client_resumes_a_session_and_finishes_it(studio: Studio) -> 
 
 
 def test_a_thousand_mutated_http_bodies_are_each_answered_without_a_server_error(tmp_path: Path) -> None:
-    studio = Studio(tmp_path / "data", max_queue=2000).start()
+    studio = Studio(tmp_path / "data", max_queue=2000, webhook_allow_private=True).start()
     try:
         rng = random.Random(11)
         valid = json.dumps({"drug_name": "Metformin", "indication": "type 2 diabetes", "quality": "low",
                             "callback_url": "http://127.0.0.1:9/hook"})
         alphabet = '{}[]":,\\ 0123456789e-aeiou\x00\x1f\u2028'
         statuses = set()
-        with httpx.Client(timeout=10) as http:
+        with httpx.Client(timeout=10, headers=studio.headers) as http:
             for _ in range(1000):
                 text = list(valid)
                 for _ in range(rng.randint(1, 4)):
@@ -390,5 +353,4 @@ def test_a_thousand_mutated_http_bodies_are_each_answered_without_a_server_error
                 statuses.add(response.status_code)
         assert {400, 422} <= statuses
     finally:
-        assert studio.server is not None
-        studio.server.stop()
+        studio.stop()

@@ -22,7 +22,7 @@ def server_without_voice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 def test_a_failing_stage_sends_the_spec_error_and_can_be_retried(server_without_voice: Server) -> None:
-    with Creator(server_without_voice.ws_url) as client:
+    with Creator(server_without_voice.ws_url, server_without_voice.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.advance_to("visuals")
         visuals = client.wait_completed("visuals", timeout=180)
@@ -47,7 +47,7 @@ def test_a_failing_stage_sends_the_spec_error_and_can_be_retried(server_without_
 
         # The failure lost nothing: the accepted clips are still served.
         for clip in visuals["data"]["clips"]:
-            assert httpx.get(clip["url"], timeout=10).status_code == 200
+            assert httpx.get(clip["url"], timeout=10, headers=server_without_voice.headers).status_code == 200
 
         client.send({"action": "stop"})
         assert client.next_event()["status"] == "stopped"

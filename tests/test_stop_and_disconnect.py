@@ -36,7 +36,7 @@ def wait_until_gone(video_id: str) -> float:
 
 
 def test_stop_mid_render_ends_the_render_processes(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         video_id = start_visuals(client)["video_id"]
         client.send({"action": "stop"})
         assert client.next_event() == {"status": "stopped", "video_id": video_id}
@@ -46,13 +46,13 @@ def test_stop_mid_render_ends_the_render_processes(server: Server) -> None:
 
 
 def test_a_dropped_connection_leaves_the_render_running_until_a_resumed_client_stops_it(server: Server) -> None:
-    client = Creator(server.ws_url)
+    client = Creator(server.ws_url, server.token)
     started = start_visuals(client)
     video_id = started["video_id"]
     client.ws.close()
     time.sleep(1.0)
     assert processes_mentioning(video_id), "dropping the connection cancelled the render"
-    with Creator(server.ws_url) as again:
+    with Creator(server.ws_url, server.token) as again:
         again.send({"action": "resume", "video_id": video_id, "resume_token": started["resume_token"]})
         resumed = again.next_event()
         assert resumed["status"] == "session_resumed" and resumed["state"] == "running"

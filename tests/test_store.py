@@ -63,7 +63,7 @@ def test_the_store_never_holds_a_half_written_session(tmp_path: Path) -> None:
         "path = Path(sys.argv[1])\n"
         "store = SessionStore(path)\n"
         "store.save(a_session(path.parent), 'queued')\n"
-        "with store._transaction() as db:\n"
+        "with store.transaction() as db:\n"
         "    db.execute(\"UPDATE sessions SET state='complete'\")\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )

@@ -41,6 +41,14 @@ def shot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"studio-{name}.png"), full_page=True)
 
 
+def sign_in(page: Page, server: Server) -> None:
+    """Open the studio and sign in with the server's admin token, as a person would."""
+    page.goto(server.http)
+    page.get_by_label("API token").fill(server.token or "")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#whoami")).to_contain_text("Administrator (admin)")
+
+
 def fill_social_brief(page: Page) -> None:
     page.get_by_label("Video type").select_option("social_media")
     page.get_by_label("Drug name").fill("Metformin")
@@ -49,8 +57,27 @@ def fill_social_brief(page: Page) -> None:
     page.get_by_label("Quality").select_option("low")
 
 
-def test_the_form_is_built_from_the_servers_schemas(page: Page, server: Server) -> None:
+def test_the_studio_asks_for_a_token_and_signs_in_with_a_cookie(page: Page, server: Server,
+                                                                 artifacts_dir: Path) -> None:
     page.goto(server.http)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.locator("#main")).to_be_hidden()
+    page.get_by_label("API token").fill("cs_wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#login-error")).to_contain_text("not valid")
+    shot(page, artifacts_dir, "sign-in")
+    sign_in(page, server)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "creator_login")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""  # the page's scripts cannot read it
+    page.reload()  # the cookie keeps the studio signed in
+    expect(page.locator("#whoami")).to_contain_text("Administrator")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_the_form_is_built_from_the_servers_schemas(page: Page, server: Server) -> None:
+    sign_in(page, server)
     options = page.locator("#video-type option").all_inner_texts()
     assert len(options) == 5 and "Social media short" in options
     page.get_by_label("Video type").select_option("compliance_video")
@@ -61,7 +88,7 @@ def test_the_form_is_built_from_the_servers_schemas(page: Page, server: Server) 
 
 
 def test_field_errors_from_the_server_show_next_to_their_fields(page: Page, server: Server, artifacts_dir: Path) -> None:
-    page.goto(server.http)
+    sign_in(page, server)
     page.get_by_label("Video type").select_option("social_media")
     page.get_by_label("Drug name").fill("   ")  # blank: the server says what is missing
     page.get_by_role("button", name="Start").click()
@@ -80,7 +107,7 @@ def test_field_errors_from_the_server_show_next_to_their_fields(page: Page, serv
 
 
 def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Server, artifacts_dir: Path) -> None:
-    page.goto(server.http)
+    sign_in(page, server)
     fill_social_brief(page)
     page.get_by_role("button", name="Start").click()
 
@@ -132,7 +159,7 @@ def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Serv
 
 def test_a_stage_error_offers_regenerate_and_stop(page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
     with running_server(tmp_path / "data", CREATOR_VOICE="piper", CREATOR_PIPER_MODEL="/missing/voice.onnx") as broken:
-        page.goto(broken.http)
+        sign_in(page, broken)
         fill_social_brief(page)
         page.get_by_role("button", name="Start").click()
         for stage in ("Scene plan", "Narration", "Visuals"):
@@ -153,7 +180,7 @@ def test_the_studio_reconnects_by_itself_and_the_review_goes_on(page: Page, tmp_
     data = tmp_path / "data"
     with running_server(data) as doomed:
         port = doomed.port
-        page.goto(doomed.http)
+        sign_in(page, doomed)
         fill_social_brief(page)
         page.get_by_role("button", name="Start").click()
         expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
@@ -177,8 +204,8 @@ def test_the_studio_reconnects_by_itself_and_the_review_goes_on(page: Page, tmp_
 
 def test_the_videos_list_shows_sessions_and_jobs_and_a_job_opens_to_watch(page: Page, server: Server) -> None:
     job = httpx.post(f"{server.http}/create-sm", json={"drug_name": "Metformin", "indication": "type 2 diabetes",
-                                                       "quality": "low"}, timeout=10).json()
-    page.goto(server.http)
+                                                       "quality": "low"}, timeout=10, headers=server.headers).json()
+    sign_in(page, server)
     fill_social_brief(page)
     page.get_by_role("button", name="Start").click()
     expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=60_000)
@@ -190,4 +217,4 @@ def test_the_videos_list_shows_sessions_and_jobs_and_a_job_opens_to_watch(page: 
     row.get_by_role("button", name="Watch").click()
     expect(page.locator("#session")).to_contain_text(f"Watching job {job['video_id']}")
     expect(page.locator("#stepper li")).to_have_count(5)
-    httpx.delete(f"{server.http}/videos/{job['video_id']}", timeout=30)
+    httpx.delete(f"{server.http}/videos/{job['video_id']}", timeout=30, headers=server.headers)

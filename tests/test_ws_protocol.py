@@ -16,7 +16,7 @@ STAGES = ["scenes", "script", "visuals", "tts", "render"]
 
 
 def test_session_started_has_the_spec_fields_and_a_resume_token(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         started = client.start("social_media", SOCIAL_BRIEF)
         assert set(started) == {"status", "video_id", "video_type", "stage_order", "current_stage", "resume_token"}
         assert len(started["resume_token"]) >= 22  # at least 128 bits, URL-safe base64
@@ -27,7 +27,7 @@ def test_session_started_has_the_spec_fields_and_a_resume_token(server: Server) 
 
 
 def test_stage_running_and_completed_have_exactly_the_spec_fields(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         running = client.next_event()
         assert running == {"status": "stage_running", "stage": "scenes", "version": 1,
@@ -65,7 +65,7 @@ BAD_MESSAGES: list[tuple[str, str, str]] = [
 
 
 def test_bad_input_gets_a_clear_error_and_the_connection_survives(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         for raw, code, words in BAD_MESSAGES:
             client.send_raw(raw)
             error = client.recv()
@@ -78,7 +78,7 @@ def test_bad_input_gets_a_clear_error_and_the_connection_survives(server: Server
 
 
 def test_invalid_payload_errors_list_each_field(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.send({"action": "start", "video_type": "social_media",
                      "payload": {"drug_name": 5, "quality": "ultra"}})
         error = client.recv()
@@ -88,7 +88,7 @@ def test_invalid_payload_errors_list_each_field(server: Server) -> None:
 
 
 def test_actions_before_start_are_refused(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         for action in ("accept", "regenerate"):
             client.send({"action": action})
             error = client.recv()
@@ -96,7 +96,7 @@ def test_actions_before_start_are_refused(server: Server) -> None:
 
 
 def test_second_start_is_refused_and_the_session_goes_on(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         started = client.start("social_media", SOCIAL_BRIEF)
         client.wait_completed("scenes")
         client.send({"action": "start", "video_type": "social_media", "payload": SOCIAL_BRIEF})
@@ -107,7 +107,7 @@ def test_second_start_is_refused_and_the_session_goes_on(server: Server) -> None
 
 
 def test_accept_and_regenerate_while_a_stage_runs_are_refused(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.wait_completed("scenes")
         client.accept()
@@ -125,7 +125,7 @@ def test_accept_and_regenerate_while_a_stage_runs_are_refused(server: Server) ->
 
 
 def test_regenerate_with_feedback_makes_version_two_in_the_direction_asked(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.wait_completed("scenes")
         client.accept()
@@ -146,7 +146,7 @@ def test_regenerate_with_feedback_makes_version_two_in_the_direction_asked(serve
 
 
 def test_progress_reports_while_stages_run(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.advance_to("visuals")
         client.wait_completed("visuals", timeout=180)
@@ -160,7 +160,7 @@ def test_progress_reports_while_stages_run(server: Server) -> None:
 
 
 def test_stop_answers_and_closes_with_1000(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         started = client.start("social_media", SOCIAL_BRIEF)
         client.wait_completed("scenes")
         client.send({"action": "stop"})
@@ -171,7 +171,7 @@ def test_stop_answers_and_closes_with_1000(server: Server) -> None:
 
 
 def test_stop_before_start_also_closes_cleanly(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.send({"action": "stop"})
         assert client.recv() == {"status": "stopped", "video_id": None}
         with pytest.raises(ConnectionClosedOK):
@@ -183,7 +183,7 @@ def test_sessions_are_independent(server: Server) -> None:
     results: dict[str, Any] = {}
 
     def run(name: str, drug: str) -> None:
-        with Creator(server.ws_url) as client:
+        with Creator(server.ws_url, server.token) as client:
             started = client.start("social_media", {**SOCIAL_BRIEF, "drug_name": drug})
             scenes = client.wait_completed("scenes")
             client.accept()
@@ -201,13 +201,13 @@ def test_sessions_are_independent(server: Server) -> None:
 
 
 def test_completed_data_references_files_by_url(server: Server) -> None:
-    with Creator(server.ws_url) as client:
+    with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.advance_to("visuals")
         visuals = client.wait_completed("visuals", timeout=180)["data"]
         assert visuals["clip_count"] == len(visuals["clips"]) == 6
         for clip in visuals["clips"]:
             for url in (clip["url"], clip["thumbnail_url"]):
-                response = httpx.get(url, timeout=10)
+                response = httpx.get(url, timeout=10, headers=server.headers)
                 assert response.status_code == 200 and len(response.content) > 1000
             assert clip["sources"][0]["kind"] == "manim"

@@ -17,19 +17,17 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-import httpx
-
+from ..auth.users import UserDirectory
 from ..events import EngineEvent, PipelineCompleted, SessionExpired, SessionStopped, StageFailed
 from ..payloads import Brief
 from ..sessions import SessionRegistry
 from ..store import UNFINISHED, Decision, SessionRecord
 from ..urls import PublicUrls
 from ..video_types import VideoType
+from ..webhooks import deliver
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_ATTEMPTS = 3
-WEBHOOK_TIMEOUT = 10.0
 # What a refused client is told to wait: roughly one short video's pipeline.
 RETRY_AFTER_SECONDS = 30
 
@@ -59,8 +57,9 @@ def outcome_of(event: EngineEvent) -> Outcome | None:
 
 
 class JobManager:
-    def __init__(self, registry: SessionRegistry, max_jobs: int, max_queue: int):
+    def __init__(self, registry: SessionRegistry, users: UserDirectory, max_jobs: int, max_queue: int):
         self.registry = registry
+        self.users = users
         self.store = registry.store
         self.max_jobs = max_jobs
         self.max_queue = max_queue
@@ -88,27 +87,29 @@ class JobManager:
     def waiting(self) -> int:
         return self._queue.qsize()
 
-    def submit(self, video_type: VideoType, brief: Brief, callback_url: str | None, base_url: str) -> str:
+    def submit(self, video_type: VideoType, brief: Brief, callback_url: str | None, base_url: str,
+               owner: str) -> str:
         if self.waiting >= self.max_queue:
             raise QueueFull(RETRY_AFTER_SECONDS)
-        opened = self.registry.open(video_type, brief, mode="auto", base_url=base_url, callback_url=callback_url)
+        opened = self.registry.open(video_type, brief, mode="auto", base_url=base_url, callback_url=callback_url,
+                                    owner=owner)
         video_id = opened.pipeline.session.video_id
         self._queue.put_nowait(video_id)
         logger.info("job %s queued (%s)", video_id, video_type.name)
         return video_id
 
-    async def cancel(self, video_id: str) -> bool:
+    async def cancel(self, video_id: str, actor: str) -> bool:
         """Cancel an unfinished session, ending its child processes. False if it had ended."""
         record = self.store.get(video_id)
         if record is None or record.state not in UNFINISHED:
             return False
         pipeline = self.registry.get(video_id)
         if pipeline is not None:
-            await pipeline.stop_session()
+            await pipeline.stop_session(actor)
         self.registry.forget(video_id)
         return self.store.set_state(video_id, "cancelled", error="cancelled by request",
                                     only_from=("stopped", *UNFINISHED),
-                                    decision=Decision("cancel", record.current_stage, None))
+                                    decision=Decision("cancel", record.current_stage, None, actor=actor))
 
     # ---- running ------------------------------------------------------------------------
 
@@ -161,22 +162,16 @@ class JobManager:
             task.add_done_callback(self._notifications.discard)
 
     async def _notify(self, record: SessionRecord, outcome: Outcome) -> None:
-        """POST the outcome to the job's callback URL, retrying a few times with backoff."""
+        """POST the outcome to the job's callback URL, signed with its owner's webhook secret."""
+        owner = self.users.get(record.owner) if record.owner else None
+        if owner is None or record.callback_url is None:
+            logger.error("webhook for %s not sent: the job has no owner whose secret could sign it", record.video_id)
+            return
         urls = PublicUrls(self.registry.services.settings.public_url or record.base_url or "", record.video_id)
         body = {
             "video_id": record.video_id, "video_type": record.video_type, "status": outcome.status,
             "error": outcome.error, "status_url": urls.status,
             "video_url": urls.video if outcome.status == "complete" else None,
         }
-        async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as client:
-            for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
-                try:
-                    response = await client.post(record.callback_url, json=body)  # type: ignore[arg-type]
-                    if response.status_code < 400:
-                        return
-                    logger.warning("webhook %s answered %s", record.callback_url, response.status_code)
-                except httpx.HTTPError as exc:
-                    logger.warning("webhook %s failed: %s", record.callback_url, exc)
-                if attempt < WEBHOOK_ATTEMPTS:
-                    await asyncio.sleep(2 ** (attempt - 1))
-        logger.error("webhook for %s gave up after %d attempts", record.video_id, WEBHOOK_ATTEMPTS)
+        await deliver(record.callback_url, body, owner.webhook_secret,
+                      allow_private=self.registry.services.settings.webhook_allow_private)

@@ -8,23 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+import anyio
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..auth.access import Forbidden
+from ..auth.http import current_user, forbidden, require_global_role, too_many, visible_video
+from ..auth.limits import RateLimited
 from ..brand_assets import check_brief_assets
-from ..files import VIDEO_ID
 from ..jsoninput import JsonInputError, parse_json
 from ..models import FinalVideo
 from ..payloads import FieldError, describe_validation_error
-from ..protocol import MAX_MESSAGE_BYTES
 from ..sessions import SessionRegistry
 from ..store import SessionRecord
 from ..urls import PublicUrls, request_base_url
 from ..video_types import VideoType, VideoTypes
+from ..webhooks import UnsafeWebhook, check_callback_url
 from .manager import JobManager, QueueFull
 
 MAX_PAGE = 100
@@ -50,9 +52,12 @@ def create_endpoint(video_type: VideoType) -> Any:
     model = video_type.brief_model
 
     async def create(request: Request) -> Response:
-        raw = await request.body()
-        if len(raw) > MAX_MESSAGE_BYTES:
-            return JSONResponse({"error": f"body is over {MAX_MESSAGE_BYTES:,} bytes"}, status_code=413)
+        user = current_user(request)
+        try:
+            require_global_role(user, f"making a video ({request.url.path})")
+        except Forbidden as exc:
+            return forbidden(exc)
+        raw = await request.body()  # capped at 1 MiB by the BodyLimit middleware
         try:
             body = parse_json(raw or b"null")
         except JsonInputError as exc:
@@ -61,8 +66,12 @@ def create_endpoint(video_type: VideoType) -> Any:
             return _invalid([FieldError(field="body", error="must be a JSON object")], "invalid body")
         callback_url = body.pop("callback_url", None)
         fields: list[FieldError] = []
-        if callback_url is not None and not _is_http_url(callback_url):
-            fields.append(FieldError(field="callback_url", error="must be an http:// or https:// URL"))
+        if callback_url is not None:
+            allow_private = request.app.state.services.settings.webhook_allow_private
+            try:
+                await anyio.to_thread.run_sync(check_callback_url, callback_url, allow_private)
+            except UnsafeWebhook as exc:
+                fields.append(FieldError(field="callback_url", error=str(exc)))
         try:
             brief = model.model_validate(body)
         except ValidationError as exc:
@@ -79,7 +88,11 @@ def create_endpoint(video_type: VideoType) -> Any:
         if fields or brief is None:
             return _invalid(fields, f"invalid {video_type.name} payload")
         try:
-            video_id = _manager(request).submit(video_type, brief, callback_url, _base_url(request))
+            request.app.state.identity.quotas.check_new_video(user.name)
+        except RateLimited as exc:
+            return too_many(exc)
+        try:
+            video_id = _manager(request).submit(video_type, brief, callback_url, _base_url(request), user.name)
         except QueueFull as exc:
             return JSONResponse({"error": str(exc)}, status_code=429,
                                 headers={"Retry-After": str(exc.retry_after)})
@@ -89,16 +102,6 @@ def create_endpoint(video_type: VideoType) -> Any:
         )
 
     return create
-
-
-def _is_http_url(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 2000:
-        return False
-    try:
-        parsed = urlparse(value)
-    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
-        return False
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 def _job_status(record: SessionRecord) -> str:
@@ -158,7 +161,8 @@ async def list_videos(request: Request) -> Response:
         offset = max(0, int(request.query_params.get("offset", "0")))
     except ValueError:
         return JSONResponse({"error": "limit and offset must be integers"}, status_code=400)
-    records, total = _registry(request).store.page(limit, offset)
+    user = current_user(request)
+    records, total = _registry(request).store.page(limit, offset, visible_to=None if user.is_admin else user.name)
     videos = [_describe(request, record, with_stages=False) for record in records]
     following = offset + limit if offset + limit < total else None
     return JSONResponse({"videos": videos, "total": total, "limit": limit, "offset": offset,
@@ -166,11 +170,7 @@ async def list_videos(request: Request) -> Response:
 
 
 async def _record_or_404(request: Request) -> SessionRecord | Response:
-    video_id = request.path_params["video_id"]
-    record = _registry(request).store.get(video_id) if VIDEO_ID.fullmatch(video_id) else None
-    if record is None:
-        return JSONResponse({"error": f"no video {video_id!r}"}, status_code=404)
-    return record
+    return visible_video(request)
 
 
 async def get_video(request: Request) -> Response:
@@ -198,7 +198,11 @@ async def delete_video(request: Request) -> Response:
     record = await _record_or_404(request)
     if isinstance(record, Response):
         return record
-    if not await _manager(request).cancel(record.video_id):
+    try:
+        request.app.state.identity.access.require_runner(current_user(request), record, "cancelling a video")
+    except Forbidden as exc:
+        return forbidden(exc)
+    if not await _manager(request).cancel(record.video_id, current_user(request).name):
         return JSONResponse({"error": f"the video already ended: it is {record.state}", "status": record.state},
                             status_code=409)
     return JSONResponse({"video_id": record.video_id, "status": "cancelled"})

@@ -4,6 +4,7 @@
 import {describeChanges} from './diff.js';
 import {clear, el} from './dom.js';
 import {clearFieldErrors, collectPayload, renderFields, showFieldErrors} from './form.js';
+import {logIn, logOut, whoAmI} from './login.js';
 import {CreatorSocket} from './socket.js';
 import {renderStage, stageTitle} from './stages.js';
 import * as tokens from './tokens.js';
@@ -421,11 +422,59 @@ function wireActions() {
 
 $('brief-form').addEventListener('submit', onSubmit);
 wireActions();
-loadTypes()
-  .then(() => {
-    refreshVideos();
-    // A reload in the middle of a review: carry on where this tab was.
-    const videoId = tokens.current();
-    if (videoId) resume(videoId);
-  })
-  .catch((error) => setConnection(`Could not load the video types: ${error}`, true));
+// ---- signing in ------------------------------------------------------------------------------
+
+function showUser(user) {
+  $('whoami-name').textContent = `${user.full_name} (${user.role}${user.discipline ? `, ${user.discipline}` : ''})`;
+  $('whoami').hidden = false;
+  $('login').hidden = true;
+  $('main').hidden = false;
+}
+
+function askToSignIn() {
+  $('main').hidden = true;
+  $('whoami').hidden = true;
+  $('login').hidden = false;
+  $('login-token').focus();
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('login-error').hidden = true;
+  try {
+    const user = await logIn($('login-token').value.trim());
+    $('login-token').value = '';
+    showUser(user);
+    openStudio();
+  } catch (error) {
+    $('login-error').textContent = error.message;
+    $('login-error').hidden = false;
+    $('login-token').setAttribute('aria-invalid', 'true');
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  await logOut();
+  location.reload();
+});
+
+let opened = false;
+
+function openStudio() {
+  if (opened) return;
+  opened = true;
+  loadTypes()
+    .then(() => {
+      refreshVideos();
+      // A reload in the middle of a review: carry on where this tab was.
+      const videoId = tokens.current();
+      if (videoId) resume(videoId);
+    })
+    .catch((error) => setConnection(`Could not load the video types: ${error}`, true));
+}
+
+whoAmI().then((user) => {
+  if (!user) return askToSignIn();
+  showUser(user);
+  openStudio();
+});
