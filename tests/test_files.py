@@ -10,14 +10,23 @@ import pytest
 
 from creator_service.files import resolve_video_file
 
-from .helpers import Server
+from .helpers import Creator, Server
 
-VIDEO_ID = "vid_0123456789ab"
+VIDEO_ID = "vid_0123456789ab"  # the placeholder in the paths below, replaced by a real video's id
+
+
+@pytest.fixture(scope="module")
+def video_id(server: Server) -> str:
+    """A real session (its files are served only to those who may see it)."""
+    with Creator(server.ws_url, server.token) as client:
+        video_id = client.start("moa", {"drug_name": "Aspirin", "condition": "cardiovascular disease"})["video_id"]
+        client.send({"action": "stop"})
+    return str(video_id)
 
 
 @pytest.fixture
-def video_tree(server: Server) -> Path:
-    video_dir = server.data_dir / VIDEO_ID
+def video_tree(server: Server, video_id: str) -> Path:
+    video_dir = server.data_dir / video_id
     (video_dir / "render" / "v1").mkdir(parents=True, exist_ok=True)
     (video_dir / "render" / "v1" / "final.mp4").write_bytes(b"\x00" * 4096)
     secret = server.data_dir.parent / "secret.txt"
@@ -35,6 +44,7 @@ def raw_get(server: Server, path: str) -> tuple[int, bytes, dict[str, str]]:
     """A GET sent exactly as written: no client-side clean-up of '..' segments."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     connection.putrequest("GET", path, skip_host=False, skip_accept_encoding=True)
+    connection.putheader("Authorization", f"Bearer {server.token}")
     connection.endheaders()
     response = connection.getresponse()
     body = response.read()
@@ -44,7 +54,7 @@ def raw_get(server: Server, path: str) -> tuple[int, bytes, dict[str, str]]:
 
 
 def test_a_file_inside_the_video_folder_is_served(server: Server, video_tree: Path) -> None:
-    status, body, headers = raw_get(server, f"/videos/{VIDEO_ID}/files/render/v1/final.mp4")
+    status, body, headers = raw_get(server, f"/videos/{video_tree.name}/files/render/v1/final.mp4")
     assert status == 200 and len(body) == 4096
     assert headers["content-type"] == "video/mp4"
 
@@ -67,15 +77,15 @@ def test_a_file_inside_the_video_folder_is_served(server: Server, video_tree: Pa
     ],
 )
 def test_escapes_and_missing_files_are_404(server: Server, video_tree: Path, path: str) -> None:
-    status, body, _ = raw_get(server, path)
+    status, body, _ = raw_get(server, path.replace(VIDEO_ID, video_tree.name))
     assert status == 404, (path, status, body[:80])
     assert b"top secret" not in body and b"root:" not in body
 
 
 def test_range_requests_let_players_seek(server: Server, video_tree: Path) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    connection.request("GET", f"/videos/{VIDEO_ID}/files/render/v1/final.mp4",
-                       headers={"Range": "bytes=100-199"})
+    connection.request("GET", f"/videos/{video_tree.name}/files/render/v1/final.mp4",
+                       headers={"Range": "bytes=100-199", **server.headers})
     response = connection.getresponse()
     assert response.status == 206 and len(response.read()) == 100
     assert response.getheader("content-range") == "bytes 100-199/4096"
