@@ -24,7 +24,7 @@ help:
 	@echo "make test    run the test suite"
 	@echo "make bench   time every stage and the event loop's responsiveness"
 	@echo "make bench-sessions  restart and resume times with 200 stored sessions"
-	@echo "make diagram redraw the README's state diagram from creator_service/machine.py"
+	@echo "make diagram redraw the README's diagrams (state machine, stage dependencies) from the code"
 	@echo "make stills  render one still per video type into docs/stills/"
 
 install: system-deps python-deps remotion-deps
@@ -77,7 +77,7 @@ bench-sessions: install
 	$(BIN)/python bench/bench_sessions.py
 
 diagram: python-deps
-	$(BIN)/python -m creator_service.machine --readme README.md
+	$(BIN)/python -m creator_service.diagrams --readme README.md
 
 # One still per video type for the README (docs/stills/*.png), rendered for real at low quality.
 stills: install

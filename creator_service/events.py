@@ -38,7 +38,14 @@ class StageCompleted:
     # 1-based position of the stage in the session's order, and the order's length.
     position: int
     total: int
+    # Offered again after a `goto`, with no work done: nothing it reads has changed.
+    reused: bool = False
 
+
+@dataclass(frozen=True)
+class StageSkipped:
+    video_id: str
+    stage: str
 
 @dataclass(frozen=True)
 class StageFailed:
@@ -66,7 +73,8 @@ class SessionExpired:
 
 
 EngineEvent = Union[
-    StageStarted, StageProgressed, StageCompleted, StageFailed, PipelineCompleted, SessionStopped, SessionExpired
+    StageStarted, StageProgressed, StageCompleted, StageSkipped, StageFailed, PipelineCompleted, SessionStopped,
+    SessionExpired,
 ]
 Subscriber = Callable[[EngineEvent], None]
 

@@ -30,6 +30,7 @@ from .events import (
     StageCompleted,
     StageFailed,
     StageProgressed,
+    StageSkipped,
     StageStarted,
     Subscriber,
 )
@@ -41,7 +42,7 @@ from .services import Services
 from .session import CreatorSession, StageAttempt
 from .stages.context import ProgressReporter, StageContext, StageFailure
 from .store import Decision, DecisionAction, SessionStore
-from .video_types import VideoType
+from .video_types import OPTIONAL_STAGES, VideoType
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ class Pipeline:
         self._cancel: CancelToken | None = None
         self._latest_progress: StageProgressed | None = None
         self._actor: str | None = None
+        self._goto_target = ""
+        self._reusing = False
+        self._advancing = False
         # Actions from every attached connection are applied one at a time, in arrival order.
         self._actions = asyncio.Lock()
         self.machine = build_machine(self, initial_state)
@@ -145,6 +149,7 @@ class Pipeline:
     async def regenerate_stage(self, feedback: str | None, actor: str | None = None) -> None:
         async with self._actions:
             await self._require("regenerate")
+            self._check_attempts()
             self.session.user_feedback = feedback
             # Recorded as running: after a crash from here on, the next server runs the new version.
             self._record("running", decision=self._decision("regenerate", feedback, actor))
@@ -159,6 +164,44 @@ class Pipeline:
             self._record(self.state, decision=self._decision("auto", actor=actor))
         if self.state == "awaiting_review":
             await self.accept_stage(actor)
+
+    async def skip_stage(self, actor: str | None = None) -> None:
+        """Skip the current stage if it is optional, whatever it is doing; the next one runs."""
+        async with self._actions:
+            await self._require("skip")
+            stage = self.session.current_stage
+            if stage not in OPTIONAL_STAGES:
+                needed_by = [s for s in self.video_type.needed_by(stage) if s in self.session.stage_order]
+                why = f"{', '.join(needed_by)} need{'s' if len(needed_by) == 1 else ''} it" if needed_by \
+                    else "it makes the video"
+                raise ProtocolError(
+                    ErrorCode.ACTION_NOT_ALLOWED,
+                    f"stage '{stage}' cannot be skipped: {why} (only {', '.join(sorted(OPTIONAL_STAGES))}"
+                    " may be skipped)",
+                )
+            self._actor = actor
+            await self.skip()  # type: ignore[attr-defined]
+
+    async def goto_stage(self, stage: str, actor: str | None = None) -> None:
+        """Make a stage already reached current again, offering its accepted (or latest) version."""
+        async with self._actions:
+            session = self.session
+            if self.state == "running":
+                raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                    f"action 'goto' is not allowed now: stage '{session.current_stage}' is running;"
+                                    " wait for its result")
+            if stage not in session.stage_order or session.stage_order.index(stage) > session.stage_index:
+                raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                    f"action 'goto' is not allowed: stage {stage!r} has not been reached yet"
+                                    f" (the session is at '{session.current_stage}')")
+            if stage in session.skipped or stage not in session.stage_outputs:
+                raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                    f"action 'goto' is not allowed: stage {stage!r} has no completed version"
+                                    " to go back to")
+            await self._require("goto")
+            self._actor = actor
+            self._goto_target = stage
+            await self.goto()  # type: ignore[attr-defined]
 
     async def stop_session(self, actor: str | None = None) -> None:
         async with self._actions:
@@ -200,6 +243,18 @@ class Pipeline:
     async def _never() -> bool:
         return False
 
+    def _check_attempts(self) -> None:
+        stage = self.session.current_stage
+        made = self.session.stage_versions.get(stage, 0)
+        limit = self.services.settings.max_attempts_per_stage
+        if made >= limit:
+            raise ProtocolError(
+                ErrorCode.REGENERATION_LIMIT,
+                f"stage '{stage}' has had {made} attempts; the limit is {limit} (CREATOR_MAX_ATTEMPTS_PER_STAGE)."
+                " Accept a version, or stop",
+                attempts=made, limit=limit,
+            )
+
     # ---- the store ---------------------------------------------------------------------------
 
     def _decision(self, action: DecisionAction, feedback: str | None = None, actor: str | None = None) -> Decision:
@@ -226,12 +281,42 @@ class Pipeline:
         decision = self._decision("accept", actor=self._take_actor())
         self.session.accept_current()
         self.session.advance()
+        self._advancing = True
         self._record("running", decision=decision)
 
     def accept_final(self) -> None:
         decision = self._decision("accept", actor=self._take_actor())
         self.session.accept_current()
         self._record("complete", decision=decision)
+
+    async def skip_current(self) -> None:
+        session = self.session
+        stage = session.current_stage
+        decision = self._decision("skip", actor=self._take_actor())
+        await self._cancel_stage()
+        if stage not in session.skipped:
+            session.skipped.append(stage)
+        session.accepted.pop(stage, None)
+        session.accepted_versions.pop(stage, None)
+        session.user_feedback = None
+        session.advance()
+        self._advancing = True
+        self._record("running", decision=decision)
+        self._publish(StageSkipped(session.video_id, stage))
+
+    def go_back(self) -> None:
+        session = self.session
+        stage = self._goto_target
+        decision = Decision("goto", stage, session.accepted_versions.get(stage), None, self._take_actor())
+        session.stage_index = session.stage_order.index(stage)
+        # The version under review is the accepted one, or the latest if none was accepted.
+        version = session.accepted_versions.get(stage, session.output_versions[stage])
+        attempt = next(a for a in session.versions_of(stage) if a.version == version)
+        assert attempt.output is not None
+        session.stage_outputs[stage] = attempt.output
+        session.output_versions[stage] = version
+        session.user_feedback = None
+        self._record("awaiting_review", decision=decision)
 
     def on_enter_running(self) -> None:
         # A fresh context: the task must not inherit the machine's notion of "current trigger",
@@ -241,7 +326,8 @@ class Pipeline:
         )
 
     def on_enter_awaiting_review(self) -> None:
-        self._publish(self._completed_event(self.session.current_stage))
+        reused, self._reusing = self._reusing, False
+        self._publish(self._completed_event(self.session.current_stage, reused=reused))
         if self.session.auto_accept:
             # Not from inside this callback: a trigger fired here would be part of stage_done.
             asyncio.get_running_loop().create_task(self._auto_accept(), context=contextvars.Context())
@@ -271,12 +357,20 @@ class Pipeline:
         await self._cancel_stage()
         self._publish(SessionExpired(self.session.video_id, getattr(self, "_idle_hours", 0.0)))
 
-    def _completed_event(self, stage: str) -> StageCompleted:
+    def _completed_event(self, stage: str, reused: bool = False) -> StageCompleted:
         session = self.session
         return StageCompleted(
             session.video_id, stage, session.output_versions[stage], session.stage_outputs[stage],
-            position=session.stage_order.index(stage) + 1, total=len(session.stage_order),
+            position=session.stage_order.index(stage) + 1, total=len(session.stage_order), reused=reused,
         )
+
+    def _reusable(self, stage: str, inputs: str) -> StageAttempt | None:
+        """A version of `stage` already made from exactly these inputs (after a goto): the accepted
+        one if it qualifies, else the latest. None if the stage must run."""
+        made = [a for a in self.session.versions_of(stage)
+                if a.status == "completed" and a.output is not None and a.inputs == inputs]
+        accepted = self.session.accepted_versions.get(stage)
+        return next((a for a in made if a.version == accepted), made[-1] if made else None)
 
     def _pipeline_completed_event(self) -> PipelineCompleted:
         final = self.session.accepted["render"]
@@ -295,7 +389,21 @@ class Pipeline:
 
     async def _run_current_stage(self) -> None:
         session = self.session
-        attempt = session.begin_attempt()
+        stage = session.current_stage
+        inputs = session.inputs_fingerprint(self.video_type.inputs_of(stage))
+        advancing, self._advancing = self._advancing, False
+        earlier = self._reusable(stage, inputs) if advancing else None
+        if earlier is not None:
+            # Moving on after a goto, and nothing this stage reads has changed: offer the version
+            # made from the same inputs again. No attempt, no work.
+            assert earlier.output is not None
+            session.stage_outputs[stage] = earlier.output
+            session.output_versions[stage] = earlier.version
+            self._reusing = True
+            self._record("awaiting_review")
+            await self.stage_done()  # type: ignore[attr-defined]
+            return
+        attempt = session.begin_attempt(inputs)
         stage, version = attempt.stage, attempt.version
         self._record("running", attempt=attempt)
         self._publish(StageStarted(session.video_id, stage, version))
@@ -323,8 +431,14 @@ class Pipeline:
         progress_task = asyncio.create_task(self._send_progress(reporter, stage, version))
         started = time.monotonic()
         error: str | None = None
+        timeout = self.services.settings.stage_timeout(stage)
         try:
-            output = await anyio.to_thread.run_sync(handler, context, abandon_on_cancel=True)
+            output = await asyncio.wait_for(
+                anyio.to_thread.run_sync(handler, context, abandon_on_cancel=True), timeout
+            )
+        except asyncio.TimeoutError:
+            cancel.cancel()  # kills the stage's children; the abandoned thread then unwinds
+            error = f"{stage} timed out after {timeout:g} s"
         except (StageFailure, ChildProcessFailed) as exc:
             # A failed child (ffmpeg, Manim, Remotion) already says what went wrong.
             error = str(exc)
@@ -357,10 +471,10 @@ class Pipeline:
             await self.stage_failed()  # type: ignore[attr-defined]
 
     def _cancelled(self, attempt: StageAttempt) -> None:
+        # The session's row says what comes next (stopped, expired, the next stage after a skip,
+        # or still running on a shutdown: the next server runs the stage again); the attempt ends.
         self.session.record_cancelled(attempt)
-        if self.state in ("stopped", "expired"):
-            # The session's own row already says how it ended; only the attempt changes.
-            self.store.save(self.session, self.state, attempt=attempt)
+        self.store.save(self.session, self.state, attempt=attempt)
 
     async def _send_progress(self, reporter: ProgressReporter, stage: str, version: int) -> None:
         sent: tuple[float, str] | None = None

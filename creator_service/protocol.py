@@ -20,6 +20,7 @@ from .events import (
     StageCompleted,
     StageFailed,
     StageProgressed,
+    StageSkipped,
     StageStarted,
 )
 from .jsoninput import JsonInputError, parse_json
@@ -53,6 +54,8 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
+    REGENERATION_LIMIT = "regeneration_limit"
+    INVALID_STAGE_ORDER = "invalid_stage_order"
 
 
 class ProtocolError(Exception):
@@ -83,6 +86,8 @@ class StartAction(_Action):
     action: Literal["start"] = "start"
     video_type: str
     payload: dict[str, Any]
+    # Any order that respects the stages' dependencies, render last (checked by the video type).
+    stage_order: list[str] | None = Field(default=None, max_length=12)
     _brief: Any = PrivateAttr(default=None)
 
     @property
@@ -112,6 +117,19 @@ class ResumeAction(_Action):
     resume_token: str = Field(max_length=256)
 
 
+class SkipAction(_Action):
+    """Skip the current stage, if it is optional (render does without it)."""
+
+    action: Literal["skip"] = "skip"
+
+
+class GotoAction(_Action):
+    """Back to a stage already reached, to regenerate or accept it again."""
+
+    action: Literal["goto"] = "goto"
+    stage: str = Field(max_length=32)
+
+
 class AuthAction(_Action):
     """A browser's first message: who it is (programs send an Authorization header instead)."""
 
@@ -126,14 +144,15 @@ class AutoAction(_Action):
 
 
 ClientAction = Annotated[
-    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction],
+    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction, SkipAction,
+          GotoAction],
     Field(discriminator="action"),
 ]
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
-ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth")
+ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto")
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
-    "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction,
+    "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction, "skip": SkipAction, "goto": GotoAction,
 }
 
 
@@ -361,8 +380,12 @@ def wire_event(event: EngineEvent, urls: PublicUrls, video_dir: Path) -> dict[st
     if isinstance(event, StageProgressed):
         return stage_progress(event.stage, event.version, event.fraction, event.detail)
     if isinstance(event, StageCompleted):
-        return stage_completed(event.stage, event.version, event.output.client_data(urls.file),
-                               current=event.position, total=event.total)
+        data = event.output.client_data(urls.file)
+        if event.reused:
+            data["reused"] = True
+        return stage_completed(event.stage, event.version, data, current=event.position, total=event.total)
+    if isinstance(event, StageSkipped):
+        return {"status": "stage_skipped", "stage": event.stage}
     if isinstance(event, StageFailed):
         return stage_error(event.stage, event.version, event.error)
     if isinstance(event, PipelineCompleted):

@@ -46,6 +46,8 @@ class StageAttempt:
     version: int
     feedback: str | None
     status: AttemptStatus = "running"
+    # The fingerprint of the accepted inputs it was made from (see inputs_fingerprint).
+    inputs: str | None = None
     output: StageOutput | None = None
     error: str | None = None
     started_at: float = field(default_factory=time.time)
@@ -88,6 +90,8 @@ class CreatorSession:
     # Outputs the reviewer accepted, in stage order: what later stages build on.
     accepted: dict[str, StageOutput] = field(default_factory=dict)
     accepted_versions: dict[str, int] = field(default_factory=dict)
+    # Optional stages the reviewer skipped: later stages do without them.
+    skipped: list[str] = field(default_factory=list)
     history: list[StageAttempt] = field(default_factory=list)
 
     @property
@@ -98,11 +102,11 @@ class CreatorSession:
     def is_last_stage(self) -> bool:
         return self.stage_index == len(self.stage_order) - 1
 
-    def begin_attempt(self) -> StageAttempt:
+    def begin_attempt(self, inputs: str | None = None) -> StageAttempt:
         stage = self.current_stage
         version = self.stage_versions.get(stage, 0) + 1
         self.stage_versions[stage] = version
-        attempt = StageAttempt(stage=stage, version=version, feedback=self.user_feedback)
+        attempt = StageAttempt(stage=stage, version=version, feedback=self.user_feedback, inputs=inputs)
         self.history.append(attempt)
         return attempt
 
@@ -123,7 +127,18 @@ class CreatorSession:
         stage = self.current_stage
         self.accepted[stage] = self.stage_outputs[stage]
         self.accepted_versions[stage] = self.output_versions[stage]
+        if stage in self.skipped:
+            self.skipped.remove(stage)
         self.user_feedback = None
+
+    def inputs_fingerprint(self, inputs: tuple[str, ...]) -> str:
+        """A hash of the accepted content of `inputs` (a skipped or absent input counts as none)."""
+        digest = hashlib.sha256()
+        for stage in inputs:
+            output = self.accepted.get(stage) if stage not in self.skipped else None
+            content = output.model_dump_json() if output is not None else "-"
+            digest.update(f"{stage}:{hashlib.sha256(content.encode()).hexdigest()};".encode())
+        return digest.hexdigest()
 
     def advance(self) -> None:
         self.stage_index += 1

@@ -74,14 +74,15 @@ class SessionRegistry:
     # ---- opening and finding -------------------------------------------------------------
 
     def open(self, video_type: VideoType, brief: Brief, *, mode: Mode, owner: str, base_url: str | None = None,
-             callback_url: str | None = None) -> OpenedSession:
+             callback_url: str | None = None, stage_order: list[str] | None = None) -> OpenedSession:
         """A new session, stored before anyone hears of it. Not started: the caller decides when."""
         video_id = new_video_id()
         video_dir = self.services.settings.data_dir / video_id
         video_dir.mkdir(parents=True, exist_ok=False)
         token = new_resume_token() if mode == "creator" else None
         session = CreatorSession(
-            video_id=video_id, video_type=video_type.name, payload=brief, stage_order=video_type.stage_order,
+            video_id=video_id, video_type=video_type.name, payload=brief,
+            stage_order=stage_order or video_type.stage_order,
             video_dir=video_dir, mode=mode, owner=owner, resume_token_hash=hash_token(token) if token else None,
             auto_accept=mode == "auto", callback_url=callback_url, base_url=base_url,
         )
@@ -190,7 +191,7 @@ class SessionRegistry:
             resume_token_hash=record.resume_token_hash, auto_accept=record.auto_accept,
             callback_url=record.callback_url, base_url=record.base_url, created_at=record.created_at,
             stage_index=min(record.stage_index, len(record.stage_order) - 1), user_feedback=record.feedback,
-            history=attempts,
+            history=attempts, skipped=list(record.skipped),
         )
         session.video_dir.mkdir(parents=True, exist_ok=True)
         completed: dict[tuple[str, int], Any] = {}

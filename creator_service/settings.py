@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Mapping, TypeVar
 
 T = TypeVar("T", int, float)
+# Every stage any video type has (for per-stage settings such as CREATOR_STAGE_TIMEOUT_VISUALS).
+STAGE_NAMES = ("scenes", "script", "visuals", "animations", "tts", "render")
 
 
 def _number(env: Mapping[str, str], name: str, default: T, minimum: T, kind: type[T], what: str) -> T:
@@ -109,6 +111,14 @@ class Settings:
     videos_per_hour: int = 30
     running_sessions_per_user: int = 4
     actions_per_second: float = 5.0
+    # How many versions a stage may have; a regenerate past it is refused (regeneration_limit).
+    max_attempts_per_stage: int = 10
+    # A stage running longer than this ends as a stage error; per stage overrides the default.
+    stage_timeout_seconds: float = 1800.0
+    stage_timeouts: Mapping[str, float] = field(default_factory=dict)
+
+    def stage_timeout(self, stage: str) -> float:
+        return self.stage_timeouts.get(stage, self.stage_timeout_seconds)
     # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
@@ -152,6 +162,12 @@ class Settings:
             videos_per_hour=_int(env, "CREATOR_RATE_VIDEOS_PER_HOUR", 30, minimum=1),
             running_sessions_per_user=_int(env, "CREATOR_RATE_RUNNING_SESSIONS", 4, minimum=1),
             actions_per_second=_float(env, "CREATOR_RATE_ACTIONS_PER_SECOND", 5.0, minimum=0.1),
+            max_attempts_per_stage=_int(env, "CREATOR_MAX_ATTEMPTS_PER_STAGE", 10, minimum=1),
+            stage_timeout_seconds=_float(env, "CREATOR_STAGE_TIMEOUT_SECONDS", 1800.0, minimum=0.1),
+            stage_timeouts={
+                stage: _float(env, f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", 0.0, minimum=0.1)
+                for stage in STAGE_NAMES if env.get(f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", "").strip()
+            },
             voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",

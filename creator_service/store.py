@@ -34,7 +34,7 @@ State = Literal[
 UNFINISHED: tuple[str, ...] = ("queued", "running", "awaiting_review", "error")
 FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancelled")
 
-DecisionAction = Literal["accept", "regenerate", "stop", "auto", "cancel", "expire"]
+DecisionAction = Literal["accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto"]
 
 SCHEMA_VERSION = 3
 
@@ -59,6 +59,7 @@ class SessionRecord:
     updated_at: float
     last_seen_at: float
     owner: str | None
+    skipped: list[str]
 
     @property
     def current_stage(self) -> str | None:
@@ -242,6 +243,8 @@ CREATE TABLE members (
 CREATE INDEX members_by_user ON members (user);
 ALTER TABLE sessions ADD COLUMN owner TEXT;
 ALTER TABLE decisions ADD COLUMN actor TEXT;
+ALTER TABLE attempts ADD COLUMN inputs TEXT;
+ALTER TABLE sessions ADD COLUMN skipped TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX sessions_by_owner ON sessions (owner, created_at DESC)
 """
 
@@ -319,24 +322,26 @@ class SessionStore:
             db.execute(
                 "INSERT INTO sessions (video_id, video_type, mode, payload, stage_order, stage_index, state,"
                 " accepted, feedback, error, resume_token_hash, auto_accept, callback_url, base_url, created_at,"
-                " updated_at, last_seen_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (video_id) DO UPDATE SET stage_index=excluded.stage_index,"
+                " updated_at, last_seen_at, owner, skipped)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (video_id) DO UPDATE SET stage_index=excluded.stage_index, skipped=excluded.skipped,"
                 " state=excluded.state, accepted=excluded.accepted, feedback=excluded.feedback,"
                 " error=excluded.error, auto_accept=excluded.auto_accept, updated_at=excluded.updated_at",
                 (session.video_id, session.video_type, session.mode,
                  session.payload.model_dump_json(exclude_none=True), json.dumps(session.stage_order),
                  session.stage_index, state, json.dumps(session.accepted_versions), session.user_feedback, error,
                  session.resume_token_hash, int(session.auto_accept), session.callback_url, session.base_url,
-                 session.created_at, now, now, session.owner),
+                 session.created_at, now, now, session.owner, json.dumps(session.skipped)),
             )
             if attempt is not None:
                 output = attempt.output
                 db.execute(
-                    "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO attempts (video_id, stage, version, feedback, status, error, output_type,"
+                    " output, started_at, finished_at, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (session.video_id, attempt.stage, attempt.version, attempt.feedback, attempt.status,
                      attempt.error, type(output).__name__ if output is not None else None,
                      output.model_dump_json() if output is not None else None,
-                     attempt.started_at, attempt.finished_at),
+                     attempt.started_at, attempt.finished_at, attempt.inputs),
                 )
             if decision is not None:
                 _insert_decision(db, session.video_id, decision, now)
@@ -422,7 +427,7 @@ class SessionStore:
     def attempts(self, video_id: str) -> list[StageAttempt]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT stage, version, feedback, status, error, output_type, output, started_at, finished_at"
+                "SELECT stage, version, feedback, status, error, output_type, output, started_at, finished_at, inputs"
                 " FROM attempts WHERE video_id=? ORDER BY started_at, stage, version", (video_id,),
             ).fetchall()
         return [_attempt(row) for row in rows]
@@ -463,23 +468,27 @@ class _Transaction:
 
 
 _COLUMNS = ("video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,"
-            " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner")
+            " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner,"
+            " skipped")
 
 
 def _record(row: tuple[Any, ...]) -> SessionRecord:
     (video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,
-     token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner) = row
+     token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner,
+     skipped) = row
     return SessionRecord(video_id, video_type, mode, json.loads(payload), json.loads(stage_order), int(stage_index),
                          state, json.loads(accepted), feedback, error, token_hash, bool(auto_accept), callback_url,
-                         base_url, float(created_at), float(updated_at), float(last_seen_at), owner)
+                         base_url, float(created_at), float(updated_at), float(last_seen_at), owner,
+                         json.loads(skipped))
 
 
 def _attempt(row: tuple[Any, ...]) -> StageAttempt:
-    stage, version, feedback, status, error, kind, output, started_at, finished_at = row
+    stage, version, feedback, status, error, kind, output, started_at, finished_at, inputs = row
     status_: AttemptStatus = status
     return StageAttempt(
         stage=stage, version=int(version), feedback=feedback, status=status_, error=error,
         output=OUTPUT_TYPES[kind].model_validate_json(output) if kind and output else None,
         started_at=float(started_at), finished_at=float(finished_at) if finished_at is not None else None,
+        inputs=inputs,
     )
 

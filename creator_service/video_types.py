@@ -22,6 +22,23 @@ from .stages.visuals import run_stage2, run_stage2_doctor, run_stage2_moa, run_s
 MANIM_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "tts", "render")
 REMOTION_STAGES: tuple[str, ...] = ("scenes", "script", "visuals", "animations", "tts", "render")
 
+# Which stages each stage reads: the accepted outputs its handler asks for. A stage may run only
+# after what it reads, and runs again after a `goto` only if one of those changed. Render reads
+# every other stage of its video (the final cut is made of all of them).
+STAGE_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "scenes": (),
+    "script": ("scenes",),
+    "visuals": ("scenes", "script"),
+    "animations": ("scenes", "visuals"),
+    "tts": ("script",),
+}
+# Stages a session may leave out (at start) or skip: the render does without them.
+OPTIONAL_STAGES: frozenset[str] = frozenset({"animations"})
+
+
+class StageOrderError(ValueError):
+    """A stage order that cannot run; the message names the stage and the rule it breaks."""
+
 
 @dataclass(frozen=True)
 class VideoType:
@@ -37,6 +54,38 @@ class VideoType:
     @property
     def stage_order(self) -> list[str]:
         return list(MANIM_STAGES if self.engine == "manim" else REMOTION_STAGES)
+
+    def inputs_of(self, stage: str) -> tuple[str, ...]:
+        """The stages `stage` reads, among this type's stages."""
+        if stage == "render":
+            return tuple(s for s in self.stage_order if s != "render")
+        return STAGE_INPUTS[stage]
+
+    def needed_by(self, stage: str) -> list[str]:
+        """The stages that read `stage`."""
+        return [other for other in self.stage_order if stage in self.inputs_of(other)]
+
+    def check_order(self, order: list[str]) -> list[str]:
+        """`order` if the stages can run in it, else StageOrderError naming what is wrong."""
+        known = self.stage_order
+        for stage in order:
+            if stage not in known:
+                raise StageOrderError(f"stage {stage!r} is not a stage of {self.name}; its stages are: "
+                                      f"{', '.join(known)}")
+        if len(set(order)) != len(order):
+            twice = next(stage for stage in order if order.count(stage) > 1)
+            raise StageOrderError(f"stage {twice!r} appears more than once")
+        for stage in known:
+            if stage not in order and stage not in OPTIONAL_STAGES:
+                raise StageOrderError(f"stage {stage!r} is required (only {', '.join(sorted(OPTIONAL_STAGES))}"
+                                      " may be left out)")
+        if order[-1] != "render":
+            raise StageOrderError("stage 'render' must come last")
+        for position, stage in enumerate(order):
+            for needed in self.inputs_of(stage):
+                if needed in order and order.index(needed) > position:
+                    raise StageOrderError(f"stage {stage!r} reads {needed!r}, so {needed!r} must come before it")
+        return list(order)
 
     @property
     def available(self) -> bool:

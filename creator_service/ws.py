@@ -29,15 +29,18 @@ from .auth.limits import ActionBucket, RateLimited
 from .auth.users import User
 from .brand_assets import check_brief_assets
 from .events import FINAL_EVENTS, EngineEvent
+from .payloads import FieldError
 from .pipeline import Pipeline
 from .protocol import (
     AcceptAction,
     AuthAction,
     AutoAction,
     ErrorCode,
+    GotoAction,
     ProtocolError,
     RegenerateAction,
     ResumeAction,
+    SkipAction,
     StartAction,
     StopAction,
 )
@@ -45,6 +48,7 @@ from .services import Services
 from .sessions import SessionRegistry
 from .settings import Settings
 from .urls import PublicUrls, request_base_url
+from .video_types import StageOrderError
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +159,10 @@ class CreatorConnection:
             await pipeline.regenerate_stage(action.feedback, self.user.name)
         elif isinstance(action, AutoAction):
             await pipeline.hand_to_auto(self.user.name)
+        elif isinstance(action, SkipAction):
+            await pipeline.skip_stage(self.user.name)
+        elif isinstance(action, GotoAction):
+            await pipeline.goto_stage(action.stage, self.user.name)
 
     def _require_runner(self, pipeline: Pipeline, action: str) -> None:
         try:
@@ -201,8 +209,15 @@ class CreatorConnection:
                 f"invalid {action.video_type} payload: " + "; ".join(f"{p.field} {p.error}" for p in problems),
                 problems,
             )
+        order = video_type.stage_order
+        if action.stage_order is not None:
+            try:
+                order = video_type.check_order(action.stage_order)
+            except StageOrderError as exc:
+                raise ProtocolError(ErrorCode.INVALID_STAGE_ORDER, f"invalid stage_order: {exc}",
+                                    [FieldError(field="stage_order", error=str(exc))]) from None
         opened = self.registry.open(video_type, action.brief, mode="creator", owner=self.user.name,
-                                    base_url=self.base_url)
+                                    base_url=self.base_url, stage_order=order)
         session = opened.pipeline.session
         assert opened.resume_token is not None
         self._attach(opened.pipeline)

@@ -26,6 +26,12 @@ class Recorder:
     def accept_final(self) -> None:
         self.calls.append("accept_final")
 
+    def skip_current(self) -> None:
+        self.calls.append("skip_current")
+
+    def go_back(self) -> None:
+        self.calls.append("go_back")
+
 
 # (state, trigger, last stage?) -> destination; anything not listed must be refused.
 LEGAL = {
@@ -41,6 +47,14 @@ LEGAL = {
     ("error", "regenerate"): "running",
     ("error", "stop"): "stopped",
     ("complete", "stop"): "stopped",
+    # An optional stage is skipped whatever it is doing.
+    ("running", "skip"): "running",
+    ("awaiting_review", "skip"): "running",
+    ("error", "skip"): "running",
+    # Back to an earlier stage when none runs.
+    ("awaiting_review", "goto"): "awaiting_review",
+    ("error", "goto"): "awaiting_review",
+    ("complete", "goto"): "awaiting_review",
     # Nobody attached for the idle time: any session not yet over ends.
     ("idle", "expire"): "expired",
     ("running", "expire"): "expired",

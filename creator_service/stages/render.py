@@ -200,10 +200,13 @@ def render_doctor_video(ctx: StageContext) -> FinalVideo:
 
 
 def render_remotion(ctx: StageContext) -> FinalVideo:
-    """product_ad and compliance_video: scenes with their overlays, the end card, and captions."""
+    """product_ad and compliance_video: scenes with their overlays, the end card, and captions.
+    With the animations stage skipped, the scenes as the visuals made them, with captions."""
     visuals = ctx.output_of("visuals", Visuals)
-    animations = ctx.output_of("animations", Animations)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    animations = ctx.accepted.get("animations")
+    if not isinstance(animations, Animations):
+        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, captions=True)
     return final_cut(
         ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card, captions=True,
     )
