@@ -78,6 +78,10 @@ class ClientFailure(Exception):
     pass
 
 
+# Refusals after which an interactive reviewer simply chooses again.
+RECOVERABLE = {"action_not_allowed", "regeneration_limit", "rate_limited", "forbidden"}
+
+
 def summarise(event: dict[str, Any]) -> str:
     """A reviewer-friendly view of a completed stage."""
     stage, data = event["stage"], event["data"]
@@ -156,7 +160,7 @@ async def run(
                     print(f"  {event['progress']:.0%} {event['detail']}", file=out)
             elif status == "completed":
                 print(summarise(event), file=out)
-                await _review(ws, event, auto=auto, ask=ask)
+                await _review(ws, event, auto=auto, ask=ask, out=out)
             elif status == "error" and "stage" in event:
                 message = f"stage {event['stage']} v{event['version']} failed: {event['error']}"
                 if auto:
@@ -164,6 +168,10 @@ async def run(
                 print(message, file=out)
                 choice = ask("[r]egenerate or [s]top? ").strip().lower()
                 await _send_choice(ws, "stop" if choice.startswith("s") else "regenerate", ask)
+            elif status == "error" and not auto and event.get("code") in RECOVERABLE:
+                print(f"refused: {event['error']}", file=out)  # the session is unchanged: choose again
+                await _send_choice(ws, "accept" if ask("[a]ccept or [s]top? ").strip().lower()[:1] != "s" else "stop",
+                                   ask)
             elif status == "error":
                 raise ClientFailure(f"the server refused a message: {event['error']}")
             elif status == "pipeline_complete":
@@ -175,22 +183,29 @@ async def run(
                 raise ClientFailure("the session was stopped before the video was finished")
             elif status == "expired":
                 raise ClientFailure(event["message"])
+            elif status == "stage_skipped":
+                print(f"{event['stage']} skipped", file=out)
 
 
-async def _review(ws: Any, event: dict[str, Any], *, auto: bool, ask: Any) -> None:
+async def _review(ws: Any, event: dict[str, Any], *, auto: bool, ask: Any, out: TextIO) -> None:
     if auto:
         await ws.send(json.dumps({"action": "accept"}))
         return
-    choice = ask("[a]ccept, [r]egenerate, [s]top, or [j]son to see everything? ").strip().lower()
+    if event["data"].get("reused"):
+        print("  (offered again: nothing this stage reads has changed)", file=out)
+    choice = ask("[a]ccept, [r]egenerate, [s]top, [g]o back to a stage, s[k]ip, or [j]son to see everything? "
+                 ).strip().lower()
     while choice.startswith("j"):
         print(json.dumps(event["data"], indent=2))
-        choice = ask("[a]ccept, [r]egenerate or [s]top? ").strip().lower()
-    action = "regenerate" if choice.startswith("r") else "stop" if choice.startswith("s") else "accept"
-    await _send_choice(ws, action, ask)
+        choice = ask("[a]ccept, [r]egenerate, [s]top, [g]o back or s[k]ip? ").strip().lower()
+    actions = {"r": "regenerate", "s": "stop", "g": "goto", "k": "skip"}
+    await _send_choice(ws, actions.get(choice[:1], "accept"), ask)
 
 
 async def _send_choice(ws: Any, action: str, ask: Any) -> None:
     message: dict[str, Any] = {"action": action}
+    if action == "goto":
+        message["stage"] = ask("Back to which stage (e.g. script)? ").strip()
     if action == "regenerate":
         feedback = ask("Feedback (optional): ").strip()
         if feedback:

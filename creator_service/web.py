@@ -10,6 +10,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .payloads import field_schema
+from .video_types import OPTIONAL_STAGES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -23,6 +24,7 @@ async def video_types(request: Request) -> JSONResponse:
                 "label": video_type.label,
                 "engine": video_type.engine,
                 "stage_order": video_type.stage_order,
+                "optional_stages": sorted(s for s in video_type.stage_order if s in OPTIONAL_STAGES),
                 "fields": field_schema(video_type.brief_model),
             }
             for name, video_type in request.app.state.sessions.video_types.items()

@@ -4,11 +4,15 @@ renders for real, to see a timeout kill real children)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+from creator_service.client import ClientFailure, run
 
 from .helpers import SOCIAL_BRIEF, Creator, processes_mentioning, running_server, wait_for_render_processes
 from .inprocess import Studio
@@ -246,3 +250,16 @@ def test_a_timed_out_stage_leaves_no_child_processes(tmp_path: Path) -> None:
             while processes_mentioning(video_id):
                 assert time.monotonic() - gone < 5, "the timed-out stage's processes are still running"
                 time.sleep(0.05)
+
+
+def test_the_python_client_goes_back_and_skips(studio: Studio) -> None:
+    answers = iter(["a", "a", "a", "k", "g", "script", "a", "a", "a", "s"])
+    out = io.StringIO()
+    with pytest.raises(ClientFailure, match="stopped"):
+        asyncio.run(run(studio.ws_url, "product_ad", AD, auto=False, out=out, ask=lambda _: next(answers),
+                        idle_timeout=10, token=studio.token))
+    text = out.getvalue()
+    assert "animations skipped" in text
+    assert text.count("== script v1") == 2  # offered again after the goto
+    assert "(offered again: nothing this stage reads has changed)" in text
+    assert studio.fakes.calls["script"] == 1 and studio.fakes.calls["tts"] == 1

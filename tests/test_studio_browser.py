@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from .helpers import Server, running_server
+from .inprocess import Studio
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -218,3 +219,32 @@ def test_the_videos_list_shows_sessions_and_jobs_and_a_job_opens_to_watch(page: 
     expect(page.locator("#session")).to_contain_text(f"Watching job {job['video_id']}")
     expect(page.locator("#stepper li")).to_have_count(5)
     httpx.delete(f"{server.http}/videos/{job['video_id']}", timeout=30, headers=server.headers)
+
+
+def test_the_stepper_goes_back_and_shows_skipped_and_reused_stages(page: Page, tmp_path: Path,
+                                                                     artifacts_dir: Path) -> None:
+    studio = Studio(tmp_path / "data").start()  # instant stand-in stages: this is about the studio
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        page.get_by_label("Video type").select_option("product_ad")
+        for label, value in (("Topic", "New diabetes medication"), ("Brand name", "DiabetEase"),
+                             ("Persona", "narrator"), ("Tone", "clear")):
+            page.get_by_label(label, exact=True).fill(value)
+        page.get_by_role("button", name="Start").click()
+        for title in ("Scene plan", "Narration", "Visuals"):
+            expect(page.locator("#stage-title")).to_have_text(title, timeout=10_000)
+            page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Animations", timeout=10_000)
+        page.get_by_role("button", name="Skip this stage").click()
+        expect(page.locator("#stepper li").nth(3)).to_have_attribute("data-state", "skipped", timeout=10_000)
+        expect(page.locator("#stage-title")).to_have_text("Voice", timeout=10_000)
+        page.get_by_role("button", name="Go back to Narration").click()
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Visuals", timeout=10_000)
+        expect(page.locator("#stepper li").nth(2)).to_contain_text("reused")
+        expect(page.locator(".notice")).to_contain_text("nothing this stage reads has changed")
+        shot(page, artifacts_dir, "goto-reused")
+    finally:
+        studio.stop()

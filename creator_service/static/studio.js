@@ -13,7 +13,9 @@ import {loadVideos} from './videos.js';
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 
 const $ = (id) => document.getElementById(id);
-const MARKS = {pending: '○', running: '◔', review: '●', accepted: '✓', error: '!'};
+const MARKS = {pending: '○', running: '◔', review: '●', accepted: '✓', error: '!', skipped: '⤼'};
+// Stages a reviewer can go back to: they have a version and are not running.
+const REVISITABLE = new Set(['accepted', 'review', 'error']);
 
 const state = {
   types: [],
@@ -99,6 +101,7 @@ function onEvent(event) {
   const status = event.status;
   if (status === 'session_started') return onStarted(event);
   if (status === 'session_resumed') return onResumed(event);
+  if (status === 'stage_skipped') return onSkipped(event);
   if (status === 'expired') return onStopped(event);
   if (status === 'stage_running') return onRunning(event);
   if (status === 'stage_progress') return onProgress(event);
@@ -210,6 +213,15 @@ function onCompleted(event) {
   const stage = state.stages[event.stage];
   state.current = event.stage;
   stage.status = 'review';
+  stage.reused = Boolean(event.data.reused);
+  // Back at an earlier stage (goto): what follows will be offered again or made again.
+  const order = state.session.stage_order;
+  for (const earlier of order.slice(0, order.indexOf(event.stage))) {
+    if (state.stages[earlier].status === 'review') state.stages[earlier].status = 'accepted';
+  }
+  for (const later of order.slice(order.indexOf(event.stage) + 1)) {
+    if (REVISITABLE.has(state.stages[later].status)) state.stages[later].status = 'pending';
+  }
   // A replay after a resume repeats a version the tabs may already hold.
   stage.versions = stage.versions.filter((v) => v.version !== event.version);
   stage.versions.push({version: event.version, data: event.data});
@@ -312,11 +324,33 @@ function onClose() {
 
 function renderStepper() {
   const list = clear($('stepper'));
+  const running = Object.values(state.stages).some((s) => s.status === 'running');
   for (const stage of state.session.stage_order) {
-    const status = state.stages[stage].status;
-    list.append(el('li', {'data-state': status, 'data-mark': MARKS[status], 'aria-current': stage === state.current ? 'step' : null},
-      `${stageTitle(stage)}`, el('span', {class: 'visually-hidden'}, ` (${status})`)));
+    const info = state.stages[stage];
+    const status = info.status;
+    const label = [`${stageTitle(stage)}`, info.reused ? el('span', {class: 'badge'}, 'reused') : null,
+                   el('span', {class: 'visually-hidden'}, ` (${status})`)];
+    // A finished stage is a button: back to it, to regenerate or accept it again (goto).
+    const canGo = state.socket && !running && !state.watching && REVISITABLE.has(status) && info.versions.length;
+    const content = canGo
+      ? el('button', {type: 'button', class: 'step', title: `Go back to ${stageTitle(stage)}`,
+                      // Named for what it does ("accepted" would also answer to "Accept").
+                      'aria-label': `Go back to ${stageTitle(stage)}${info.reused ? ' (reused)' : ''}`,
+                      onclick: () => send({action: 'goto', stage})}, ...label)
+      : label;
+    list.append(el('li', {'data-state': status, 'data-mark': MARKS[status],
+                          'aria-current': stage === state.current ? 'step' : null}, content));
   }
+  const type = state.types.find((t) => t.name === state.session.video_type);
+  const optional = (type?.optional_stages ?? []).includes(state.current);
+  $('skip').hidden = !optional || Boolean(state.watching);
+}
+
+function onSkipped(event) {
+  stopRunning();
+  state.stages[event.stage].status = 'skipped';
+  state.stages[event.stage].reused = false;
+  renderStepper();
 }
 
 function showStage(stage) {
@@ -338,7 +372,11 @@ function showStage(stage) {
   } else {
     changes.hidden = true;
   }
-  clear($('stage-content')).append(...renderStage(stage, current.data));
+  clear($('stage-content')).append(
+    info.reused && index === info.versions.length - 1
+      ? el('p', {class: 'notice'}, `Offered again: nothing this stage reads has changed since version ${current.version} was made.`)
+      : null,
+    ...renderStage(stage, current.data));
   view.hidden = false;
 }
 
@@ -350,7 +388,7 @@ function showActions({accept}) {
 }
 
 function enableActions(enabled) {
-  for (const id of ['accept', 'regenerate', 'stop']) $(id).disabled = !enabled;
+  for (const id of ['accept', 'regenerate', 'skip', 'stop']) $(id).disabled = !enabled;
 }
 
 function send(message) {
@@ -413,6 +451,7 @@ async function watch(videoId) {
 
 function wireActions() {
   $('accept').addEventListener('click', () => send({action: 'accept'}));
+  $('skip').addEventListener('click', () => send({action: 'skip'}));
   $('regenerate').addEventListener('click', () => {
     const feedback = $('feedback').value.trim();
     send(feedback ? {action: 'regenerate', feedback} : {action: 'regenerate'});
