@@ -20,6 +20,7 @@ from .auth.limits import UserQuotas
 from .auth.routes import auth_routes
 from .auth.users import UserDirectory
 from .brand_assets import upload_logo
+from .deliveries import Outbox
 from .files import serve_video_file
 from .http_security import Authentication, BodyLimit, SecurityHeaders
 from .jobs.manager import JobManager
@@ -130,6 +131,7 @@ async def health(request: Request) -> JSONResponse:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     """Sessions and jobs start with the server (resuming what a previous run left running) and
     stop with it; what they were doing stays in the store for the next start."""
+    await app.state.outbox.start()
     await app.state.sessions.start()
     await app.state.jobs.start()
     try:
@@ -137,6 +139,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         await app.state.jobs.stop()
         await app.state.sessions.stop()
+        await app.state.outbox.stop()
         app.state.store.close()
 
 
@@ -188,8 +191,9 @@ def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO
     app.state.services = services
     app.state.store = store
     app.state.identity = identity
-    app.state.sessions = SessionRegistry(services, app.state.store, video_types, settings.session_idle_hours)
-    app.state.jobs = JobManager(app.state.sessions, identity.users, settings.max_jobs, settings.max_queue)
+    app.state.outbox = Outbox(store, identity.users, settings)
+    app.state.sessions = SessionRegistry(services, store, video_types, settings.session_idle_hours, app.state.outbox)
+    app.state.jobs = JobManager(app.state.sessions, app.state.outbox, settings.max_jobs, settings.max_queue)
     return app
 
 

@@ -88,6 +88,8 @@ class StartAction(_Action):
     payload: dict[str, Any]
     # Any order that respects the stages' dependencies, render last (checked by the video type).
     stage_order: list[str] | None = Field(default=None, max_length=12)
+    # Gets a POST for every stage completion, stage error and the pipeline's end.
+    callback_url: str | None = Field(default=None, max_length=2000)
     _brief: Any = PrivateAttr(default=None)
 
     @property

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .deliveries import Outbox
 from .events import EngineEvent, SessionExpired, SessionStopped
 from .machine import RESTORABLE
 from .payloads import Brief
@@ -41,8 +42,9 @@ class OpenedSession:
 
 class SessionRegistry:
     def __init__(self, services: Services, store: SessionStore, video_types: Mapping[str, VideoType],
-                 idle_hours: float) -> None:
+                 idle_hours: float, outbox: Outbox) -> None:
         self.services = services
+        self.outbox = outbox
         self.store = store
         self.video_types = video_types
         self.idle_hours = idle_hours
@@ -173,6 +175,10 @@ class SessionRegistry:
                 self._live.pop(video_id, None)
 
         pipeline.subscribe(forget_when_ended)
+        session = pipeline.session
+        if session.mode == "creator" and session.callback_url:
+            # Stage webhooks: every completion, stage error and the end, through the durable outbox.
+            pipeline.subscribe(lambda event: self.outbox.stage_event(session, event))
         return pipeline
 
     def forget(self, video_id: str) -> None:

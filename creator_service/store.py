@@ -241,6 +241,19 @@ CREATE TABLE members (
     PRIMARY KEY (video_id, user)
 );
 CREATE INDEX members_by_user ON members (user);
+CREATE TABLE deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    video_id    TEXT NOT NULL,
+    owner       TEXT,
+    url         TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     REAL NOT NULL,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries (status, next_at);
 ALTER TABLE sessions ADD COLUMN owner TEXT;
 ALTER TABLE decisions ADD COLUMN actor TEXT;
 ALTER TABLE attempts ADD COLUMN inputs TEXT;

@@ -19,7 +19,6 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
-import json
 import logging
 import socket
 import time
@@ -30,7 +29,6 @@ import httpx
 
 logger = logging.getLogger(__name__)
 
-ATTEMPTS = 3
 TIMEOUT = 10.0
 MAX_URL = 2000
 SIGNATURE_HEADER = "X-Creator-Signature"
@@ -99,33 +97,29 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"sha256={mac}"
 
 
-async def deliver(url: str, payload: dict[str, Any], secret: str, *, allow_private: bool,
-                  resolver: Resolver | None = None, attempts: int = ATTEMPTS) -> bool:
-    """POST `payload`, signed, retrying with backoff; True once the receiver answered < 400."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    for attempt in range(1, attempts + 1):
-        try:
-            parts, addresses = await asyncio.to_thread(checked_addresses, url, allow_private, resolver)
-        except UnsafeWebhook as exc:
-            logger.error("webhook %s refused at send: %s", url, exc)
-            return False
-        address = addresses[0]
-        host = f"[{address}]" if ":" in address else address
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        timestamp = int(time.time())
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "Content-Type": "application/json",
-                   TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, body, timestamp)}
-        try:
-            async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
-                response = await client.post(target, content=body, headers=headers,
-                                             extensions={"sni_hostname": parts.hostname})
-            if response.status_code < 400 and not response.is_redirect:
-                return True
-            logger.warning("webhook %s answered %s", url, response.status_code)
-        except httpx.HTTPError as exc:
-            logger.warning("webhook %s failed: %s", url, exc)
-        if attempt < attempts:
-            await asyncio.sleep(2 ** (attempt - 1))
-    logger.error("webhook %s gave up after %d attempts", url, attempts)
-    return False
+async def send_once(url: str, body: bytes, secret: str, *, allow_private: bool,
+                    resolver: Resolver | None = None) -> str:
+    """POST `body`, signed, once. "delivered" (the receiver answered < 400), "retry" (it failed or
+    could not be reached), or "refused" (the URL is no longer safe: never retried)."""
+    try:
+        parts, addresses = await asyncio.to_thread(checked_addresses, url, allow_private, resolver)
+    except UnsafeWebhook as exc:
+        logger.error("webhook %s refused at send: %s", url, exc)
+        return "refused"
+    address = addresses[0]
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    timestamp = int(time.time())
+    headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "Content-Type": "application/json",
+               TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, body, timestamp)}
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+            response = await client.post(target, content=body, headers=headers,
+                                         extensions={"sni_hostname": parts.hostname})
+        if response.status_code < 400 and not response.is_redirect:
+            return "delivered"
+        logger.warning("webhook %s answered %s", url, response.status_code)
+    except httpx.HTTPError as exc:
+        logger.warning("webhook %s failed: %s", url, exc)
+    return "retry"

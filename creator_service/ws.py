@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import protocol
@@ -49,6 +50,7 @@ from .sessions import SessionRegistry
 from .settings import Settings
 from .urls import PublicUrls, request_base_url
 from .video_types import StageOrderError
+from .webhooks import UnsafeWebhook, check_callback_url
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +218,15 @@ class CreatorConnection:
             except StageOrderError as exc:
                 raise ProtocolError(ErrorCode.INVALID_STAGE_ORDER, f"invalid stage_order: {exc}",
                                     [FieldError(field="stage_order", error=str(exc))]) from None
+        if action.callback_url is not None:
+            allow_private = self.services.settings.webhook_allow_private
+            try:
+                await anyio.to_thread.run_sync(check_callback_url, action.callback_url, allow_private)
+            except UnsafeWebhook as exc:
+                raise ProtocolError(ErrorCode.INVALID_FIELD, f"field 'callback_url' {exc}",
+                                    [FieldError(field="callback_url", error=str(exc))]) from None
         opened = self.registry.open(video_type, action.brief, mode="creator", owner=self.user.name,
-                                    base_url=self.base_url, stage_order=order)
+                                    base_url=self.base_url, stage_order=order, callback_url=action.callback_url)
         session = opened.pipeline.session
         assert opened.resume_token is not None
         self._attach(opened.pipeline)

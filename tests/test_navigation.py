@@ -10,10 +10,16 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 
+from creator_service.auth.users import UserDirectory
 from creator_service.client import ClientFailure, run
+from creator_service.deliveries import Outbox
+from creator_service.store import SessionStore
 
+from .fake_stages import fake_settings
+from .fakes import FakeProviders
 from .helpers import SOCIAL_BRIEF, Creator, processes_mentioning, running_server, wait_for_render_processes
 from .inprocess import Studio
 
@@ -178,8 +184,6 @@ def test_a_running_optional_stage_is_skipped_and_its_work_cancelled(studio: Stud
         client.send({"action": "skip"})
         assert client.next_event(timeout=10) == {"status": "stage_skipped", "stage": "animations"}
         assert client.wait_completed("tts", timeout=10)["version"] == 1
-    from creator_service.store import SessionStore
-
     attempts = SessionStore(studio.data_dir / "creator.db").attempts(started["video_id"])
     assert [(a.stage, a.status) for a in attempts if a.stage == "animations"] == [("animations", "cancelled")]
 
@@ -263,3 +267,89 @@ def test_the_python_client_goes_back_and_skips(studio: Studio) -> None:
     assert text.count("== script v1") == 2  # offered again after the goto
     assert "(offered again: nothing this stage reads has changed)" in text
     assert studio.fakes.calls["script"] == 1 and studio.fakes.calls["tts"] == 1
+
+
+# ---- stage webhooks -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver() -> Iterator[FakeProviders]:
+    running = FakeProviders().start()
+    yield running
+    running.stop()
+
+
+def wait_for_hooks(receiver: FakeProviders, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while len(receiver.seen("webhook")) < count:
+        assert time.monotonic() < deadline, [r.body for r in receiver.seen("webhook")]
+        time.sleep(0.05)
+    return [r.body for r in receiver.seen("webhook")]
+
+
+def test_a_stage_webhook_hears_every_completion_error_and_the_end(tmp_path: Path,
+                                                                   receiver: FakeProviders) -> None:
+    studio = Studio(tmp_path / "data", webhook_allow_private=True).start()
+    try:
+        hook = f"{receiver.base}/hooks/job"
+        studio.fakes.fail("tts")
+        with studio.connect() as client:
+            client.send({"action": "start", "video_type": "moa", "payload": MOA, "callback_url": hook})
+            started = client.next_event(timeout=10)
+            client.stage_order = started["stage_order"]
+            client.advance_to("tts", timeout=10)
+            assert client.next_event(timeout=10)["status"] == "stage_running"
+            assert client.next_event(timeout=10)["status"] == "error"
+            studio.fakes.succeed("tts")
+            client.send({"action": "regenerate"})
+            client.wait_completed("tts", timeout=10)
+            client.accept()
+            client.wait_completed("render", timeout=10)
+            client.accept()
+            assert client.next_event(timeout=10)["status"] == "pipeline_complete"
+        bodies = wait_for_hooks(receiver, 7)
+        assert [(b["stage"], b["version"], b["status"]) for b in bodies] == [
+            ("scenes", 1, "completed"), ("script", 1, "completed"), ("visuals", 1, "completed"),
+            ("tts", 1, "error"), ("tts", 2, "completed"), ("render", 1, "completed"),
+            ("render", 1, "pipeline_complete")]
+        assert len({b["delivery_id"] for b in bodies}) == len(bodies)
+        assert all(b["video_id"] == started["video_id"] for b in bodies)
+        assert bodies[0]["status_url"] == f"{studio.http}/videos/{started['video_id']}"
+        assert "fake tts stage was told to fail" in bodies[3]["error"]
+    finally:
+        studio.stop()
+
+
+def test_an_unsafe_stage_webhook_is_refused_at_start(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.send({"action": "start", "video_type": "moa", "payload": MOA,
+                     "callback_url": "http://169.254.169.254/latest"})
+        refused = client.next_event(timeout=10)
+        assert refused["code"] == "invalid_field" and refused["fields"][0]["field"] == "callback_url"
+
+
+def test_a_delivery_a_dead_server_left_pending_is_sent_after_the_restart(tmp_path: Path,
+                                                                          receiver: FakeProviders) -> None:
+    studio = Studio(tmp_path / "data", webhook_allow_private=True).start()
+    with studio.connect() as client:
+        video_id = client.start("moa", MOA)["video_id"]
+    studio.stop()
+    # What a server killed between storing a delivery and sending it leaves behind.
+    store = SessionStore(studio.data_dir / "creator.db")
+    left = Outbox(store, UserDirectory(store), fake_settings(studio.data_dir)).enqueue(
+        video_id, "admin", f"{receiver.base}/hooks/job", {"video_id": video_id, "stage": "scenes", "version": 1,
+                                                          "status": "completed"})
+    store.close()
+    studio.start()
+    try:
+        [body] = wait_for_hooks(receiver, 1)
+        assert body["delivery_id"] == left and body["video_id"] == video_id
+        deadline = time.monotonic() + 10
+        while True:
+            status = httpx.get(f"{studio.http}/videos/{video_id}", headers=studio.headers, timeout=10).json()
+            if status["webhooks"] and status["webhooks"][0]["status"] == "delivered":
+                break
+            assert time.monotonic() < deadline, status["webhooks"]
+            time.sleep(0.1)
+    finally:
+        studio.stop()

@@ -17,14 +17,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from ..auth.users import UserDirectory
+from ..deliveries import Outbox
 from ..events import EngineEvent, PipelineCompleted, SessionExpired, SessionStopped, StageFailed
 from ..payloads import Brief
 from ..sessions import SessionRegistry
 from ..store import UNFINISHED, Decision, SessionRecord
 from ..urls import PublicUrls
 from ..video_types import VideoType
-from ..webhooks import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +56,14 @@ def outcome_of(event: EngineEvent) -> Outcome | None:
 
 
 class JobManager:
-    def __init__(self, registry: SessionRegistry, users: UserDirectory, max_jobs: int, max_queue: int):
+    def __init__(self, registry: SessionRegistry, outbox: Outbox, max_jobs: int, max_queue: int):
         self.registry = registry
-        self.users = users
+        self.outbox = outbox
         self.store = registry.store
         self.max_jobs = max_jobs
         self.max_queue = max_queue
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
-        self._notifications: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Resume what a previous run left unfinished, then start the workers."""
@@ -80,8 +78,6 @@ class JobManager:
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
-        for task in list(self._notifications):
-            task.cancel()
 
     @property
     def waiting(self) -> int:
@@ -157,21 +153,13 @@ class JobManager:
         logger.info("job %s %s%s", video_id, outcome.status, f": {outcome.error}" if outcome.error else "")
         record = self.store.get(video_id)
         if changed and record is not None and record.callback_url:
-            task = asyncio.create_task(self._notify(record, outcome))
-            self._notifications.add(task)
-            task.add_done_callback(self._notifications.discard)
+            self._notify(record, outcome)
 
-    async def _notify(self, record: SessionRecord, outcome: Outcome) -> None:
-        """POST the outcome to the job's callback URL, signed with its owner's webhook secret."""
-        owner = self.users.get(record.owner) if record.owner else None
-        if owner is None or record.callback_url is None:
-            logger.error("webhook for %s not sent: the job has no owner whose secret could sign it", record.video_id)
-            return
+    def _notify(self, record: SessionRecord, outcome: Outcome) -> None:
+        """The job's outcome to its callback URL, through the durable outbox."""
         urls = PublicUrls(self.registry.services.settings.public_url or record.base_url or "", record.video_id)
-        body = {
+        self.outbox.enqueue(record.video_id, record.owner, record.callback_url or "", {
             "video_id": record.video_id, "video_type": record.video_type, "status": outcome.status,
             "error": outcome.error, "status_url": urls.status,
             "video_url": urls.video if outcome.status == "complete" else None,
-        }
-        await deliver(record.callback_url, body, owner.webhook_secret,
-                      allow_private=self.registry.services.settings.webhook_allow_private)
+        })

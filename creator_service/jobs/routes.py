@@ -152,6 +152,8 @@ def _describe(request: Request, record: SessionRecord, with_stages: bool) -> dic
             if chosen is not None:
                 stages[stage].update(version=chosen.version, data=chosen.output.client_data(urls.file))  # type: ignore[union-attr]
         description["stages"] = stages
+        description["webhooks"] = [{k: d[k] for k in ("delivery_id", "url", "status", "attempts")}
+                                   for d in request.app.state.outbox.for_video(record.video_id)]
     return description
 
 
