@@ -35,14 +35,15 @@ from .events import (
     Subscriber,
 )
 from .machine import build_machine
-from .models import FinalVideo
+from .models import FinalVideo, ScenePlan
+from .payloads import FieldError
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError
 from .services import Services
 from .session import CreatorSession, StageAttempt
 from .stages.context import ProgressReporter, StageContext, StageFailure
 from .store import Decision, DecisionAction, SessionStore
-from .video_types import OPTIONAL_STAGES, VideoType
+from .video_types import OPTIONAL_STAGES, PER_SCENE_STAGES, VideoType
 
 logger = logging.getLogger(__name__)
 
@@ -146,11 +147,15 @@ class Pipeline:
             self._actor = actor
             await self.accept()  # type: ignore[attr-defined]
 
-    async def regenerate_stage(self, feedback: str | None, actor: str | None = None) -> None:
+    async def regenerate_stage(self, feedback: str | None, actor: str | None = None,
+                               scenes: list[int] | None = None) -> None:
         async with self._actions:
             await self._require("regenerate")
+            if scenes is not None:
+                self._check_scenes(scenes)
             self._check_attempts()
             self.session.user_feedback = feedback
+            self.session.user_scenes = sorted(scenes) if scenes is not None else None
             # Recorded as running: after a crash from here on, the next server runs the new version.
             self._record("running", decision=self._decision("regenerate", feedback, actor))
             await self.regenerate()  # type: ignore[attr-defined]
@@ -242,6 +247,29 @@ class Pipeline:
     @staticmethod
     async def _never() -> bool:
         return False
+
+    def _check_scenes(self, scenes: list[int]) -> None:
+        """A per-scene regenerate names scenes that exist, once each, on a stage made per scene."""
+        session, stage = self.session, self.session.current_stage
+
+        def refuse(error: str) -> ProtocolError:
+            return ProtocolError(ErrorCode.INVALID_FIELD, f"field 'scenes' {error}",
+                                 [FieldError(field="scenes", error=error)])
+
+        if stage not in PER_SCENE_STAGES:
+            raise refuse(f"works on {', '.join(PER_SCENE_STAGES)}, not on the {stage} stage")
+        if not scenes:
+            raise refuse("must name at least one scene (or leave it out to redo the whole stage)")
+        repeated = sorted({index for index in scenes if scenes.count(index) > 1})
+        if repeated:
+            raise refuse(f"names scene {repeated[0]} more than once")
+        plan = session.accepted.get("scenes")
+        count = len(plan.scenes) if isinstance(plan, ScenePlan) else 0
+        outside = [index for index in scenes if not 0 <= index < count]
+        if outside:
+            raise refuse(f"scene {outside[0]} is out of range: this video has {count} scenes (0 to {count - 1})")
+        if stage not in session.stage_outputs:
+            raise refuse(f"needs a completed version of {stage} to keep the other scenes from")
 
     def _check_attempts(self) -> None:
         stage = self.session.current_stage
@@ -426,6 +454,7 @@ class Pipeline:
             progress=reporter,
             cancel=cancel,
             services=self.services,
+            scenes=frozenset(attempt.scenes) if attempt.scenes is not None else None,
         )
         handler = self.video_type.handlers[stage]
         progress_task = asyncio.create_task(self._send_progress(reporter, stage, version))

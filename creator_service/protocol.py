@@ -105,6 +105,8 @@ class AcceptAction(_Action):
 class RegenerateAction(_Action):
     action: Literal["regenerate"] = "regenerate"
     feedback: str | None = Field(default=None, max_length=FEEDBACK_LIMIT)
+    # Redo only these scenes (0-based indices into scenes_data); the others stay as they are.
+    scenes: list[int] | None = Field(default=None, max_length=100)
 
 
 class StopAction(_Action):
@@ -192,7 +194,7 @@ def parse_client_message(text: str) -> _Action:
         parsed._brief = _parse_brief(parsed.video_type, parsed.payload)
     if isinstance(parsed, RegenerateAction) and parsed.feedback is not None:
         # The spec's JavaScript client sends '' when the feedback box is empty.
-        parsed = RegenerateAction(feedback=parsed.feedback.strip() or None)
+        parsed = RegenerateAction(feedback=parsed.feedback.strip() or None, scenes=parsed.scenes)
     return parsed  # type: ignore[no-any-return]
 
 
@@ -228,6 +230,10 @@ def _action_error(action: str, message: dict[str, Any], exc: ValidationError) ->
         detail = f"{words}, got {len(value):,}" if isinstance(value, str) else words
     elif field == "payload":
         words, detail = "must be a JSON object", f"must be a JSON object, got {_json_kind(value)}"
+    elif field == "scenes" or error["loc"][1:2] == ("scenes",):
+        field = "scenes"
+        words = "must be a list of scene numbers (0-based integers)"
+        detail = f"{words}, got {_json_kind(message.get('scenes'))}"
     else:
         words, detail = "must be a string", f"must be a string, got {_json_kind(value)}"
     return ProtocolError(ErrorCode.INVALID_FIELD, f"field '{field}' {detail}", [FieldError(field=field, error=words)])

@@ -48,6 +48,8 @@ class StageAttempt:
     status: AttemptStatus = "running"
     # The fingerprint of the accepted inputs it was made from (see inputs_fingerprint).
     inputs: str | None = None
+    # A per-scene regenerate: the scenes this version redid (the others are the previous version's).
+    scenes: list[int] | None = None
     output: StageOutput | None = None
     error: str | None = None
     started_at: float = field(default_factory=time.time)
@@ -84,8 +86,9 @@ class CreatorSession:
     output_versions: dict[str, int] = field(default_factory=dict)
     # How many times each stage has been started (its latest version number).
     stage_versions: dict[str, int] = field(default_factory=dict)
-    # Feedback for the next run of the current stage (from `regenerate`).
+    # Feedback for the next run of the current stage (from `regenerate`), and the scenes it redoes.
     user_feedback: str | None = None
+    user_scenes: list[int] | None = None
     is_active: bool = True
     # Outputs the reviewer accepted, in stage order: what later stages build on.
     accepted: dict[str, StageOutput] = field(default_factory=dict)
@@ -106,7 +109,9 @@ class CreatorSession:
         stage = self.current_stage
         version = self.stage_versions.get(stage, 0) + 1
         self.stage_versions[stage] = version
-        attempt = StageAttempt(stage=stage, version=version, feedback=self.user_feedback, inputs=inputs)
+        attempt = StageAttempt(stage=stage, version=version, feedback=self.user_feedback, inputs=inputs,
+                               scenes=self.user_scenes)
+        self.user_scenes = None
         self.history.append(attempt)
         return attempt
 

@@ -257,6 +257,7 @@ CREATE INDEX deliveries_due ON deliveries (status, next_at);
 ALTER TABLE sessions ADD COLUMN owner TEXT;
 ALTER TABLE decisions ADD COLUMN actor TEXT;
 ALTER TABLE attempts ADD COLUMN inputs TEXT;
+ALTER TABLE attempts ADD COLUMN scenes TEXT;
 ALTER TABLE sessions ADD COLUMN skipped TEXT NOT NULL DEFAULT '[]';
 CREATE INDEX sessions_by_owner ON sessions (owner, created_at DESC)
 """
@@ -350,11 +351,12 @@ class SessionStore:
                 output = attempt.output
                 db.execute(
                     "INSERT OR REPLACE INTO attempts (video_id, stage, version, feedback, status, error, output_type,"
-                    " output, started_at, finished_at, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " output, started_at, finished_at, inputs, scenes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (session.video_id, attempt.stage, attempt.version, attempt.feedback, attempt.status,
                      attempt.error, type(output).__name__ if output is not None else None,
                      output.model_dump_json() if output is not None else None,
-                     attempt.started_at, attempt.finished_at, attempt.inputs),
+                     attempt.started_at, attempt.finished_at, attempt.inputs,
+                     json.dumps(attempt.scenes) if attempt.scenes is not None else None),
                 )
             if decision is not None:
                 _insert_decision(db, session.video_id, decision, now)
@@ -440,7 +442,8 @@ class SessionStore:
     def attempts(self, video_id: str) -> list[StageAttempt]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT stage, version, feedback, status, error, output_type, output, started_at, finished_at, inputs"
+                "SELECT stage, version, feedback, status, error, output_type, output, started_at, finished_at, inputs,"
+                " scenes"
                 " FROM attempts WHERE video_id=? ORDER BY started_at, stage, version", (video_id,),
             ).fetchall()
         return [_attempt(row) for row in rows]
@@ -496,12 +499,12 @@ def _record(row: tuple[Any, ...]) -> SessionRecord:
 
 
 def _attempt(row: tuple[Any, ...]) -> StageAttempt:
-    stage, version, feedback, status, error, kind, output, started_at, finished_at, inputs = row
+    stage, version, feedback, status, error, kind, output, started_at, finished_at, inputs, scenes = row
     status_: AttemptStatus = status
     return StageAttempt(
         stage=stage, version=int(version), feedback=feedback, status=status_, error=error,
         output=OUTPUT_TYPES[kind].model_validate_json(output) if kind and output else None,
         started_at=float(started_at), finished_at=float(finished_at) if finished_at is not None else None,
-        inputs=inputs,
+        inputs=inputs, scenes=json.loads(scenes) if scenes else None,
     )
 

@@ -34,6 +34,8 @@ STAGE_INPUTS: Mapping[str, tuple[str, ...]] = {
 }
 # Stages a session may leave out (at start) or skip: the render does without them.
 OPTIONAL_STAGES: frozenset[str] = frozenset({"animations"})
+# Stages made scene by scene, so `regenerate` may redo some scenes only.
+PER_SCENE_STAGES: tuple[str, ...] = ("script", "visuals", "animations", "tts")
 
 
 class StageOrderError(ValueError):

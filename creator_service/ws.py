@@ -158,7 +158,7 @@ class CreatorConnection:
         if isinstance(action, AcceptAction):
             await pipeline.accept_stage(self.user.name)
         elif isinstance(action, RegenerateAction):
-            await pipeline.regenerate_stage(action.feedback, self.user.name)
+            await pipeline.regenerate_stage(action.feedback, self.user.name, action.scenes)
         elif isinstance(action, AutoAction):
             await pipeline.hand_to_auto(self.user.name)
         elif isinstance(action, SkipAction):

@@ -37,6 +37,8 @@ SCENES = 3
 class FakeStages:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        # (stage, the scenes a per-scene regenerate asked for) for every run.
+        self.runs: list[tuple[str, frozenset[int] | None]] = []
         self._held: dict[str, threading.Event] = {}
         self._failing: set[str] = set()
         self._lock = threading.Lock()
@@ -70,6 +72,7 @@ class FakeStages:
 
     def handle(self, ctx: StageContext) -> StageOutput:
         self.calls[ctx.stage] += 1
+        self.runs.append((ctx.stage, ctx.scenes))
         with self._lock:
             held = self._held.get(ctx.stage)
         while held is not None and not held.is_set():

@@ -353,3 +353,36 @@ def test_a_delivery_a_dead_server_left_pending_is_sent_after_the_restart(tmp_pat
             time.sleep(0.1)
     finally:
         studio.stop()
+
+
+# ---- one scene at a time ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("scenes", "words"), [
+    ([], "must name at least one scene"),
+    ([1, 1], "names scene 1 more than once"),
+    ([3], "scene 3 is out of range: this video has 3 scenes (0 to 2)"),
+    ([-1], "scene -1 is out of range"),
+    ("2", "must be a list of scene numbers"),
+])
+def test_bad_scene_lists_are_refused_naming_scenes(studio: Studio, scenes: Any, words: str) -> None:
+    with studio.connect() as client:
+        start(client, "moa", MOA)
+        client.advance_to("visuals", timeout=10)
+        client.wait_completed("visuals", timeout=10)
+        client.send({"action": "regenerate", "scenes": scenes})
+        refused = refusal(client)
+        assert refused["code"] == "invalid_field" and refused["fields"][0]["field"] == "scenes"
+        assert words in refused["error"], refused
+        client.send({"action": "regenerate", "scenes": [1], "feedback": "warmer"})  # the session goes on
+        assert client.wait_completed("visuals", timeout=10)["version"] == 2
+    assert ("visuals", frozenset({1})) in studio.fakes.runs
+
+
+def test_scenes_are_refused_on_the_scenes_stage(studio: Studio) -> None:
+    with studio.connect() as client:
+        start(client, "moa", MOA)
+        client.wait_completed("scenes", timeout=10)
+        client.send({"action": "regenerate", "scenes": [0]})
+        refused = refusal(client)
+        assert refused["fields"][0]["field"] == "scenes" and "not on the scenes stage" in refused["error"]

@@ -108,6 +108,13 @@ def generate_animations(ctx: StageContext) -> Animations:
     end_start, end_length = sum(lengths), round(END_CARD_SECONDS * fmt.fps)
     mentions, callouts_on, reading = _feedback(ctx)
     lower, callouts, end = _overlay_words(ctx, plan, mentions, callouts_on)
+    kept = ctx.kept(Animations)
+    if kept is not None:
+        # A per-scene regenerate: the other scenes keep their words, overlays and the end card.
+        lower = sorted([i for i in lower if ctx.redo(i["scene"])]
+                       + [i for i in kept.lower_thirds if not ctx.redo(i["scene"])], key=lambda i: i["scene"])
+        callouts = sorted([i for i in callouts if ctx.redo(i["scene"])]
+                          + [i for i in kept.callouts if not ctx.redo(i["scene"])], key=lambda i: i["scene"])
 
     def timed(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
@@ -126,17 +133,23 @@ def generate_animations(ctx: StageContext) -> Animations:
     }
     has_overlay = [any(item["scene"] == i for item in (*lower, *callouts)) for i in range(len(lengths))]
     frames = overlay_frames(starts, has_overlay, end_start, enter)
+    redone = [i for i in range(len(lengths)) if ctx.redo(i)]
+    if kept is not None:
+        frames = [f for f in frames if any(starts[i] <= f < starts[i] + lengths[i] for i in redone)]
     keys_dir = ctx.work_dir / "overlays"
+    # The end card's gradient is drawn once, as a backdrop, after the content frames.
+    wanted = [*frames] if kept is not None else [*frames, end_start + enter]
     try:
-        # The end card's gradient is drawn once, as a backdrop, after the content frames.
-        *files, end_backdrop = render_frames(
-            "Overlays", props, [*frames, end_start + enter], keys_dir, cancel=ctx.cancel,
+        rendered = render_frames(
+            "Overlays", props, wanted, keys_dir, cancel=ctx.cancel,
             slots=ctx.services.slots, log_dir=ctx.work_dir,
             progress=lambda f, detail: ctx.progress(0.6 * f, detail),
-            layers=["content"] * len(frames) + ["backdrop"],
-        )
+            layers=["content"] * len(frames) + ([] if kept is not None else ["backdrop"]),
+        ) if wanted else []
     except ChildProcessFailed as exc:
         raise StageFailure(f"Remotion could not render the overlays: {exc}") from exc
+    files = rendered[: len(frames)]
+    end_backdrop = rendered[-1] if kept is None else None
 
     def with_overlay(clip: Clip, start: int, length: int) -> Clip:
         overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
@@ -151,6 +164,7 @@ def generate_animations(ctx: StageContext) -> Animations:
     def make_end_card() -> Clip:
         background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)
         _, record = split_keys(files, frames, end_start, end_length, keys_dir / "end_card", ctx.video_dir)
+        assert end_backdrop is not None
         layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
                             backdrop=ctx.relative(end_backdrop), foreground_keys=record)
         return finish_clip(
@@ -159,10 +173,16 @@ def generate_animations(ctx: StageContext) -> Animations:
              background.credit],
         )
 
-    ctx.progress(0.6, f"laying overlays on {len(lengths)} scenes")
-    *clips, end_card = in_parallel(
-        ctx, [*(partial(with_overlay, *args) for args in zip(visuals.clips, starts, lengths)), make_end_card]
-    )
+    ctx.progress(0.6, f"laying overlays on {len(redone)} scenes")
+    if kept is None:
+        *clips, end_card = in_parallel(
+            ctx, [*(partial(with_overlay, *args) for args in zip(visuals.clips, starts, lengths)), make_end_card]
+        )
+    else:
+        made = {i: clip for i, clip in zip(redone, in_parallel(
+            ctx, [partial(with_overlay, visuals.clips[i], starts[i], lengths[i]) for i in redone]))}
+        clips = [made.get(i) or kept.clips[i] for i in range(len(lengths))]
+        end_card = kept.end_card
     return Animations(
         clips=clips,
         end_card=end_card,

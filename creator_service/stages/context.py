@@ -63,6 +63,12 @@ class StageContext:
     progress: ProgressSink
     cancel: CancelToken
     services: Services
+    # A per-scene regenerate: only these scenes (0-based) are redone; every other scene keeps
+    # the previous version's output as it is. None: the whole stage.
+    scenes: frozenset[int] | None = None
+
+    def redo(self, index: int) -> bool:
+        return self.scenes is None or index in self.scenes
 
     def output_of(self, stage: str, kind: type[OutputT]) -> OutputT:
         output = self.accepted.get(stage)
@@ -72,6 +78,15 @@ class StageContext:
 
     def previous_as(self, kind: type[OutputT]) -> OutputT | None:
         return self.previous if isinstance(self.previous, kind) else None
+
+    def kept(self, kind: type[OutputT]) -> OutputT | None:
+        """For a per-scene regenerate, the previous version whose other scenes are kept."""
+        if self.scenes is None:
+            return None
+        previous = self.previous_as(kind)
+        if previous is None:
+            raise StageFailure(f"the {self.stage} stage has no earlier version to keep the other scenes from")
+        return previous
 
     def relative(self, path: Path) -> str:
         """A path inside the video's folder as recorded in outputs."""

@@ -14,6 +14,14 @@ def generate_script(ctx: StageContext) -> Script:
     script = planner.write_script(
         ctx.video_type, ctx.brief, plan, ctx.feedback, ctx.previous_as(Script)
     )
+    kept = ctx.kept(Script)
+    if kept is not None:
+        # Only the chosen scenes take the new narration; the others stay word for word.
+        scenes = [new if ctx.redo(new.scene_index) else old for new, old in zip(script.scenes, kept.scenes)]
+        script = script.model_copy(update={
+            "scenes": scenes, "total_words": sum(s.word_count for s in scenes),
+            "estimated_seconds": round(sum(s.estimated_seconds for s in scenes), 2),
+        })
     if ctx.video_type == "compliance_video":
         _check_compliance(ctx, script)
     ctx.progress(1.0, f"wrote {script.total_words} words, about {script.estimated_seconds:.0f} s")

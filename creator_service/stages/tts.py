@@ -41,9 +41,11 @@ def tts_generate(ctx: StageContext) -> Voiceover:
     pace, reading = read_pace(ctx.feedback, ctx.previous_as(Voiceover))
     audio_dir = ctx.work_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
+    kept = ctx.kept(Voiceover)
+    spoken = [scene for scene in script.scenes if ctx.redo(scene.scene_index)]
     items = [
         SpeechItem(text=scene.text, path=audio_dir / f"scene_{scene.scene_index:02d}.wav")
-        for scene in script.scenes
+        for scene in spoken
     ]
     ctx.progress(0.02, f"speaking {len(items)} scenes")
     try:
@@ -55,8 +57,8 @@ def tts_generate(ctx: StageContext) -> Voiceover:
         raise StageFailure(str(exc)) from exc
     except (VoiceUnavailable, ChildProcessFailed) as exc:
         raise StageFailure(f"no voice could speak the script: {exc}") from exc
-    tracks = [
-        AudioTrack(
+    made = {
+        scene.scene_index: AudioTrack(
             scene_index=scene.scene_index,
             path=ctx.relative(track.path),
             duration=round(track.duration, 3),
@@ -64,8 +66,11 @@ def tts_generate(ctx: StageContext) -> Voiceover:
             text=scene.text,
             words=[WordTime(word=w.word, start=round(w.start, 3), end=round(w.end, 3)) for w in track.words],
         )
-        for scene, track in zip(script.scenes, speech.tracks)
-    ]
+        for scene, track in zip(spoken, speech.tracks)
+    }
+    # A per-scene regenerate keeps every other scene's take: the very file, not a copy.
+    tracks = [made.get(scene.scene_index) or kept.tracks[scene.scene_index]  # type: ignore[union-attr]
+              for scene in script.scenes]
     return Voiceover(
         engine=speech.engine,
         voice=speech.voice,

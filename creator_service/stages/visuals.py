@@ -73,7 +73,21 @@ def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
     quality = str(getattr(ctx.brief, "quality", "high"))
     previous = ctx.previous_as(Visuals)
     palette, reading = choose_palette(ctx.feedback, previous.palette if previous else None)
+    if ctx.kept(Visuals) is not None and previous is not None and palette != previous.palette:
+        # One scene redone keeps the video's colours, or it would not match the others.
+        palette = previous.palette
+        reading = reading.model_copy(update={"notes": [*reading.notes, "Colours change for the whole video:"
+                                                       " regenerate the stage without 'scenes' for that."]})
     return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette), reading
+
+
+def merge_clips(ctx: StageContext, made: list[Clip], count: int) -> list[Clip]:
+    """The new clips of the redone scenes, in place among the previous version's other clips."""
+    kept = ctx.kept(Visuals)
+    if kept is None:
+        return made
+    by_index = {clip.scene_index: clip for clip in made}
+    return [by_index.get(index) or kept.clips[index] for index in range(count)]
 
 
 def _sentences(text: str, limit: int) -> list[str]:
@@ -211,7 +225,8 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     clips_dir = ctx.work_dir / "clips"
     clips_dir.mkdir(parents=True, exist_ok=True)
     jobs = []
-    for scene in look.plan.scenes:
+    redone = [scene for scene in look.plan.scenes if ctx.redo(scene.index)]
+    for scene in redone:
         footage = scene.media_query is not None
         jobs.append(ClipJob(
             index=scene.index,
@@ -249,7 +264,8 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
                            credits, preview=None if logo else job.output, logo=logo)
 
     ctx.progress(0.8, f"composing {len(jobs)} clips")
-    clips = in_parallel(ctx, [partial(make_clip, scene, job) for scene, job in zip(look.plan.scenes, jobs)])
+    made = in_parallel(ctx, [partial(make_clip, scene, job) for scene, job in zip(redone, jobs)])
+    clips = merge_clips(ctx, made, len(look.plan.scenes))
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
@@ -338,9 +354,11 @@ def run_stage2(ctx: StageContext) -> Visuals:
             for scene, start, length in zip(look.plan.scenes, starts, lengths)
         ],
     }
-    frames = key_frames(starts, lengths, enter)
+    # Only the redone scenes' frames are rendered (all of them, for the whole stage).
+    redone = [i for i, scene in enumerate(look.plan.scenes) if ctx.redo(scene.index)]
+    frames = key_frames([starts[i] for i in redone], [lengths[i] for i in redone], enter)
     # One backdrop (the scene's scrim) per scene, fully entered, after the content frames.
-    backdrops = [start + min(enter, length - 1) for start, length in zip(starts, lengths)]
+    backdrops = [starts[i] + min(enter, lengths[i] - 1) for i in redone]
     keys_dir = ctx.work_dir / "keyframes"
     try:
         rendered = render_frames(
@@ -364,10 +382,12 @@ def run_stage2(ctx: StageContext) -> Visuals:
         ]
         return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits)
 
-    ctx.progress(0.6, f"composing {len(lengths)} scenes over their footage")
-    clips = in_parallel(
-        ctx, [partial(make_clip, *args) for args in zip(look.plan.scenes, starts, lengths, backdrop_files)]
-    )
+    ctx.progress(0.6, f"composing {len(redone)} scenes over their footage")
+    made = in_parallel(ctx, [
+        partial(make_clip, look.plan.scenes[i], starts[i], lengths[i], backdrop)
+        for i, backdrop in zip(redone, backdrop_files)
+    ])
+    clips = merge_clips(ctx, made, len(look.plan.scenes))
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
