@@ -248,3 +248,23 @@ def test_the_stepper_goes_back_and_shows_skipped_and_reused_stages(page: Page, t
         shot(page, artifacts_dir, "goto-reused")
     finally:
         studio.stop()
+
+
+def test_a_scene_card_checkbox_redoes_that_scene_only(page: Page, tmp_path: Path) -> None:
+    studio = Studio(tmp_path / "data").start()
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        page.get_by_label("Video type").select_option("moa")
+        page.get_by_label("Drug name").fill("Aspirin")
+        page.get_by_label("Condition").fill("cardiovascular disease")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        page.get_by_label("Redo scene 2 only").check()
+        page.get_by_role("button", name="Regenerate").click()
+        expect(page.get_by_role("tab", name="v2")).to_have_attribute("aria-selected", "true", timeout=10_000)
+        assert ("script", frozenset({1})) in studio.fakes.runs
+    finally:
+        studio.stop()

@@ -21,12 +21,19 @@ function credits(sources) {
     s.author ? `${s.kind}: ${s.author}${s.license ? ` (${s.license})` : ''}` : s.description).join('; '));
 }
 
+// A per-scene regenerate: the reviewer ticks the scenes to redo; the others stay as they are.
+function redoBox(index) {
+  return el('label', {class: 'redo'},
+    el('input', {type: 'checkbox', class: 'redo-scene', value: index}), ` Redo scene ${index + 1} only`);
+}
+
 function clipFigure(clip, label) {
   return el('figure', {},
     el('video', {controls: true, preload: 'metadata', poster: clip.thumbnail_url, src: clip.url,
                  'aria-label': `${label}, ${seconds(clip.duration)}`}),
     el('figcaption', {}, `${label} · ${seconds(clip.duration)}`),
-    credits(clip.sources));
+    credits(clip.sources),
+    label.startsWith('Scene') ? redoBox(clip.scene_index) : null);
 }
 
 const RENDERERS = {
@@ -61,7 +68,8 @@ const RENDERERS = {
         el('li', {},
           el('p', {class: 'kind'}, `${scene.scene_index + 1} · ${scene.title}`),
           el('p', {}, scene.text),
-          el('p', {class: 'muted'}, `${scene.word_count} words · ~${seconds(scene.estimated_seconds)}`)))),
+          el('p', {class: 'muted'}, `${scene.word_count} words · ~${seconds(scene.estimated_seconds)}`),
+          redoBox(scene.scene_index)))),
     ];
   },
 
@@ -99,7 +107,8 @@ const RENDERERS = {
           el('p', {class: 'kind'}, `Scene ${track.scene_index + 1} · ${seconds(track.duration)}`),
           el('audio', {controls: true, preload: 'metadata', src: track.url,
                        'aria-label': `Narration of scene ${track.scene_index + 1}`}),
-          el('p', {}, track.text)))),
+          el('p', {}, track.text),
+          redoBox(track.scene_index)))),
     ];
   },
 

@@ -454,7 +454,11 @@ function wireActions() {
   $('skip').addEventListener('click', () => send({action: 'skip'}));
   $('regenerate').addEventListener('click', () => {
     const feedback = $('feedback').value.trim();
-    send(feedback ? {action: 'regenerate', feedback} : {action: 'regenerate'});
+    const message = feedback ? {action: 'regenerate', feedback} : {action: 'regenerate'};
+    // Ticked scene cards: redo those scenes only.
+    const scenes = [...document.querySelectorAll('#stage-content .redo-scene:checked')].map((box) => Number(box.value));
+    if (scenes.length) message.scenes = scenes;
+    send(message);
   });
   $('stop').addEventListener('click', () => send({action: 'stop'}));
 }
