@@ -35,6 +35,8 @@ from .planner.template import TemplatePlanner
 from .processes import ProcessSlots
 from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
+from .rendering.manim_clips import child_env
+from .rendering.warm import WarmWorkers
 from .services import Services
 from .sessions import SessionRegistry
 from .settings import Settings
@@ -90,6 +92,8 @@ def build_services(settings: Settings) -> Services:
         voice=build_voice(settings),
         media=build_media(settings),
         slots=ProcessSlots(settings.max_render_processes),
+        manim_workers=WarmWorkers(min(2, settings.max_render_processes), settings.cache_dir / "manim-warm",
+                                  child_env()),
     )
 
 
@@ -140,6 +144,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await app.state.jobs.stop()
         await app.state.sessions.stop()
         await app.state.outbox.stop()
+        if app.state.services.manim_workers is not None:
+            app.state.services.manim_workers.close()
         app.state.store.close()
 
 

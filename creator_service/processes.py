@@ -132,7 +132,7 @@ except OSError:
 CHILD_NICENESS = 10
 
 
-def _die_with_parent(death_signal: int) -> Callable[[], None]:
+def die_with_parent(death_signal: int) -> Callable[[], None]:
     def arrange() -> None:
         # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the
         # kernel signals this child too, so no render outlives the service that asked for it.
@@ -191,7 +191,7 @@ def spawn(
             text=True,
             bufsize=1,
             start_new_session=True,
-            preexec_fn=_die_with_parent(death_signal),
+            preexec_fn=die_with_parent(death_signal),
         )
     cancel.register(child)
     return child

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .media.backgrounds import MediaFinder
     from .providers.llm import Planner
     from .providers.voice import VoiceProvider
+    from .rendering.warm import WarmWorkers
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,5 @@ class Services:
     voice: "VoiceProvider"
     media: "MediaFinder"
     slots: ProcessSlots
+    # Manim workers that imported Manim ahead of need (None: every render starts its own).
+    manim_workers: "WarmWorkers | None" = None

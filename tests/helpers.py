@@ -83,7 +83,8 @@ SOCIAL_BRIEF: dict[str, Any] = dict(EXAMPLE_PAYLOADS["social_media"])
 
 
 def processes_mentioning(marker: str) -> list[int]:
-    """PIDs whose command line contains `marker` (our children carry the video id in theirs)."""
+    """PIDs working for `marker` (a video id): our children carry it in their command line, or,
+    for a warm Manim worker handed its jobs, in the folder it works in."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -92,7 +93,11 @@ def processes_mentioning(marker: str) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if marker in cmdline:
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            cwd = ""
+        if marker in cmdline or marker in cwd:
             found.append(int(entry.name))
     return found
 

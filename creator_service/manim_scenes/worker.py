@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -110,16 +111,37 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
     return target
 
 
-def main(jobs_path: str) -> int:
+def prepare() -> dict[str, type]:
+    """What every worker does before its first clip: import Manim and our scenes (1.5-2 s)."""
     logging.getLogger("manim").setLevel(logging.WARNING)
     encode_frames_without_copying()
+    return scene_classes()
+
+
+def render_all(jobs_path: str, registry: dict[str, type]) -> int:
     jobs = json.loads(Path(jobs_path).read_text(encoding="utf-8"))
-    registry = scene_classes()
     for job in jobs:
         output = render_job(job["index"], job, registry)
         print(json.dumps({"job": job["index"], "done": str(output)}), flush=True)
     return 0
 
 
+def wait_for_jobs() -> int:
+    """A warm worker: prepared ahead of need, it renders the one jobs file named on stdin."""
+    registry = prepare()
+    line = sys.stdin.readline().strip()
+    if not line:
+        return 0  # the server let it go unused
+    # Working in the video's folder says, to anyone looking at /proc, whose clips these are.
+    os.chdir(Path(line).parent)
+    return render_all(line, registry)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--warm"]:
+        return wait_for_jobs()
+    return render_all(argv[0], prepare())
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

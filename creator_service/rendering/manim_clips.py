@@ -26,8 +26,7 @@ from ..processes import (
     terminate,
 )
 from .formats import VideoFormat
-
-WORKER_MODULE = "creator_service.manim_scenes.worker"
+from .warm import WORKER_MODULE, WarmWorkers
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,7 @@ def render_clips(
     cancel: CancelToken,
     slots: ProcessSlots,
     progress: Callable[[float, str], None],
+    warm: WarmWorkers | None = None,
 ) -> None:
     """Render every job to its `output` path, or raise ChildProcessFailed / StageCancelled."""
     if not jobs:
@@ -70,7 +70,7 @@ def render_clips(
         while extra < len(jobs) - 1 and slots.try_acquire():
             extra += 1
         try:
-            _run_workers(deal(jobs, 1 + extra), fmt, work_dir, cancel, progress)
+            _run_workers(deal(jobs, 1 + extra), fmt, work_dir, cancel, progress, warm)
         finally:
             for _ in range(extra):
                 slots.release()
@@ -82,6 +82,7 @@ def _run_workers(
     work_dir: Path,
     cancel: CancelToken,
     progress: Callable[[float, str], None],
+    warm: WarmWorkers | None = None,
 ) -> None:
     total_seconds = sum(job.seconds for share in shares for job in share)
     planned = {job.index: job.seconds for share in shares for job in share}
@@ -96,11 +97,21 @@ def _run_workers(
             jobs_file.write_text(
                 json.dumps([_job_payload(job, fmt, work_dir) for job in share]), encoding="utf-8"
             )
-            log = work_dir / f"manim-{number}.log"
-            child = spawn(
-                python_command(WORKER_MODULE, str(jobs_file)),
-                cancel=cancel, stderr_path=log, env=_child_env(),
-            )
+            ready = warm.take() if warm is not None else None
+            if ready is not None:
+                # A worker that imported Manim ahead of need: hand it the jobs, make it ours to cancel.
+                child, log = ready.process, ready.log
+                cancel.register(child)
+                assert child.stdin is not None
+                with contextlib.suppress(OSError):  # cancelled meanwhile: finish() says so below
+                    child.stdin.write(f"{jobs_file}\n")
+                    child.stdin.close()
+            else:
+                log = work_dir / f"manim-{number}.log"
+                child = spawn(
+                    python_command(WORKER_MODULE, str(jobs_file)),
+                    cancel=cancel, stderr_path=log, env=child_env(),
+                )
             assert child.stdout is not None
             children.append((child, log))
             # data: [partial line, child, log]
@@ -154,7 +165,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
     }
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ)
     # One render per process, one core per render: numpy's thread pools would fight over cores.
     env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})

@@ -1,0 +1,102 @@
+"""Manim workers started ahead of need, so a render does not wait for Manim to import.
+
+`import manim` costs 1.5-2 s in every new process (`python -X importtime`), a third of the time
+to redo one scene. The server keeps a few workers that have already imported Manim and our scenes
+and wait for one jobs file on stdin; each still renders in its own process (Manim's config is
+global) and exits when done, and a fresh one is started in its place.
+
+Idle workers are children of one long-lived thread: the kernel's parent-death signal is tied to
+the thread that forked, and the worker threads of a stage come and go. A worker that died idle is
+simply skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..processes import die_with_parent, python_command
+
+logger = logging.getLogger(__name__)
+
+WORKER_MODULE = "creator_service.manim_scenes.worker"
+
+
+@dataclass(frozen=True)
+class WarmWorker:
+    process: subprocess.Popen[str]
+    log: Path
+
+
+class WarmWorkers:
+    def __init__(self, size: int, log_dir: Path, env: dict[str, str]):
+        self.size = size
+        self.log_dir = log_dir
+        self.env = env
+        self._idle: deque[WarmWorker] = deque()
+        self._lock = threading.Lock()
+        self._requests: queue.Queue[bool] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._made = 0
+
+    def take(self) -> WarmWorker | None:
+        """An idle, live worker (the caller hands it a jobs file), or None; either way the pool
+        is topped up again in the background. The first call only starts the pool."""
+        if self.size <= 0:
+            return None
+        self._start()
+        taken = None
+        with self._lock:
+            while self._idle and taken is None:
+                candidate = self._idle.popleft()
+                if candidate.process.poll() is None:
+                    taken = candidate
+            missing = self.size - len(self._idle)
+        for _ in range(missing):
+            self._requests.put(True)
+        return taken
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._requests.put(False)
+        with self._lock:
+            idle, self._idle = list(self._idle), deque()
+        for worker in idle:
+            if worker.process.stdin is not None:
+                worker.process.stdin.close()  # an empty line: it exits at once
+            worker.process.kill()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._spawn_forever, name="manim-warm", daemon=True)
+            self._thread.start()
+
+    def _spawn_forever(self) -> None:
+        while self._requests.get():
+            with self._lock:
+                if len(self._idle) >= self.size:
+                    continue
+                self._made += 1
+                number = self._made
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            log = self.log_dir / f"manim-warm-{number}.log"
+            try:
+                with open(log, "w", encoding="utf-8") as stderr:
+                    process = subprocess.Popen(
+                        python_command(WORKER_MODULE, "--warm"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                        stderr=stderr, env=self.env, text=True, bufsize=1, start_new_session=True,
+                        preexec_fn=die_with_parent(signal.SIGKILL),
+                    )
+            except OSError:
+                logger.exception("could not start a warm Manim worker")
+                continue
+            with self._lock:
+                self._idle.append(WarmWorker(process, log))

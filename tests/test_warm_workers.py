@@ -1,0 +1,49 @@
+"""Warm Manim workers: started ahead of need by one long-lived thread, skipped if they died idle,
+and each used once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from creator_service.rendering.manim_clips import child_env
+from creator_service.rendering.warm import WarmWorkers
+
+
+def wait_for_idle(pool: WarmWorkers, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while len(pool._idle) < count:
+        assert time.monotonic() < deadline, "the pool did not fill"
+        time.sleep(0.05)
+
+
+def test_the_pool_fills_on_first_use_and_hands_out_each_worker_once(tmp_path: Path) -> None:
+    pool = WarmWorkers(1, tmp_path / "logs", child_env())
+    try:
+        assert pool.take() is None  # the first call only starts the pool
+        wait_for_idle(pool, 1)
+        first = pool.take()
+        assert first is not None and first.process.poll() is None
+        wait_for_idle(pool, 1)  # topped up again
+        second = pool.take()
+        assert second is not None and second.process.pid != first.process.pid
+        for worker in (first, second):
+            assert worker.process.stdin is not None
+            worker.process.stdin.close()  # no jobs: it exits cleanly
+            assert worker.process.wait(timeout=20) == 0
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_died_idle_is_skipped(tmp_path: Path) -> None:
+    pool = WarmWorkers(1, tmp_path / "logs", child_env())
+    try:
+        pool.take()
+        wait_for_idle(pool, 1)
+        pool._idle[0].process.kill()
+        pool._idle[0].process.wait()
+        assert pool.take() is None
+        wait_for_idle(pool, 1)
+        assert pool._idle[0].process.poll() is None
+    finally:
+        pool.close()
