@@ -37,6 +37,7 @@ from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .rendering.manim_clips import child_env
 from .rendering.warm import WarmWorkers
+from .review_routes import review_routes
 from .services import Services
 from .sessions import SessionRegistry
 from .settings import Settings
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO
         routes=[
             *job_routes(video_types),
             *auth_routes(),
+            *review_routes(),
             *web_routes(),
             Route("/health", health),
             Route("/providers", providers),

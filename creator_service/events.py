@@ -8,7 +8,7 @@ is emitted only after the change it reports has been written to the store.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 from .models import FinalVideo, StageOutput
 
@@ -72,9 +72,34 @@ class SessionExpired:
     idle_hours: float
 
 
+@dataclass(frozen=True)
+class PresenceChanged:
+    video_id: str
+    people: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CommentAdded:
+    video_id: str
+    comment: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CommentResolved:
+    video_id: str
+    comment_id: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ApprovalSigned:
+    video_id: str
+    signature: dict[str, Any]
+
+
 EngineEvent = Union[
     StageStarted, StageProgressed, StageCompleted, StageSkipped, StageFailed, PipelineCompleted, SessionStopped,
-    SessionExpired,
+    SessionExpired, PresenceChanged, CommentAdded, CommentResolved, ApprovalSigned,
 ]
 Subscriber = Callable[[EngineEvent], None]
 

@@ -39,6 +39,7 @@ from .models import FinalVideo, ScenePlan
 from .payloads import FieldError
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError
+from .review import Review
 from .services import Services
 from .session import CreatorSession, StageAttempt
 from .stages.context import ProgressReporter, StageContext, StageFailure
@@ -47,6 +48,8 @@ from .video_types import OPTIONAL_STAGES, PER_SCENE_STAGES, VideoType
 
 logger = logging.getLogger(__name__)
 
+# A refusal names what someone else did this recently (two producers acting at once).
+RECENT_SECONDS = 10.0
 # Progress is sent when it changes (at most this often) ...
 PROGRESS_MIN_INTERVAL = 0.5
 # ... and repeated at least this often while a stage runs, so a client knows it is alive.
@@ -75,6 +78,8 @@ class Pipeline:
         self._latest_progress: StageProgressed | None = None
         self._actor: str | None = None
         self._goto_target = ""
+        self.last_decision: Decision | None = None
+        self._last_decision_at = 0.0
         self._reusing = False
         self._advancing = False
         # Actions from every attached connection are applied one at a time, in arrival order.
@@ -144,6 +149,7 @@ class Pipeline:
     async def accept_stage(self, actor: str | None = None) -> None:
         async with self._actions:
             await self._require("accept")
+            self._check_approvals()
             self._actor = actor
             await self.accept()  # type: ignore[attr-defined]
 
@@ -239,14 +245,41 @@ class Pipeline:
             "idle": "no stage has run yet",
             "awaiting_review": f"stage '{stage}' is awaiting review",
         }
+        last = self.last_decision
+        # When two people act at once, the second is told what the first did.
+        recent = last is not None and last.actor and time.monotonic() - self._last_decision_at < RECENT_SECONDS
+        happened = f" ({last.actor} sent '{last.action}' on {last.stage} just before)" if recent and last else ""
         raise ProtocolError(
             ErrorCode.ACTION_NOT_ALLOWED,
-            f"action '{action}' is not allowed now: {reasons.get(self.state, self.state)}",
+            f"action '{action}' is not allowed now: {reasons.get(self.state, self.state)}{happened}",
         )
 
     @staticmethod
     async def _never() -> bool:
         return False
+
+    def announce(self, event: EngineEvent) -> None:
+        """A session event that is not the engine's own (presence, comments, approvals): to
+        every subscriber, like the rest."""
+        self._publish(event)
+
+    def _check_approvals(self) -> None:
+        """Under an approval policy, the version under review needs its disciplines' signatures,
+        and none of them may have rejected it."""
+        session = self.session
+        stage = session.current_stage
+        if session.mode != "creator" or not session.approvals.get(stage):
+            return
+        version = session.output_versions[stage]
+        missing, rejections = Review(self.store).gate(session, stage, version)
+        if rejections:
+            who = ", ".join(f"{r['full_name']} ({r['discipline']})" for r in rejections)
+            raise ProtocolError(ErrorCode.APPROVAL_REQUIRED,
+                                f"{stage} v{version} was rejected by {who}: regenerate it for a new version",
+                                missing=missing, rejected_by=[r["user"] for r in rejections])
+        if missing:
+            raise ProtocolError(ErrorCode.APPROVAL_REQUIRED,
+                                f"{stage} v{version} needs approval from: {', '.join(missing)}", missing=missing)
 
     def _check_scenes(self, scenes: list[int]) -> None:
         """A per-scene regenerate names scenes that exist, once each, on a stage made per scene."""
@@ -299,6 +332,9 @@ class Pipeline:
         # Synchronous on purpose: a WAL commit takes well under a millisecond, and writing
         # before announcing must not be interleaved with another trigger.
         self.store.save(self.session, state, attempt=attempt, decision=decision, error=error)
+        if decision is not None:
+            self.last_decision = decision
+            self._last_decision_at = time.monotonic()
 
     # ---- conditions and callbacks named in machine.TRANSITIONS --------------------------------
 

@@ -14,8 +14,12 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
 
 from .events import (
+    ApprovalSigned,
+    CommentAdded,
+    CommentResolved,
     EngineEvent,
     PipelineCompleted,
+    PresenceChanged,
     SessionStopped,
     StageCompleted,
     StageFailed,
@@ -56,6 +60,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     REGENERATION_LIMIT = "regeneration_limit"
     INVALID_STAGE_ORDER = "invalid_stage_order"
+    APPROVAL_REQUIRED = "approval_required"
 
 
 class ProtocolError(Exception):
@@ -90,6 +95,8 @@ class StartAction(_Action):
     stage_order: list[str] | None = Field(default=None, max_length=12)
     # Gets a POST for every stage completion, stage error and the pipeline's end.
     callback_url: str | None = Field(default=None, max_length=2000)
+    # Stage -> the reviewer disciplines that must approve it before it is accepted.
+    approvals: dict[str, list[str]] | None = None
     _brief: Any = PrivateAttr(default=None)
 
     @property
@@ -134,6 +141,37 @@ class GotoAction(_Action):
     stage: str = Field(max_length=32)
 
 
+class JoinAction(_Action):
+    """Attach to a video's session as one of its members (no resume token needed)."""
+
+    action: Literal["join"] = "join"
+    video_id: str = Field(max_length=64)
+
+
+class CommentAction(_Action):
+    action: Literal["comment"] = "comment"
+    stage: str = Field(max_length=32)
+    version: int
+    text: str = Field(max_length=4000)
+    scene: int | None = None
+    # Seconds into that version's clip, audio or video.
+    at: float | int | None = None
+    reply_to: str | None = Field(default=None, max_length=32)
+
+
+class ResolveAction(_Action):
+    action: Literal["resolve"] = "resolve"
+    comment_id: str = Field(max_length=32)
+
+
+class ApproveAction(_Action):
+    """A reviewer's signature on the version under review."""
+
+    action: Literal["approve"] = "approve"
+    decision: Literal["approved", "approved_with_changes", "rejected"]
+    note: str | None = Field(default=None, max_length=4000)
+
+
 class AuthAction(_Action):
     """A browser's first message: who it is (programs send an Authorization header instead)."""
 
@@ -149,14 +187,16 @@ class AutoAction(_Action):
 
 ClientAction = Annotated[
     Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction, SkipAction,
-          GotoAction],
+          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction],
     Field(discriminator="action"),
 ]
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
-ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto")
+ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto",
+                                  "join", "comment", "resolve", "approve")
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
     "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction, "skip": SkipAction, "goto": GotoAction,
+    "join": JoinAction, "comment": CommentAction, "resolve": ResolveAction, "approve": ApproveAction,
 }
 
 
@@ -234,11 +274,21 @@ def _action_error(action: str, message: dict[str, Any], exc: ValidationError) ->
         field = "scenes"
         words = "must be a list of scene numbers (0-based integers)"
         detail = f"{words}, got {_json_kind(message.get('scenes'))}"
+    elif error["type"] == "literal_error":
+        words = f"must be one of {error.get('ctx', {}).get('expected', '')}"
+        detail = f"{words}, got {_clip(str(value))!r}"
     else:
-        words, detail = "must be a string", f"must be a string, got {_json_kind(value)}"
+        field = str(error["loc"][1]) if len(error["loc"]) > 1 else field
+        value = message.get(field)
+        words = _TYPE_WORDS.get(error["type"].split("_")[0], "must be a string")
+        detail = f"{words}, got {_json_kind(value)}"
     return ProtocolError(ErrorCode.INVALID_FIELD, f"field '{field}' {detail}", [FieldError(field=field, error=words)])
 
 
+_TYPE_WORDS = {
+    "int": "must be an integer", "float": "must be a number", "dict": "must be a JSON object",
+    "list": "must be a list", "bool": "must be true or false", "string": "must be a string",
+}
 _MISSING_HINTS = {
     "video_type": f", one of: {', '.join(BRIEF_MODELS)}",
     "payload": " (the brief, a JSON object)",
@@ -394,6 +444,14 @@ def wire_event(event: EngineEvent, urls: PublicUrls, video_dir: Path) -> dict[st
         return stage_completed(event.stage, event.version, data, current=event.position, total=event.total)
     if isinstance(event, StageSkipped):
         return {"status": "stage_skipped", "stage": event.stage}
+    if isinstance(event, PresenceChanged):
+        return {"status": "presence", "video_id": event.video_id, "people": event.people}
+    if isinstance(event, CommentAdded):
+        return {"status": "comment", **event.comment}
+    if isinstance(event, CommentResolved):
+        return {"status": "comment_resolved", "id": event.comment_id, "by": event.by}
+    if isinstance(event, ApprovalSigned):
+        return {"status": "approval", **event.signature}
     if isinstance(event, StageFailed):
         return stage_error(event.stage, event.version, event.error)
     if isinstance(event, PipelineCompleted):

@@ -95,6 +95,8 @@ class CreatorSession:
     accepted_versions: dict[str, int] = field(default_factory=dict)
     # Optional stages the reviewer skipped: later stages do without them.
     skipped: list[str] = field(default_factory=list)
+    # Approval policy: stage -> the reviewer disciplines that must sign before it is accepted.
+    approvals: dict[str, list[str]] = field(default_factory=dict)
     history: list[StageAttempt] = field(default_factory=list)
 
     @property

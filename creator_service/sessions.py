@@ -15,14 +15,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .auth.users import User
 from .deliveries import Outbox
-from .events import EngineEvent, SessionExpired, SessionStopped
+from .events import EngineEvent, PresenceChanged, SessionExpired, SessionStopped
 from .machine import RESTORABLE
 from .payloads import Brief
 from .pipeline import Pipeline
+from .review import load_policy
 from .services import Services
 from .session import CreatorSession, Mode, hash_token, new_resume_token, new_video_id
-from .store import SessionRecord, SessionStore
+from .store import Decision, SessionRecord, SessionStore
 from .video_types import VideoType
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,9 @@ class SessionRegistry:
         self.idle_hours = idle_hours
         self._live: dict[str, Pipeline] = {}
         self._attached: dict[str, int] = {}
+        # Who is attached to each session, once per connection.
+        self._people: dict[str, list[User]] = {}
+        self._policy = load_policy(services.settings.approval_policy)
         self._sweeper: asyncio.Task[None] | None = None
 
     # ---- lifespan ------------------------------------------------------------------------
@@ -76,7 +81,8 @@ class SessionRegistry:
     # ---- opening and finding -------------------------------------------------------------
 
     def open(self, video_type: VideoType, brief: Brief, *, mode: Mode, owner: str, base_url: str | None = None,
-             callback_url: str | None = None, stage_order: list[str] | None = None) -> OpenedSession:
+             callback_url: str | None = None, stage_order: list[str] | None = None,
+             approvals: dict[str, list[str]] | None = None) -> OpenedSession:
         """A new session, stored before anyone hears of it. Not started: the caller decides when."""
         video_id = new_video_id()
         video_dir = self.services.settings.data_dir / video_id
@@ -87,8 +93,11 @@ class SessionRegistry:
             stage_order=stage_order or video_type.stage_order,
             video_dir=video_dir, mode=mode, owner=owner, resume_token_hash=hash_token(token) if token else None,
             auto_accept=mode == "auto", callback_url=callback_url, base_url=base_url,
+            # Reviews gate Creator sessions only: a job has no reviewer to wait for.
+            approvals=(approvals if approvals is not None else self._policy.get(video_type.name, {}))
+            if mode == "creator" else {},
         )
-        self.store.save(session, "queued")
+        self.store.save(session, "queued", decision=Decision("start", None, None, actor=owner))
         return OpenedSession(self._keep(Pipeline(session, video_type, self.services, self.store)), token)
 
     def get(self, video_id: str) -> Pipeline | None:
@@ -119,12 +128,15 @@ class SessionRegistry:
 
     # ---- attachments ---------------------------------------------------------------------
 
-    def attach(self, pipeline: Pipeline) -> None:
+    def attach(self, pipeline: Pipeline, user: User | None = None) -> None:
         video_id = pipeline.session.video_id
         self._attached[video_id] = self._attached.get(video_id, 0) + 1
         self.store.touch(video_id)
+        if user is not None:
+            self._people.setdefault(video_id, []).append(user)
+            self._announce_presence(pipeline)
 
-    def detach(self, pipeline: Pipeline) -> None:
+    def detach(self, pipeline: Pipeline, user: User | None = None) -> None:
         video_id = pipeline.session.video_id
         left = self._attached.get(video_id, 0) - 1
         if left > 0:
@@ -133,6 +145,20 @@ class SessionRegistry:
             self._attached.pop(video_id, None)
         # The idle clock starts when the last one leaves.
         self.store.touch(video_id)
+        people = self._people.get(video_id, [])
+        if user is not None and user in people:
+            people.remove(user)
+            self._announce_presence(pipeline)
+
+    def people(self, video_id: str) -> list[dict[str, object]]:
+        seen: dict[str, dict[str, object]] = {}
+        for user in self._people.get(video_id, []):
+            seen.setdefault(user.name, user.public())
+        return list(seen.values())
+
+    def _announce_presence(self, pipeline: Pipeline) -> None:
+        video_id = pipeline.session.video_id
+        pipeline.announce(PresenceChanged(video_id, self.people(video_id)))
 
     def attached(self, video_id: str) -> int:
         return self._attached.get(video_id, 0)
@@ -197,7 +223,7 @@ class SessionRegistry:
             resume_token_hash=record.resume_token_hash, auto_accept=record.auto_accept,
             callback_url=record.callback_url, base_url=record.base_url, created_at=record.created_at,
             stage_index=min(record.stage_index, len(record.stage_order) - 1), user_feedback=record.feedback,
-            history=attempts, skipped=list(record.skipped),
+            history=attempts, skipped=list(record.skipped), approvals=dict(record.approvals),
         )
         session.video_dir.mkdir(parents=True, exist_ok=True)
         completed: dict[tuple[str, int], Any] = {}

@@ -116,6 +116,8 @@ class Settings:
     # A stage running longer than this ends as a stage error; per stage overrides the default.
     stage_timeout_seconds: float = 1800.0
     stage_timeouts: Mapping[str, float] = field(default_factory=dict)
+    # A JSON file: video type -> stage -> the reviewer disciplines that must approve it.
+    approval_policy: Path | None = None
 
     def stage_timeout(self, stage: str) -> float:
         return self.stage_timeouts.get(stage, self.stage_timeout_seconds)
@@ -163,6 +165,7 @@ class Settings:
             running_sessions_per_user=_int(env, "CREATOR_RATE_RUNNING_SESSIONS", 4, minimum=1),
             actions_per_second=_float(env, "CREATOR_RATE_ACTIONS_PER_SECOND", 5.0, minimum=0.1),
             max_attempts_per_stage=_int(env, "CREATOR_MAX_ATTEMPTS_PER_STAGE", 10, minimum=1),
+            approval_policy=_path(env, "CREATOR_APPROVAL_POLICY"),
             stage_timeout_seconds=_float(env, "CREATOR_STAGE_TIMEOUT_SECONDS", 1800.0, minimum=0.1),
             stage_timeouts={
                 stage: _float(env, f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", 0.0, minimum=0.1)

@@ -12,6 +12,7 @@ any earlier release in place, in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -34,7 +35,7 @@ State = Literal[
 UNFINISHED: tuple[str, ...] = ("queued", "running", "awaiting_review", "error")
 FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancelled")
 
-DecisionAction = Literal["accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto"]
+DecisionAction = Literal["start", "accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto"]
 
 SCHEMA_VERSION = 3
 
@@ -60,6 +61,7 @@ class SessionRecord:
     last_seen_at: float
     owner: str | None
     skipped: list[str]
+    approvals: dict[str, list[str]]
 
     @property
     def current_stage(self) -> str | None:
@@ -168,9 +170,14 @@ V1_ENGINES = {"product_ad": "remotion", "compliance_video": "remotion", "moa": "
 def _run_script(db: sqlite3.Connection, script: str) -> None:
     # Statement by statement: executescript() would COMMIT first and break the migration's
     # single transaction.
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        # A trigger's body holds semicolons of its own: run a statement once it is whole.
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                db.execute(pending)
+            pending = ""
 
 
 def _create_v1(db: sqlite3.Connection) -> None:
@@ -259,7 +266,54 @@ ALTER TABLE decisions ADD COLUMN actor TEXT;
 ALTER TABLE attempts ADD COLUMN inputs TEXT;
 ALTER TABLE attempts ADD COLUMN scenes TEXT;
 ALTER TABLE sessions ADD COLUMN skipped TEXT NOT NULL DEFAULT '[]';
-CREATE INDEX sessions_by_owner ON sessions (owner, created_at DESC)
+CREATE INDEX sessions_by_owner ON sessions (owner, created_at DESC);
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    video_id  TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    at        REAL NOT NULL,
+    actor     TEXT,
+    event     TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    UNIQUE (video_id, seq)
+);
+CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE comments (
+    id          TEXT PRIMARY KEY,
+    video_id    TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    scene       INTEGER,
+    at_seconds  REAL,
+    text        TEXT NOT NULL,
+    reply_to    TEXT,
+    created_at  REAL NOT NULL,
+    resolved_by TEXT,
+    resolved_at REAL
+);
+CREATE INDEX comments_by_video ON comments (video_id, created_at);
+CREATE TABLE approvals (
+    id         TEXT PRIMARY KEY,
+    video_id   TEXT NOT NULL,
+    stage      TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    signer     TEXT NOT NULL,
+    full_name  TEXT NOT NULL,
+    discipline TEXT,
+    decision   TEXT NOT NULL,
+    meaning    TEXT NOT NULL,
+    note       TEXT,
+    sha256     TEXT NOT NULL,
+    signed_at  REAL NOT NULL
+);
+CREATE INDEX approvals_by_version ON approvals (video_id, stage, version);
+ALTER TABLE sessions ADD COLUMN approvals TEXT NOT NULL DEFAULT '{}'
 """
 
 
@@ -336,8 +390,8 @@ class SessionStore:
             db.execute(
                 "INSERT INTO sessions (video_id, video_type, mode, payload, stage_order, stage_index, state,"
                 " accepted, feedback, error, resume_token_hash, auto_accept, callback_url, base_url, created_at,"
-                " updated_at, last_seen_at, owner, skipped)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " updated_at, last_seen_at, owner, skipped, approvals)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (video_id) DO UPDATE SET stage_index=excluded.stage_index, skipped=excluded.skipped,"
                 " state=excluded.state, accepted=excluded.accepted, feedback=excluded.feedback,"
                 " error=excluded.error, auto_accept=excluded.auto_accept, updated_at=excluded.updated_at",
@@ -345,10 +399,16 @@ class SessionStore:
                  session.payload.model_dump_json(exclude_none=True), json.dumps(session.stage_order),
                  session.stage_index, state, json.dumps(session.accepted_versions), session.user_feedback, error,
                  session.resume_token_hash, int(session.auto_accept), session.callback_url, session.base_url,
-                 session.created_at, now, now, session.owner, json.dumps(session.skipped)),
+                 session.created_at, now, now, session.owner, json.dumps(session.skipped),
+                 json.dumps(session.approvals)),
             )
             if attempt is not None:
                 output = attempt.output
+                append_audit(db, session.video_id, None, f"attempt_{attempt.status}", {
+                    "stage": attempt.stage, "version": attempt.version, "feedback": attempt.feedback,
+                    "scenes": attempt.scenes, "error": attempt.error,
+                    "output_sha256": hashlib.sha256(output.model_dump_json().encode()).hexdigest() if output else None,
+                }, now)
                 db.execute(
                     "INSERT OR REPLACE INTO attempts (video_id, stage, version, feedback, status, error, output_type,"
                     " output, started_at, finished_at, inputs, scenes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -462,6 +522,30 @@ def _insert_decision(db: sqlite3.Connection, video_id: str, decision: Decision, 
         "INSERT INTO decisions (video_id, action, stage, version, feedback, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (video_id, decision.action, decision.stage, decision.version, decision.feedback, decision.actor, at),
     )
+    append_audit(db, video_id, decision.actor, decision.action,
+                 {"stage": decision.stage, "version": decision.version, "feedback": decision.feedback}, at)
+
+
+GENESIS = "0" * 64
+
+
+def audit_hash(video_id: str, seq: int, at: float, actor: str | None, event: str, detail: str, prev: str) -> str:
+    """The hash an audit entry carries: of its own fields and the hash of the entry before it."""
+    canonical = json.dumps([video_id, seq, round(at, 6), actor, event, detail, prev], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def append_audit(db: sqlite3.Connection, video_id: str, actor: str | None, event: str, detail: dict[str, Any],
+                 at: float | None = None) -> None:
+    """Append one entry to the video's audit chain, in the caller's transaction."""
+    at = round(at if at is not None else time.time(), 6)
+    last = db.execute("SELECT seq, hash FROM audit WHERE video_id=? ORDER BY seq DESC LIMIT 1", (video_id,)).fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    text = json.dumps(detail, sort_keys=True, separators=(",", ":"))
+    db.execute(
+        "INSERT INTO audit (video_id, seq, at, actor, event, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (video_id, seq, at, actor, event, text, prev, audit_hash(video_id, seq, at, actor, event, text, prev)),
+    )
 
 
 class _Transaction:
@@ -485,17 +569,17 @@ class _Transaction:
 
 _COLUMNS = ("video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,"
             " resume_token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner,"
-            " skipped")
+            " skipped, approvals")
 
 
 def _record(row: tuple[Any, ...]) -> SessionRecord:
     (video_id, video_type, mode, payload, stage_order, stage_index, state, accepted, feedback, error,
      token_hash, auto_accept, callback_url, base_url, created_at, updated_at, last_seen_at, owner,
-     skipped) = row
+     skipped, approvals) = row
     return SessionRecord(video_id, video_type, mode, json.loads(payload), json.loads(stage_order), int(stage_index),
                          state, json.loads(accepted), feedback, error, token_hash, bool(auto_accept), callback_url,
                          base_url, float(created_at), float(updated_at), float(last_seen_at), owner,
-                         json.loads(skipped))
+                         json.loads(skipped), json.loads(approvals))
 
 
 def _attempt(row: tuple[Any, ...]) -> StageAttempt:

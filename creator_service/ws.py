@@ -29,22 +29,27 @@ from .auth.identity import Identity
 from .auth.limits import ActionBucket, RateLimited
 from .auth.users import User
 from .brand_assets import check_brief_assets
-from .events import FINAL_EVENTS, EngineEvent
+from .events import FINAL_EVENTS, ApprovalSigned, CommentAdded, CommentResolved, EngineEvent
 from .payloads import FieldError
 from .pipeline import Pipeline
 from .protocol import (
     AcceptAction,
+    ApproveAction,
     AuthAction,
     AutoAction,
+    CommentAction,
     ErrorCode,
     GotoAction,
+    JoinAction,
     ProtocolError,
     RegenerateAction,
+    ResolveAction,
     ResumeAction,
     SkipAction,
     StartAction,
     StopAction,
 )
+from .review import Review, ReviewError
 from .services import Services
 from .sessions import SessionRegistry
 from .settings import Settings
@@ -147,12 +152,18 @@ class CreatorConnection:
         if isinstance(action, ResumeAction):
             self._resume(action)
             return
+        if isinstance(action, JoinAction):
+            self._join(action)
+            return
         pipeline = self.pipeline
         if pipeline is None:
             raise ProtocolError(
                 ErrorCode.NOT_STARTED,
                 f"action '{action.name}' needs a session; send 'start' with a video_type, or 'resume'",
             )
+        if isinstance(action, (CommentAction, ResolveAction, ApproveAction)):
+            self._review(pipeline, action)
+            return
         self._require_runner(pipeline, f"action '{action.name}'")
         self._check_running_quota(pipeline)
         if isinstance(action, AcceptAction):
@@ -165,6 +176,42 @@ class CreatorConnection:
             await pipeline.skip_stage(self.user.name)
         elif isinstance(action, GotoAction):
             await pipeline.goto_stage(action.stage, self.user.name)
+
+    def _review(self, pipeline: Pipeline, action: CommentAction | ResolveAction | ApproveAction) -> None:
+        """Comments and signatures: stored and audited, then sent to everyone attached."""
+        session, review = pipeline.session, Review(self.registry.store)
+        try:
+            if isinstance(action, ApproveAction):
+                self.identity.access.require_reviewer(self.user, session, "action 'approve'")
+                if pipeline.state != "awaiting_review":
+                    raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                        "action 'approve' is not allowed now: no version is awaiting review")
+                signature = review.sign(session, self.user, action.decision, action.note)
+                pipeline.announce(ApprovalSigned(session.video_id, signature))
+                return
+            self.identity.access.require_commenter(self.user, session, f"action '{action.name}'")
+            if isinstance(action, CommentAction):
+                comment = review.comment(session, self.user.name, action.stage, action.version, action.text,
+                                         action.scene, action.at, action.reply_to)
+                pipeline.announce(CommentAdded(session.video_id, comment))
+            else:
+                review.resolve(session.video_id, action.comment_id, self.user.name)
+                pipeline.announce(CommentResolved(session.video_id, action.comment_id, self.user.name))
+        except Forbidden as exc:
+            raise ProtocolError(ErrorCode.FORBIDDEN, str(exc), needs=exc.needs) from None
+        except ReviewError as exc:
+            raise ProtocolError(ErrorCode.INVALID_FIELD, f"field '{exc.field}' {exc}",
+                                [FieldError(field=exc.field, error=str(exc))]) from None
+
+    def _join(self, action: JoinAction) -> None:
+        """A member attaches to a video's session: no resume token, their membership is enough."""
+        self._refuse_second_session("join")
+        record = self.registry.store.get(action.video_id)
+        pipeline = self.registry.get(action.video_id) if record is not None else None
+        if record is None or pipeline is None or self.identity.access.role_on(self.user, record) is None \
+                or pipeline.state in ("stopped", "expired"):
+            raise ProtocolError(ErrorCode.SESSION_NOT_FOUND, "no session with this video_id can be joined")
+        self._attach_and_replay(pipeline, "session_joined")
 
     def _require_runner(self, pipeline: Pipeline, action: str) -> None:
         try:
@@ -225,15 +272,23 @@ class CreatorConnection:
             except UnsafeWebhook as exc:
                 raise ProtocolError(ErrorCode.INVALID_FIELD, f"field 'callback_url' {exc}",
                                     [FieldError(field="callback_url", error=str(exc))]) from None
+        if action.approvals is not None:
+            for stage, disciplines in action.approvals.items():
+                if stage not in order or not disciplines or not all(d.strip() for d in disciplines):
+                    error = (f"stage {stage!r} must be one of {', '.join(order)} and list the disciplines that"
+                             " must approve it")
+                    raise ProtocolError(ErrorCode.INVALID_FIELD, f"field 'approvals' {error}",
+                                        [FieldError(field="approvals", error=error)])
         opened = self.registry.open(video_type, action.brief, mode="creator", owner=self.user.name,
-                                    base_url=self.base_url, stage_order=order, callback_url=action.callback_url)
+                                    base_url=self.base_url, stage_order=order, callback_url=action.callback_url,
+                                    approvals=action.approvals)
         session = opened.pipeline.session
         assert opened.resume_token is not None
-        self._attach(opened.pipeline)
         logger.info("session %s started: %s", session.video_id, video_type.name)
         self.send(protocol.session_started(
             session.video_id, video_type.name, session.stage_order, session.current_stage, opened.resume_token
         ))
+        self._attach(opened.pipeline)
         await opened.pipeline.begin()
 
     def _resume(self, action: ResumeAction) -> None:
@@ -242,28 +297,33 @@ class CreatorConnection:
         # A session this user may not see answers exactly like one that does not exist.
         if pipeline is None or self.identity.access.role_on(self.user, pipeline.session) is None:
             raise ProtocolError(ErrorCode.SESSION_NOT_FOUND, SESSION_NOT_FOUND)
+        self._attach_and_replay(pipeline, "session_resumed")
+
+    def _attach_and_replay(self, pipeline: Pipeline, status: str) -> None:
         session = pipeline.session
-        self._attach(pipeline)
-        logger.info("session %s resumed (%s, %d attached)", session.video_id, pipeline.state,
-                    self.registry.attached(session.video_id))
+        self.pipeline = pipeline
         state = "running" if pipeline.state == "idle" else pipeline.state
-        self.send(protocol.session_resumed(
+        answer = protocol.session_resumed(
             session.video_id, session.video_type, session.stage_order,
             None if pipeline.state == "complete" else session.current_stage, state,
             versions=session.stage_versions, accepted=session.accepted_versions,
-        ))
+        )
+        self.send({**answer, "status": status})
         for event in pipeline.replay():
             self.on_event(event)
+        self._attach(pipeline)
+        logger.info("session %s: %s (%s, %d attached)", session.video_id, status, pipeline.state,
+                    self.registry.attached(session.video_id))
 
     def _attach(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self._unsubscribe = pipeline.subscribe(self.on_event)
-        self.registry.attach(pipeline)
+        self.registry.attach(pipeline, self.user)
 
     def detach(self) -> None:
         if self.pipeline is not None and self._unsubscribe is not None:
             self._unsubscribe()
-            self.registry.detach(self.pipeline)
+            self.registry.detach(self.pipeline, self.user)
             self._unsubscribe = None
 
 

@@ -26,6 +26,7 @@ class Creator:
         self._connection = connect(url, max_size=2**22, open_timeout=10, additional_headers=headers)
         self.ws: ClientConnection = self._connection.__enter__()
         self.progress_seen: list[dict[str, Any]] = []
+        self.presence_seen: list[dict[str, Any]] = []
 
     def __enter__(self) -> "Creator":
         return self
@@ -43,12 +44,16 @@ class Creator:
         return json.loads(self.ws.recv(timeout=timeout))
 
     def next_event(self, timeout: float = 120) -> dict[str, Any]:
-        """The next event that is not a progress report (those are kept in progress_seen)."""
+        """The next event that is not a progress report or a presence update (those are kept in
+        progress_seen and presence_seen)."""
         deadline = time.monotonic() + timeout
         while True:
             event = self.recv(timeout=max(0.1, deadline - time.monotonic()))
             if event.get("status") == "stage_progress":
                 self.progress_seen.append(event)
+                continue
+            if event.get("status") == "presence":
+                self.presence_seen.append(event)
                 continue
             return event
 

@@ -61,6 +61,17 @@ class Access:
         if role not in RUNS_VIDEOS:
             raise Forbidden(action, "producer", role or user.role)
 
+    def require_reviewer(self, user: User, record: Owned, action: str) -> None:
+        """Signing is a reviewer's (or an admin's): the producers who run a video do not approve it."""
+        role = self.role_on(user, record)
+        if role not in ("admin", "reviewer"):
+            raise Forbidden(action, "reviewer", role or user.role)
+
+    def require_commenter(self, user: User, record: Owned, action: str) -> None:
+        role = self.role_on(user, record)
+        if role not in ("admin", "owner", "producer", "reviewer"):
+            raise Forbidden(action, "reviewer", role or user.role)
+
     def may_share(self, user: User, record: Owned) -> bool:
         return user.is_admin or record.owner == user.name
 
