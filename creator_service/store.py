@@ -436,6 +436,11 @@ class SessionStore:
                 _insert_decision(db, video_id, decision, now)
             return changed
 
+    def audit(self, video_id: str, actor: str | None, event: str, detail: dict[str, Any]) -> None:
+        """An audit entry for an event that changes no other row (someone joined)."""
+        with self.transaction() as db:
+            append_audit(db, video_id, actor, event, detail)
+
     def touch(self, video_id: str) -> None:
         """Someone attached to or left the session: its idle clock starts again."""
         with self.transaction() as db:

@@ -312,6 +312,8 @@ class CreatorConnection:
         for event in pipeline.replay():
             self.on_event(event)
         self._attach(pipeline)
+        self.registry.store.audit(session.video_id, self.user.name, "join",
+                                  {"via": status.removeprefix("session_"), "state": state})
         logger.info("session %s: %s (%s, %d attached)", session.video_id, status, pipeline.state,
                     self.registry.attached(session.video_id))
 

@@ -254,6 +254,9 @@ def test_the_audit_trail_is_chained_verifiable_and_a_tampered_row_is_found(studi
         owner.wait_completed("scenes", timeout=10)
         owner.accept()
         owner.wait_completed("script", timeout=10)
+        lena = member(studio, video_id, "lena", "reviewer", "medical")
+        with Creator(studio.ws_url, lena) as reviewer:
+            join(reviewer, video_id)
         owner.send({"action": "stop"})
         owner.next_event(timeout=10)
     trail = httpx.get(f"{studio.http}/videos/{video_id}/audit", headers=studio.headers, timeout=10).json()
@@ -261,6 +264,8 @@ def test_the_audit_trail_is_chained_verifiable_and_a_tampered_row_is_found(studi
     events = [(e["event"], e["actor"]) for e in trail["entries"]]
     assert events[0] == ("start", "admin") and ("regenerate", "admin") in events and events[-1][0] == "stop"
     assert ("attempt_completed", None) in events
+    # A member joining is on record too.
+    assert ("join", "lena") in events
     regenerate = next(e for e in trail["entries"] if e["event"] == "regenerate")
     assert regenerate["detail"]["feedback"] == "shorter"
     completed = next(e for e in trail["entries"] if e["event"] == "attempt_completed")

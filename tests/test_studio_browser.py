@@ -268,3 +268,62 @@ def test_a_scene_card_checkbox_redoes_that_scene_only(page: Page, tmp_path: Path
         assert ("script", frozenset({1})) in studio.fakes.runs
     finally:
         studio.stop()
+
+
+def test_a_producer_and_a_reviewer_review_one_video_together(browser: Browser, tmp_path: Path,
+                                                             artifacts_dir: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"moa": {"script": ["legal"]}}')
+    studio = Studio(tmp_path / "data", approval_policy=policy).start()
+    contexts = [browser.new_context(viewport={"width": 1366, "height": 900}) for _ in range(2)]
+    try:
+        assert studio.server is not None
+        producer, reviewer = (context.new_page() for context in contexts)
+        rita = studio.add_user("rita", "reviewer", "legal")
+        sign_in(producer, studio.server)
+        producer.get_by_label("Video type").select_option("moa")
+        producer.get_by_label("Drug name").fill("Aspirin")
+        producer.get_by_label("Condition").fill("cardiovascular disease")
+        producer.get_by_role("button", name="Start").click()
+        expect(producer.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
+        producer.get_by_role("button", name="Accept").click()
+        expect(producer.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        expect(producer.locator("#approvals")).to_contain_text("legal: missing")
+        video_id = producer.locator("#videos li").first.get_attribute("data-video-id")
+        assert video_id
+        httpx.post(f"{studio.http}/videos/{video_id}/members", json={"user": "rita", "role": "reviewer"},
+                   headers=studio.headers, timeout=10).raise_for_status()
+
+        reviewer.goto(studio.http)
+        reviewer.get_by_label("API token").fill(rita)
+        reviewer.get_by_role("button", name="Sign in").click()
+        expect(reviewer.locator("#whoami")).to_contain_text("Rita (reviewer, legal)")
+        reviewer.locator(f'#videos li[data-video-id="{video_id}"]').get_by_role("button", name="Join").click()
+        expect(reviewer.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        for page in (producer, reviewer):
+            expect(page.locator("#people")).to_contain_text("Administrator")
+            expect(page.locator("#people")).to_contain_text("Rita (legal)")
+        reviewer.get_by_label("Comment on this version").fill("Scene 2 overstates the benefit")
+        reviewer.get_by_label("Scene", exact=True).select_option("1")
+        reviewer.get_by_role("button", name="Add comment").click()
+        expect(producer.locator(".comments li")).to_contain_text("Scene 2 overstates the benefit")
+        expect(producer.locator(".comments li")).to_contain_text("rita · scene 2")
+        producer.get_by_role("button", name="Accept").click()  # refused: legal has not signed
+        expect(producer.locator("#connection")).to_contain_text("needs approval from: legal")
+        reviewer.get_by_role("button", name="Approve", exact=True).click()
+        expect(producer.locator("#approvals")).to_contain_text("legal: approved by Rita")
+        shot(producer, artifacts_dir, "review-room-producer")
+        shot(reviewer, artifacts_dir, "review-room-reviewer")
+        producer.get_by_role("button", name="Accept").click()
+        expect(producer.locator("#stage-title")).to_have_text("Visuals", timeout=10_000)
+        expect(reviewer.locator("#stage-title")).to_have_text("Visuals", timeout=10_000)
+        expect(reviewer.locator("#approvals")).to_be_hidden()  # no policy on visuals, nothing signed yet
+        producer.locator("#audit-box summary").click()
+        expect(producer.locator("#audit")).to_contain_text("Chain intact")
+        expect(producer.locator(".audit")).to_contain_text("approval")
+        assert producer.get_by_role("link", name="Download the review package (ZIP)").get_attribute("href") == \
+            f"/videos/{video_id}/review-package"
+    finally:
+        for context in contexts:
+            context.close()
+        studio.stop()

@@ -22,6 +22,7 @@ from ..brand_assets import check_brief_assets
 from ..jsoninput import JsonInputError, parse_json
 from ..models import FinalVideo
 from ..payloads import FieldError, describe_validation_error
+from ..review import Review
 from ..sessions import SessionRegistry
 from ..store import SessionRecord
 from ..urls import PublicUrls, request_base_url
@@ -152,6 +153,8 @@ def _describe(request: Request, record: SessionRecord, with_stages: bool) -> dic
             if chosen is not None:
                 stages[stage].update(version=chosen.version, data=chosen.output.client_data(urls.file))  # type: ignore[union-attr]
         description["stages"] = stages
+        description["approvals_policy"] = record.approvals
+        description["approvals"] = Review(store).signatures(record.video_id)
         description["webhooks"] = [{k: d[k] for k in ("delivery_id", "url", "status", "attempts")}
                                    for d in request.app.state.outbox.for_video(record.video_id)]
     return description

@@ -6,6 +6,7 @@ import {clear, el} from './dom.js';
 import {clearFieldErrors, collectPayload, renderFields, showFieldErrors} from './form.js';
 import {logIn, logOut, whoAmI} from './login.js';
 import {CreatorSocket} from './socket.js';
+import {loadRoom, renderApprovals, renderAudit, renderComments, renderPeople, room} from './room.js';
 import {renderStage, stageTitle} from './stages.js';
 import * as tokens from './tokens.js';
 import {loadVideos} from './videos.js';
@@ -84,6 +85,13 @@ function connect(first) {
   });
 }
 
+// A member of someone else's session attaches to it (no resume token needed).
+function join(videoId) {
+  stopWatching();
+  state.stages = {};
+  connect({action: 'join', video_id: videoId});
+}
+
 function resume(videoId) {
   const token = tokens.tokenFor(videoId);
   if (!token) return;
@@ -100,7 +108,13 @@ function lockBrief(locked) {
 function onEvent(event) {
   const status = event.status;
   if (status === 'session_started') return onStarted(event);
-  if (status === 'session_resumed') return onResumed(event);
+  if (status === 'session_resumed' || status === 'session_joined') return onResumed(event);
+  if (status === 'presence') return renderPeople($('people'), event.people);
+  if (status === 'comment') return onRoomChange(() => room.comments.push(event));
+  if (status === 'comment_resolved') {
+    return onRoomChange(() => Object.assign(room.comments.find((c) => c.id === event.id) ?? {}, {resolved: true, resolved_by: event.by}));
+  }
+  if (status === 'approval') return onRoomChange(() => room.signatures.push(event));
   if (status === 'stage_skipped') return onSkipped(event);
   if (status === 'expired') return onStopped(event);
   if (status === 'stage_running') return onRunning(event);
@@ -123,6 +137,45 @@ function onStarted(event) {
   renderStepper();
   $('review').focus();
   refreshVideos();
+  openRoom(event.video_id);
+}
+
+// ---- the review room -------------------------------------------------------------------------
+
+function openRoom(videoId) {
+  $('audit-box').hidden = false;
+  $('package').hidden = false;
+  $('package-link').href = `/videos/${videoId}/review-package`;
+  loadRoom(videoId).then(() => {
+    if (state.current && state.stages[state.current]?.versions.length) showStage(state.shown ?? state.current);
+  });
+}
+
+function onRoomChange(change) {
+  change();
+  if (state.shown && state.stages[state.shown]?.versions.length) showStage(state.shown);
+}
+
+function sendComment() {
+  const stage = state.shown;
+  const info = state.stages[stage];
+  const text = $('comment-text').value.trim();
+  if (!stage || !text) return;
+  const message = {action: 'comment', stage, version: info.selected, text};
+  if ($('comment-scene').value !== '') message.scene = Number($('comment-scene').value);
+  if ($('comment-at').checked) {
+    const player = document.querySelector('#stage-content video, #stage-content audio, #final video');
+    message.at = Math.round((player?.currentTime ?? 0) * 10) / 10;
+  }
+  $('comment-text').value = '';
+  if (!state.socket || !state.socket.send(message)) setConnection('Not connected: reconnecting…', true);
+}
+
+function sign(decision) {
+  const note = $('sign-note').value.trim();
+  $('sign-note').value = '';
+  const message = note ? {action: 'approve', decision, note} : {action: 'approve', decision};
+  if (!state.socket || !state.socket.send(message)) setConnection('Not connected: reconnecting…', true);
 }
 
 // Attached again (after a drop, a reload, or from the list): rebuild the stepper from what the
@@ -144,9 +197,11 @@ function onResumed(event) {
   lockBrief(true);
   $('session').textContent = `Video ${event.video_id} (${event.video_type}).`;
   $('final').hidden = true;
-  setConnection(reconnected ? 'Reconnected: the session carried on while you were away' : 'Resumed');
+  setConnection(reconnected ? 'Reconnected: the session carried on while you were away'
+    : event.status === 'session_joined' ? 'Joined' : 'Resumed');
   renderStepper();
   fillVersions(event.video_id);
+  openRoom(event.video_id);
 }
 
 // Every completed version of every stage, so the version tabs survive a reload.
@@ -372,12 +427,22 @@ function showStage(stage) {
   } else {
     changes.hidden = true;
   }
-  clear($('stage-content')).append(
-    info.reused && index === info.versions.length - 1
-      ? el('p', {class: 'notice'}, `Offered again: nothing this stage reads has changed since version ${current.version} was made.`)
-      : null,
-    ...renderStage(stage, current.data));
+  const notice = info.reused && index === info.versions.length - 1
+    ? [el('p', {class: 'notice'}, `Offered again: nothing this stage reads has changed since version ${current.version} was made.`)]
+    : [];
+  clear($('stage-content')).append(...notice, ...renderStage(stage, current.data));
   view.hidden = false;
+  state.shown = stage;
+  renderApprovals($('approvals'), stage, current.version);
+  renderComments($('comments'), stage, current.version, $('stage-content'));
+  // Reviewers sign the version under review (the server checks their role on this video).
+  const signer = ['reviewer', 'admin'].includes(state.user?.role);
+  $('signing').hidden = !(signer && stage === state.current && info.status === 'review'
+                          && current.version === info.versions.at(-1).version && !state.watching);
+  $('comment-form').hidden = Boolean(state.watching) || state.user?.role === 'viewer';
+  const scenes = state.stages.scenes?.versions.at(-1)?.data?.scenes_data?.scenes ?? [];
+  clear($('comment-scene')).append(el('option', {value: ''}, 'the whole stage'),
+    ...scenes.map((s) => el('option', {value: s.index}, `scene ${s.index + 1}: ${s.on_screen_text}`)));
 }
 
 function showActions({accept}) {
@@ -399,7 +464,7 @@ function send(message) {
 // ---- the videos list, and watching a job ---------------------------------------------------
 
 function refreshVideos() {
-  loadVideos($('videos'), {onReview: resume, onWatch: watch})
+  loadVideos($('videos'), {onReview: resume, onWatch: watch, onJoin: join})
     .catch((error) => { $('videos').textContent = `Could not load the videos: ${error}`; });
 }
 
@@ -452,6 +517,11 @@ async function watch(videoId) {
 function wireActions() {
   $('accept').addEventListener('click', () => send({action: 'accept'}));
   $('skip').addEventListener('click', () => send({action: 'skip'}));
+  $('comment-send').addEventListener('click', sendComment);
+  $('approve').addEventListener('click', () => sign('approved'));
+  $('approve-changes').addEventListener('click', () => sign('approved_with_changes'));
+  $('reject').addEventListener('click', () => sign('rejected'));
+  $('audit-box').addEventListener('toggle', () => { if ($('audit-box').open) renderAudit($('audit')); });
   $('regenerate').addEventListener('click', () => {
     const feedback = $('feedback').value.trim();
     const message = feedback ? {action: 'regenerate', feedback} : {action: 'regenerate'};
@@ -468,6 +538,9 @@ wireActions();
 // ---- signing in ------------------------------------------------------------------------------
 
 function showUser(user) {
+  state.user = user;
+  // Reviewers and viewers do not run the pipeline: the studio does not offer them its buttons.
+  document.body.dataset.role = user.role;
   $('whoami-name').textContent = `${user.full_name} (${user.role}${user.discipline ? `, ${user.discipline}` : ''})`;
   $('whoami').hidden = false;
   $('login').hidden = true;

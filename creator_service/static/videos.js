@@ -7,7 +7,7 @@ const STATE_WORDS = {
   complete: 'complete', stopped: 'stopped', expired: 'expired', failed: 'failed', cancelled: 'cancelled',
 };
 
-export async function loadVideos(list, {onReview, onWatch}) {
+export async function loadVideos(list, {onReview, onWatch, onJoin}) {
   const response = await fetch('/videos?limit=50');
   if (!response.ok) throw new Error(`GET /videos answered ${response.status}`);
   const {videos} = await response.json();
@@ -21,9 +21,13 @@ export async function loadVideos(list, {onReview, onWatch}) {
     const stage = video.current_stage ? ` · ${video.current_stage}` : '';
     const reviewable = video.mode === 'creator' && tokenFor(video.video_id)
       && !['stopped', 'expired', 'cancelled', 'failed'].includes(video.state);
+    const joinable = video.mode === 'creator' && !reviewable
+      && ['running', 'awaiting_review', 'error', 'complete'].includes(video.state);
     const button = reviewable
       ? el('button', {type: 'button', onclick: () => onReview(video.video_id)}, 'Review')
-      : el('button', {type: 'button', onclick: () => onWatch(video.video_id)}, 'Watch');
+      : joinable
+        ? el('button', {type: 'button', onclick: () => onJoin(video.video_id)}, 'Join')
+        : el('button', {type: 'button', onclick: () => onWatch(video.video_id)}, 'Watch');
     list.append(el('li', {'data-video-id': video.video_id, 'data-state': video.state},
       el('span', {class: 'kind'}, video.mode === 'auto' ? 'job' : 'creator'),
       ` ${video.video_type} `,
