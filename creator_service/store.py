@@ -344,6 +344,7 @@ class SessionStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -352,6 +353,7 @@ class SessionStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
 
     def transaction(self) -> "_Transaction":
@@ -443,6 +445,8 @@ class SessionStore:
 
     def touch(self, video_id: str) -> None:
         """Someone attached to or left the session: its idle clock starts again."""
+        if self._closed:
+            return  # a connection closing after the server stopped: no clock is running
         with self.transaction() as db:
             db.execute("UPDATE sessions SET last_seen_at=? WHERE video_id=?", (time.time(), video_id))
 

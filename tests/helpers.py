@@ -57,6 +57,13 @@ class Creator:
                 continue
             return event
 
+    def next_refusal(self, timeout: float = 10) -> dict[str, Any]:
+        """The next protocol error (not a stage error), past whatever the session says meanwhile."""
+        while True:
+            event = self.next_event(timeout)
+            if event["status"] == "error" and "stage" not in event:
+                return event
+
     def start(self, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.send({"action": "start", "video_type": video_type, "payload": payload})
         started = self.next_event()

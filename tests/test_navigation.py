@@ -45,12 +45,6 @@ def start(client: Creator, video_type: str, payload: dict[str, Any], order: list
     return answer
 
 
-def refusal(client: Creator) -> dict[str, Any]:
-    while True:
-        event = client.next_event(timeout=10)
-        if event["status"] == "error" and "stage" not in event:
-            return event
-
 
 # ---- stage order --------------------------------------------------------------------------
 
@@ -152,10 +146,10 @@ def test_goto_while_a_stage_runs_or_to_a_stage_not_reached_is_refused(studio: St
         start(client, "moa", MOA)
         client.wait_completed("scenes", timeout=10)
         client.send({"action": "goto", "stage": "render"})
-        assert "'render' has not been reached yet" in refusal(client)["error"]
+        assert "'render' has not been reached yet" in client.next_refusal()["error"]
         client.accept()
         client.send({"action": "goto", "stage": "scenes"})
-        refused = refusal(client)
+        refused = client.next_refusal()
         assert refused["code"] == "action_not_allowed" and "'script' is running" in refused["error"]
 
 
@@ -194,7 +188,7 @@ def test_skipping_a_required_stage_is_refused_naming_the_stages_that_need_it(stu
         client.advance_to("visuals", timeout=10)
         client.wait_completed("visuals", timeout=10)
         client.send({"action": "skip"})
-        refused = refusal(client)
+        refused = client.next_refusal()
         assert refused["code"] == "action_not_allowed"
         assert "stage 'visuals' cannot be skipped: animations, render need it" in refused["error"]
         client.accept()  # the session goes on
@@ -213,7 +207,7 @@ def test_regenerate_past_the_attempt_limit_is_refused_and_the_session_survives(t
             client.send({"action": "regenerate"})
             assert client.wait_completed("scenes", timeout=10)["version"] == 2
             client.send({"action": "regenerate"})
-            refused = refusal(client)
+            refused = client.next_refusal()
             assert refused["code"] == "regeneration_limit" and "2 attempts" in refused["error"]
             assert (refused["attempts"], refused["limit"]) == (2, 2)
             client.accept()
@@ -371,7 +365,7 @@ def test_bad_scene_lists_are_refused_naming_scenes(studio: Studio, scenes: Any, 
         client.advance_to("visuals", timeout=10)
         client.wait_completed("visuals", timeout=10)
         client.send({"action": "regenerate", "scenes": scenes})
-        refused = refusal(client)
+        refused = client.next_refusal()
         assert refused["code"] == "invalid_field" and refused["fields"][0]["field"] == "scenes"
         assert words in refused["error"], refused
         client.send({"action": "regenerate", "scenes": [1], "feedback": "warmer"})  # the session goes on
@@ -384,5 +378,5 @@ def test_scenes_are_refused_on_the_scenes_stage(studio: Studio) -> None:
         start(client, "moa", MOA)
         client.wait_completed("scenes", timeout=10)
         client.send({"action": "regenerate", "scenes": [0]})
-        refused = refusal(client)
+        refused = client.next_refusal()
         assert refused["fields"][0]["field"] == "scenes" and "not on the scenes stage" in refused["error"]

@@ -55,12 +55,6 @@ def next_status(client: Creator, status: str) -> dict[str, Any]:
             return event
 
 
-def refusal(client: Creator) -> dict[str, Any]:
-    while True:
-        event = client.next_event(timeout=10)
-        if event["status"] == "error" and "stage" not in event:
-            return event
-
 
 def test_members_join_without_a_token_and_everyone_sees_who_is_here(studio: Studio) -> None:
     with studio.connect() as owner:
@@ -113,19 +107,19 @@ def test_each_role_is_refused_what_it_may_not_do(studio: Studio) -> None:
                                   "reviewer"), ({"action": "comment", "stage": "scenes", "version": 1, "text": "x"},
                                   "reviewer")):
                 client.send(action)
-                refused = refusal(client)
+                refused = client.next_refusal()
                 assert refused["code"] == "forbidden" and refused["needs"] == needs, (action, refused)
         with Creator(studio.ws_url, reviewer) as client:
             join(client, video_id)
             client.next_event(timeout=10)
             client.send({"action": "regenerate"})
-            assert refusal(client)["needs"] == "producer"
+            assert client.next_refusal()["needs"] == "producer"
         producer = member(studio, video_id, "paula", "producer")
         with Creator(studio.ws_url, producer) as client:  # the producers who run it do not sign
             join(client, video_id)
             client.next_event(timeout=10)
             client.send({"action": "approve", "decision": "approved"})
-            assert refusal(client)["needs"] == "reviewer"
+            assert client.next_refusal()["needs"] == "reviewer"
 
 
 def test_when_two_producers_accept_at_once_the_second_is_told_who_did_what(studio: Studio) -> None:
@@ -139,7 +133,7 @@ def test_when_two_producers_accept_at_once_the_second_is_told_who_did_what(studi
             other.next_event(timeout=10)
             owner.accept()
             other.accept()
-            refused = refusal(other)
+            refused = other.next_refusal()
             assert refused["code"] == "action_not_allowed"
             assert "(admin sent 'accept' on scenes just before)" in refused["error"]
 
@@ -170,7 +164,7 @@ def test_comments_stay_with_the_version_they_were_made_on(studio: Studio) -> Non
             for bad, field in (({"version": 9}, "version"), ({"scene": 99}, "scene"), ({"stage": "nope"}, "stage"),
                                ({"reply_to": "cmt_nope"}, "reply_to"), ({"text": "   "}, "text")):
                 reviewer.send({"action": "comment", "stage": "script", "version": 1, "text": "x", **bad})
-                refused = refusal(reviewer)
+                refused = reviewer.next_refusal()
                 assert refused["code"] == "invalid_field" and refused["fields"][0]["field"] == field, refused
             reviewer.send({"action": "resolve", "comment_id": comment["id"]})
             assert next_status(owner, "comment_resolved") == {"status": "comment_resolved", "id": comment["id"],
@@ -190,7 +184,7 @@ def test_approvals_gate_accept_are_signatures_and_a_new_version_needs_new_ones(s
         owner.accept()  # no policy on scenes
         owner.wait_completed("script", timeout=10)
         owner.accept()
-        required = refusal(owner)
+        required = owner.next_refusal()
         assert required["code"] == "approval_required" and required["missing"] == ["legal", "medical"]
         assert "script v1 needs approval from: legal, medical" in required["error"]
         rita = member(studio, video_id, "rita", "reviewer", "legal")
@@ -208,17 +202,17 @@ def test_approvals_gate_accept_are_signatures_and_a_new_version_needs_new_ones(s
             assert re.fullmatch(r"[0-9a-f]{64}", signature["sha256"])
             assert signature["signed_at"].endswith("Z")
             owner.accept()
-            assert refusal(owner)["missing"] == ["medical"]
+            assert owner.next_refusal()["missing"] == ["medical"]
             medical.send({"action": "approve", "decision": "rejected", "note": "overstates the benefit"})
             next_status(owner, "approval")
             owner.accept()
-            blocked = refusal(owner)
+            blocked = owner.next_refusal()
             assert blocked["code"] == "approval_required" and "rejected by Mark (medical)" in blocked["error"]
             # A new version: the old signatures do not carry over.
             owner.send({"action": "regenerate", "feedback": "more cautious"})
             assert owner.wait_completed("script", timeout=10)["version"] == 2
             owner.accept()
-            assert refusal(owner)["missing"] == ["legal", "medical"]
+            assert owner.next_refusal()["missing"] == ["legal", "medical"]
             legal.send({"action": "approve", "decision": "approved"})
             medical.send({"action": "approve", "decision": "approved_with_changes", "note": "fine"})
             next_status(owner, "approval")
@@ -236,7 +230,7 @@ def test_a_policy_file_sets_each_video_types_default_approvals(tmp_path: Path) -
             owner.start("moa", MOA)
             owner.wait_completed("scenes", timeout=10)
             owner.accept()
-            assert refusal(owner)["missing"] == ["regulatory"]
+            assert owner.next_refusal()["missing"] == ["regulatory"]
     finally:
         studio.stop()
 

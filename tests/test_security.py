@@ -47,12 +47,6 @@ def make_video(studio: Studio, token: str | None = None) -> str:
     return video_id
 
 
-def next_refusal(client: Creator) -> dict[str, Any]:
-    while True:
-        event = client.next_event(timeout=10)
-        if event["status"] == "error" and "stage" not in event:
-            return event
-
 
 # ---- the admin token ----------------------------------------------------------------------
 
@@ -166,7 +160,7 @@ def test_a_reviewer_cannot_accept_and_is_told_which_role_can(studio: Studio) -> 
             assert client.next_event(timeout=10)["status"] == "session_resumed"
             for action in ({"action": "accept"}, {"action": "regenerate"}, {"action": "auto"}, {"action": "stop"}):
                 client.send(action)
-                refused = next_refusal(client)
+                refused = client.next_refusal()
                 assert refused["code"] == "forbidden" and refused["needs"] == "producer", refused
                 assert "needs the producer role; you are a reviewer" in refused["error"]
     decisions = SessionStore(studio.data_dir / "creator.db").decisions(started["video_id"])

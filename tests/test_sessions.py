@@ -36,13 +36,6 @@ def resume(client: Creator, started: dict[str, Any], token: str | None = None) -
     return client.next_event(timeout=10)
 
 
-def next_refusal(client: Creator) -> dict[str, Any]:
-    """The next protocol error, past whatever the session itself is saying meanwhile."""
-    while True:
-        event = client.next_event(timeout=10)
-        if event["status"] == "error" and "stage" not in event:
-            return event
-
 
 def start_moa(client: Creator) -> dict[str, Any]:
     return client.start("moa", MOA)
@@ -119,7 +112,7 @@ def test_resume_is_refused_on_a_connection_that_already_has_a_session(studio: St
     with studio.connect() as client:
         started = start_moa(client)
         client.send({"action": "resume", "video_id": started["video_id"], "resume_token": started["resume_token"]})
-        error = next_refusal(client)
+        error = client.next_refusal()
         assert error["code"] == "already_started" and started["video_id"] in error["error"]
 
 
@@ -143,7 +136,7 @@ def test_actions_from_two_connections_apply_in_arrival_order(studio: Studio) -> 
         second.next_event(timeout=10)
         first.accept()
         second.accept()  # arrives second: the stage it would accept is already accepted
-        refused = next_refusal(second)
+        refused = second.next_refusal()
         assert refused["code"] == "action_not_allowed" and "'script' is still running" in refused["error"]
     assert studio.fakes.calls["script"] == 1
 

@@ -143,6 +143,18 @@ def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Serv
     page.get_by_role("button", name="Accept").click()
 
     expect(page.locator("#stage-title")).to_have_text("Final cut", timeout=240_000)
+    # A comment on the exact moment: made at the player's time, and its time seeks the player.
+    cut = page.locator("#stage-content video")
+    page.wait_for_function("() => document.querySelector('#stage-content video').readyState >= 1", timeout=30_000)
+    cut.evaluate("video => { video.currentTime = 5; }")
+    page.get_by_label("Comment on this version").fill("The safety line needs a beat longer")
+    page.get_by_label("at the player's current time").check()
+    page.get_by_role("button", name="Add comment").click()
+    seek = page.get_by_role("button", name="▶ 5.0 s")
+    expect(seek).to_be_visible()
+    cut.evaluate("video => { video.currentTime = 0; }")
+    seek.click()
+    page.wait_for_function("() => Math.abs(document.querySelector('#stage-content video').currentTime - 5) < 0.1")
     shot(page, artifacts_dir, "5-final-cut")
     page.get_by_role("button", name="Accept").click()
 
