@@ -131,10 +131,6 @@ class Pipeline:
 
     # ---- public API (what a client may ask) ---------------------------------------------------
 
-    @property
-    def busy(self) -> bool:
-        return self._stage_task is not None and not self._stage_task.done()
-
     async def begin(self) -> None:
         await self.start()  # type: ignore[attr-defined]
 
@@ -228,8 +224,8 @@ class Pipeline:
                 await self.expire()  # type: ignore[attr-defined]
 
     async def shutdown(self) -> None:
-        """The server is going away: end the stage's work without recording an outcome. The
-        store still says 'running', so the next server runs the stage again."""
+        """The server is going away: end the stage's work. Its attempt is recorded as cancelled
+        and the session as still running, so the next server runs the stage again."""
         await self._cancel_stage()
 
     async def _require(self, action: str) -> None:

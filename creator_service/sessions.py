@@ -51,7 +51,6 @@ class SessionRegistry:
         self.video_types = video_types
         self.idle_hours = idle_hours
         self._live: dict[str, Pipeline] = {}
-        self._attached: dict[str, int] = {}
         # Who is attached to each session, once per connection.
         self._people: dict[str, list[User]] = {}
         self._policy = load_policy(services.settings.approval_policy)
@@ -128,26 +127,21 @@ class SessionRegistry:
 
     # ---- attachments ---------------------------------------------------------------------
 
-    def attach(self, pipeline: Pipeline, user: User | None = None) -> None:
+    def attach(self, pipeline: Pipeline, user: User) -> None:
         video_id = pipeline.session.video_id
-        self._attached[video_id] = self._attached.get(video_id, 0) + 1
         self.store.touch(video_id)
-        if user is not None:
-            self._people.setdefault(video_id, []).append(user)
-            self._announce_presence(pipeline)
+        self._people.setdefault(video_id, []).append(user)
+        self._announce_presence(pipeline)
 
-    def detach(self, pipeline: Pipeline, user: User | None = None) -> None:
+    def detach(self, pipeline: Pipeline, user: User) -> None:
         video_id = pipeline.session.video_id
-        left = self._attached.get(video_id, 0) - 1
-        if left > 0:
-            self._attached[video_id] = left
-        else:
-            self._attached.pop(video_id, None)
         # The idle clock starts when the last one leaves.
         self.store.touch(video_id)
         people = self._people.get(video_id, [])
-        if user is not None and user in people:
+        if user in people:
             people.remove(user)
+            if not people:
+                self._people.pop(video_id, None)
             self._announce_presence(pipeline)
 
     def people(self, video_id: str) -> list[dict[str, object]]:
@@ -161,7 +155,7 @@ class SessionRegistry:
         pipeline.announce(PresenceChanged(video_id, self.people(video_id)))
 
     def attached(self, video_id: str) -> int:
-        return self._attached.get(video_id, 0)
+        return len(self._people.get(video_id, []))
 
     # ---- expiry --------------------------------------------------------------------------
 
