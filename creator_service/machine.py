@@ -12,8 +12,8 @@ from typing import Any
 from transitions.extensions.asyncio import AsyncMachine
 
 STATES: list[str] = ["idle", "running", "awaiting_review", "error", "complete", "stopped", "expired"]
-TRIGGERS: list[str] = ["start", "stage_done", "stage_failed", "accept", "regenerate", "skip", "goto", "stop",
-                       "expire"]
+TRIGGERS: list[str] = ["start", "stage_done", "stage_failed", "accept", "regenerate", "skip", "goto", "choose",
+                       "stop", "expire"]
 # States a session can be restored into from the store (a running stage restarts from idle).
 RESTORABLE: tuple[str, ...] = ("idle", "awaiting_review", "error", "complete")
 
@@ -48,6 +48,9 @@ TRANSITIONS: list[dict[str, Any]] = [
         "source": ["idle", "running", "awaiting_review", "error", "complete"],
         "dest": "stopped",
     },
+    # Any completed version of the current stage becomes the one under review.
+    {"trigger": "choose", "source": ["awaiting_review", "error"], "dest": "awaiting_review",
+     "before": "take_chosen"},
     # Nobody attached for CREATOR_SESSION_IDLE_HOURS: the session ends, its files stay.
     {"trigger": "expire", "source": ["idle", "running", "awaiting_review", "error"], "dest": "expired"},
 ]

@@ -78,6 +78,7 @@ class Pipeline:
         self._latest_progress: StageProgressed | None = None
         self._actor: str | None = None
         self._goto_target = ""
+        self._chosen: StageAttempt | None = None
         self.last_decision: Decision | None = None
         self._last_decision_at = 0.0
         self._reusing = False
@@ -209,6 +210,23 @@ class Pipeline:
             self._actor = actor
             self._goto_target = stage
             await self.goto()  # type: ignore[attr-defined]
+
+    async def choose_version(self, version: int, actor: str | None = None) -> None:
+        """Any completed version of the current stage becomes the one under review ("version 1
+        was better"); its `completed` is sent again as it was first sent."""
+        async with self._actions:
+            await self._require("choose")
+            stage = self.session.current_stage
+            made = {a.version: a for a in self.session.versions_of(stage)
+                    if a.status == "completed" and a.output is not None}
+            if version not in made:
+                error = (f"{stage} has no completed version {version}; completed versions: "
+                         f"{', '.join(map(str, sorted(made))) or 'none'}")
+                raise ProtocolError(ErrorCode.INVALID_FIELD, f"field 'version' {error}",
+                                    [FieldError(field="version", error=error)])
+            self._actor = actor
+            self._chosen = made[version]
+            await self.choose()  # type: ignore[attr-defined]
 
     async def stop_session(self, actor: str | None = None) -> None:
         async with self._actions:
@@ -363,6 +381,14 @@ class Pipeline:
         self._advancing = True
         self._record("running", decision=decision)
         self._publish(StageSkipped(session.video_id, stage))
+
+    def take_chosen(self) -> None:
+        session, attempt = self.session, self._chosen
+        assert attempt is not None and attempt.output is not None
+        session.stage_outputs[attempt.stage] = attempt.output
+        session.output_versions[attempt.stage] = attempt.version
+        self._record("awaiting_review", decision=Decision("choose", attempt.stage, attempt.version, None,
+                                                          self._take_actor()))
 
     def go_back(self) -> None:
         session = self.session

@@ -172,6 +172,19 @@ class ApproveAction(_Action):
     note: str | None = Field(default=None, max_length=4000)
 
 
+class ChooseAction(_Action):
+    """Make any completed version of the current stage the one under review."""
+
+    action: Literal["choose"] = "choose"
+    version: int
+
+
+class ForkAction(_Action):
+    """A new session sharing everything accepted so far and the version under review."""
+
+    action: Literal["fork"] = "fork"
+
+
 class AuthAction(_Action):
     """A browser's first message: who it is (programs send an Authorization header instead)."""
 
@@ -187,16 +200,17 @@ class AutoAction(_Action):
 
 ClientAction = Annotated[
     Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction, SkipAction,
-          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction],
+          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction, ChooseAction, ForkAction],
     Field(discriminator="action"),
 ]
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
 ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto",
-                                  "join", "comment", "resolve", "approve")
+                                  "join", "comment", "resolve", "approve", "choose", "fork")
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
     "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction, "skip": SkipAction, "goto": GotoAction,
     "join": JoinAction, "comment": CommentAction, "resolve": ResolveAction, "approve": ApproveAction,
+    "choose": ChooseAction, "fork": ForkAction,
 }
 
 

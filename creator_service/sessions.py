@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Mapping
 
 from .auth.users import User
@@ -98,6 +100,37 @@ class SessionRegistry:
         )
         self.store.save(session, "queued", decision=Decision("start", None, None, actor=owner))
         return OpenedSession(self._keep(Pipeline(session, video_type, self.services, self.store)), token)
+
+    def fork(self, source: Pipeline, owner: str) -> OpenedSession:
+        """A new session sharing everything accepted so far and the version under review, at the
+        same stage. Files are shared by hard links: no copy, no render, and deleting either video
+        leaves the other's files whole. New versions in the fork are numbered past every version
+        the source had, so they never write into a shared file."""
+        original = source.session
+        video_id = new_video_id()
+        video_dir = self.services.settings.data_dir / video_id
+        link_tree(original.video_dir, video_dir)
+        token = new_resume_token()
+        under_review = original.output_versions.get(original.current_stage)
+        shared = [replace(a) for a in original.history if a.status == "completed" and a.output is not None and (
+            original.accepted_versions.get(a.stage) == a.version
+            or (a.stage == original.current_stage and a.version == under_review))]
+        session = CreatorSession(
+            video_id=video_id, video_type=original.video_type, payload=original.payload,
+            stage_order=list(original.stage_order), video_dir=video_dir, mode="creator", owner=owner,
+            resume_token_hash=hash_token(token), base_url=original.base_url, stage_index=original.stage_index,
+            stage_outputs=dict(original.stage_outputs), output_versions=dict(original.output_versions),
+            stage_versions=dict(original.stage_versions), accepted=dict(original.accepted),
+            accepted_versions=dict(original.accepted_versions), history=shared, skipped=list(original.skipped),
+            approvals={stage: list(d) for stage, d in original.approvals.items()},
+        )
+        state = source.state if source.state in ("awaiting_review", "error", "complete") else "awaiting_review"
+        self.store.save(session, state, decision=Decision("fork", original.current_stage, under_review, None, owner))
+        for attempt in shared:
+            self.store.save(session, state, attempt=attempt)
+        self.store.audit(original.video_id, owner, "forked", {"into": video_id})
+        pipeline = Pipeline(session, source.video_type, self.services, self.store, initial_state=state)
+        return OpenedSession(self._keep(pipeline), token)
 
     def get(self, video_id: str) -> Pipeline | None:
         """The live session, or the stored one restored; None if it ended or never existed."""
@@ -236,3 +269,14 @@ class SessionRegistry:
             state = "idle"  # nothing to review after all: run the stage
         assert state in RESTORABLE
         return Pipeline(session, video_type, self.services, self.store, initial_state=state)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """`target` as a tree of hard links to `source`'s files (review packages are not shared)."""
+    target.mkdir(parents=True, exist_ok=False)
+    for folder, directories, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        directories[:] = [d for d in directories if not (relative == Path(".") and d == "review-package")]
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            os.link(Path(folder) / name, target / relative / name)

@@ -35,7 +35,8 @@ State = Literal[
 UNFINISHED: tuple[str, ...] = ("queued", "running", "awaiting_review", "error")
 FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancelled")
 
-DecisionAction = Literal["start", "accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto"]
+DecisionAction = Literal["start", "accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto",
+                         "choose", "fork"]
 
 SCHEMA_VERSION = 3
 

@@ -37,8 +37,10 @@ from .protocol import (
     ApproveAction,
     AuthAction,
     AutoAction,
+    ChooseAction,
     CommentAction,
     ErrorCode,
+    ForkAction,
     GotoAction,
     JoinAction,
     ProtocolError,
@@ -176,6 +178,23 @@ class CreatorConnection:
             await pipeline.skip_stage(self.user.name)
         elif isinstance(action, GotoAction):
             await pipeline.goto_stage(action.stage, self.user.name)
+        elif isinstance(action, ChooseAction):
+            await pipeline.choose_version(action.version, self.user.name)
+        elif isinstance(action, ForkAction):
+            self._fork(pipeline)
+
+    def _fork(self, pipeline: Pipeline) -> None:
+        if pipeline.state not in ("awaiting_review", "error", "complete"):
+            raise ProtocolError(ErrorCode.ACTION_NOT_ALLOWED,
+                                f"action 'fork' is not allowed now: stage '{pipeline.session.current_stage}' is"
+                                " running; fork when no stage runs")
+        try:
+            require_global_role(self.user, "action 'fork'")
+        except Forbidden as exc:
+            raise ProtocolError(ErrorCode.FORBIDDEN, str(exc), needs=exc.needs) from None
+        forked = self.registry.fork(pipeline, self.user.name)
+        self.send({"status": "forked", "video_id": forked.pipeline.session.video_id,
+                   "resume_token": forked.resume_token, "from": pipeline.session.video_id})
 
     def _review(self, pipeline: Pipeline, action: CommentAction | ResolveAction | ApproveAction) -> None:
         """Comments and signatures: stored and audited, then sent to everyone attached."""

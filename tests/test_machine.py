@@ -32,6 +32,9 @@ class Recorder:
     def go_back(self) -> None:
         self.calls.append("go_back")
 
+    def take_chosen(self) -> None:
+        self.calls.append("take_chosen")
+
 
 # (state, trigger, last stage?) -> destination; anything not listed must be refused.
 LEGAL = {
@@ -55,6 +58,9 @@ LEGAL = {
     ("awaiting_review", "goto"): "awaiting_review",
     ("error", "goto"): "awaiting_review",
     ("complete", "goto"): "awaiting_review",
+    # Another completed version of the current stage goes under review.
+    ("awaiting_review", "choose"): "awaiting_review",
+    ("error", "choose"): "awaiting_review",
     # Nobody attached for the idle time: any session not yet over ends.
     ("idle", "expire"): "expired",
     ("running", "expire"): "expired",

@@ -1,0 +1,110 @@
+"""Choose any version, and fork a session: over a real socket, on the in-process server with
+instant fake stages. (Branches, several variants at once, are not built yet.)"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from .inprocess import Studio
+
+MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
+
+
+@pytest.fixture
+def studio(tmp_path: Path) -> Iterator[Studio]:
+    running = Studio(tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+def test_choose_makes_an_earlier_version_the_one_under_review(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.wait_completed("scenes", timeout=10)
+        client.accept()
+        first = client.wait_completed("script", timeout=10)
+        client.send({"action": "regenerate", "feedback": "shorter"})
+        assert client.wait_completed("script", timeout=10)["version"] == 2
+        client.send({"action": "choose", "version": 1})
+        assert client.next_event(timeout=10) == first  # as it was first sent
+        client.accept()
+        assert client.wait_completed("visuals", timeout=10)["version"] == 1
+    history = httpx.get(f"{studio.http}/videos", headers=studio.headers, timeout=10).json()["videos"][0]
+    video = httpx.get(f"{studio.http}/videos/{history['video_id']}", headers=studio.headers, timeout=10).json()
+    assert video["stages"]["script"]["accepted_version"] == 1
+
+
+@pytest.mark.parametrize("version", [3, 0, -1])
+def test_choosing_a_version_that_does_not_exist_names_version(studio: Studio, version: int) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.wait_completed("scenes", timeout=10)
+        client.send({"action": "choose", "version": version})
+        refused = client.next_refusal()
+        assert refused["code"] == "invalid_field" and refused["fields"][0]["field"] == "version"
+        assert "completed versions: 1" in refused["error"]
+
+
+def test_a_failed_version_cannot_be_chosen_but_a_completed_one_can_after_a_restart(studio: Studio) -> None:
+    client = studio.connect()
+    started = client.start("moa", MOA)
+    client.wait_completed("scenes", timeout=10)
+    studio.fakes.fail("scenes")
+    client.send({"action": "regenerate"})
+    client.next_event(timeout=10)
+    assert client.next_event(timeout=10)["status"] == "error"
+    client.send({"action": "choose", "version": 2})
+    assert client.next_refusal()["fields"][0]["field"] == "version"
+    client.ws.close()
+    studio.restart()
+    with studio.connect() as again:
+        again.send({"action": "resume", "video_id": started["video_id"], "resume_token": started["resume_token"]})
+        assert again.next_event(timeout=10)["state"] == "error"
+        again.next_event(timeout=10)
+        again.send({"action": "choose", "version": 1})
+        chosen = again.next_event(timeout=10)
+        assert (chosen["status"], chosen["stage"], chosen["version"]) == ("completed", "scenes", 1)
+
+
+def test_a_fork_shares_files_by_links_and_survives_deleting_the_original(studio: Studio) -> None:
+    with studio.connect() as client:
+        original = client.start("moa", MOA)
+        client.advance_to("render", timeout=10)
+        render = client.wait_completed("render", timeout=10)
+        client.send({"action": "fork"})
+        forked = client.next_event(timeout=10)
+    assert forked["status"] == "forked" and forked["from"] == original["video_id"]
+    assert forked["video_id"] != original["video_id"] and len(forked["resume_token"]) >= 22
+    relative = render["data"]["video_url"].split("/files/", 1)[1]
+    source, copy = (studio.data_dir / v / relative for v in (original["video_id"], forked["video_id"]))
+    assert source.stat().st_ino == copy.stat().st_ino  # one file, two names: nothing copied or rendered
+    renders = studio.fakes.calls["render"]
+
+    shutil.rmtree(studio.data_dir / original["video_id"])
+    with studio.connect() as client:
+        client.send({"action": "resume", "video_id": forked["video_id"], "resume_token": forked["resume_token"]})
+        resumed = client.next_event(timeout=10)
+        assert (resumed["state"], resumed["current_stage"]) == ("awaiting_review", "render")
+        assert resumed["accepted"] == {"scenes": 1, "script": 1, "visuals": 1, "tts": 1}
+        replay = client.next_event(timeout=10)
+        assert replay["version"] == 1 and forked["video_id"] in replay["data"]["video_url"]
+        served = httpx.get(replay["data"]["video_url"], headers=studio.headers, timeout=10)
+        assert served.status_code == 200 and served.content.startswith(b"fake video")
+        # The fork goes its own way: a new version is numbered past the original's.
+        client.send({"action": "regenerate"})
+        assert client.wait_completed("render", timeout=10)["version"] == 2
+    assert studio.fakes.calls["render"] == renders + 1
+
+
+def test_fork_is_refused_while_a_stage_runs(studio: Studio) -> None:
+    studio.fakes.hold("scenes")
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        assert client.next_event(timeout=10)["status"] == "stage_running"
+        client.send({"action": "fork"})
+        assert "fork when no stage runs" in client.next_refusal()["error"]
