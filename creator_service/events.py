@@ -97,9 +97,20 @@ class ApprovalSigned:
     signature: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class VariantsReady:
+    """Every variant of a branch has ended: (version, output or None, error or None) each,
+    beside the version under review when the branch began."""
+
+    video_id: str
+    stage: str
+    base: tuple[int, StageOutput] | None
+    made: list[tuple[int, StageOutput | None, str | None]]
+
+
 EngineEvent = Union[
     StageStarted, StageProgressed, StageCompleted, StageSkipped, StageFailed, PipelineCompleted, SessionStopped,
-    SessionExpired, PresenceChanged, CommentAdded, CommentResolved, ApprovalSigned,
+    SessionExpired, PresenceChanged, CommentAdded, CommentResolved, ApprovalSigned, VariantsReady,
 ]
 Subscriber = Callable[[EngineEvent], None]
 

@@ -33,12 +33,13 @@ from .events import (
     StageSkipped,
     StageStarted,
     Subscriber,
+    VariantsReady,
 )
 from .machine import build_machine
-from .models import FinalVideo, ScenePlan
+from .models import FinalVideo, ScenePlan, StageOutput
 from .payloads import FieldError
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
-from .protocol import ErrorCode, ProtocolError
+from .protocol import ErrorCode, ProtocolError, Variant
 from .review import Review
 from .services import Services
 from .session import CreatorSession, StageAttempt
@@ -79,6 +80,8 @@ class Pipeline:
         self._actor: str | None = None
         self._goto_target = ""
         self._chosen: StageAttempt | None = None
+        self._branch: list[Variant] | None = None
+        self._quiet = False
         self.last_decision: Decision | None = None
         self._last_decision_at = 0.0
         self._reusing = False
@@ -211,6 +214,19 @@ class Pipeline:
             self._goto_target = stage
             await self.goto()  # type: ignore[attr-defined]
 
+    async def branch_stage(self, variants: list[Variant], actor: str | None = None) -> None:
+        """Try several versions of the stage at once: one per variant (feedback, scenes)."""
+        async with self._actions:
+            await self._require("branch", trigger="regenerate")
+            for variant in variants:
+                if variant.scenes is not None:
+                    self._check_scenes(variant.scenes)
+            self._check_attempts(len(variants))
+            self._branch = list(variants)
+            summary = " | ".join(v.feedback or "(no feedback)" for v in variants)
+            self._record("running", decision=self._decision("branch", summary, actor))
+            await self.regenerate()  # type: ignore[attr-defined]
+
     async def choose_version(self, version: int, actor: str | None = None) -> None:
         """Any completed version of the current stage becomes the one under review ("version 1
         was better"); its `completed` is sent again as it was first sent."""
@@ -246,8 +262,8 @@ class Pipeline:
         and the session as still running, so the next server runs the stage again."""
         await self._cancel_stage()
 
-    async def _require(self, action: str) -> None:
-        if await getattr(self, f"may_{action}", self._never)():
+    async def _require(self, action: str, trigger: str | None = None) -> None:
+        if await getattr(self, f"may_{trigger or action}", self._never)():
             return
         stage = self.session.current_stage
         reasons = {
@@ -318,11 +334,11 @@ class Pipeline:
         if stage not in session.stage_outputs:
             raise refuse(f"needs a completed version of {stage} to keep the other scenes from")
 
-    def _check_attempts(self) -> None:
+    def _check_attempts(self, more: int = 1) -> None:
         stage = self.session.current_stage
         made = self.session.stage_versions.get(stage, 0)
         limit = self.services.settings.max_attempts_per_stage
-        if made >= limit:
+        if made + more > limit:
             raise ProtocolError(
                 ErrorCode.REGENERATION_LIMIT,
                 f"stage '{stage}' has had {made} attempts; the limit is {limit} (CREATOR_MAX_ATTEMPTS_PER_STAGE)."
@@ -413,7 +429,9 @@ class Pipeline:
 
     def on_enter_awaiting_review(self) -> None:
         reused, self._reusing = self._reusing, False
-        self._publish(self._completed_event(self.session.current_stage, reused=reused))
+        quiet, self._quiet = self._quiet, False
+        if not quiet:
+            self._publish(self._completed_event(self.session.current_stage, reused=reused))
         if self.session.auto_accept:
             # Not from inside this callback: a trigger fired here would be part of stage_done.
             asyncio.get_running_loop().create_task(self._auto_accept(), context=contextvars.Context())
@@ -425,6 +443,9 @@ class Pipeline:
             logger.info("%s: automatic accept skipped: %s", self.session.video_id, exc.message)
 
     def on_enter_error(self) -> None:
+        quiet, self._quiet = self._quiet, False
+        if quiet:
+            return
         attempt = self.session.history[-1]
         self._publish(StageFailed(self.session.video_id, attempt.stage, attempt.version, attempt.error or "failed"))
 
@@ -489,15 +510,41 @@ class Pipeline:
             self._record("awaiting_review")
             await self.stage_done()  # type: ignore[attr-defined]
             return
+        variants, self._branch = self._branch, None
+        if variants:
+            await self._run_branch(variants, inputs)
+            return
         attempt = session.begin_attempt(inputs)
+        cancel = CancelToken()
+        self._cancel = cancel
+        outcome = await self._execute(attempt, cancel, previous=session.stage_outputs.get(stage))
+        if outcome is None:
+            return  # cancelled: the attempt says so
+        output, error = outcome
+        if not await self.may_stage_done():  # type: ignore[attr-defined]
+            self._cancelled(attempt)
+            return  # stopped meanwhile
+        if error is None:
+            assert output is not None
+            session.record_success(attempt, output)
+            self._record("awaiting_review", attempt=attempt)
+            await self.stage_done()  # type: ignore[attr-defined]
+        else:
+            session.record_failure(attempt, error)
+            self._record("error", attempt=attempt, error=error)
+            await self.stage_failed()  # type: ignore[attr-defined]
+
+    async def _execute(self, attempt: StageAttempt, cancel: CancelToken,
+                       previous: StageOutput | None) -> tuple[StageOutput | None, str | None] | None:
+        """Run one attempt's handler: (output, None), (None, the error in words), or None if it
+        was cancelled (the attempt is then recorded as such)."""
+        session = self.session
         stage, version = attempt.stage, attempt.version
         self._record("running", attempt=attempt)
         self._publish(StageStarted(session.video_id, stage, version))
         work_dir = session.video_dir / stage / f"v{version}"
         work_dir.mkdir(parents=True, exist_ok=True)
         reporter = ProgressReporter()
-        cancel = CancelToken()
-        self._cancel = cancel
         context = StageContext(
             video_id=session.video_id,
             video_type=session.video_type,
@@ -507,7 +554,7 @@ class Pipeline:
             video_dir=session.video_dir,
             work_dir=work_dir,
             feedback=attempt.feedback,
-            previous=session.stage_outputs.get(stage),
+            previous=previous,
             accepted=dict(session.accepted),
             progress=reporter,
             cancel=cancel,
@@ -517,6 +564,7 @@ class Pipeline:
         handler = self.video_type.handlers[stage]
         progress_task = asyncio.create_task(self._send_progress(reporter, stage, version))
         started = time.monotonic()
+        output: StageOutput | None = None
         error: str | None = None
         timeout = self.services.settings.stage_timeout(stage)
         try:
@@ -531,7 +579,7 @@ class Pipeline:
             error = str(exc)
         except StageCancelled:
             self._cancelled(attempt)
-            return
+            return None
         except asyncio.CancelledError:
             cancel.cancel()
             self._cancelled(attempt)
@@ -545,17 +593,61 @@ class Pipeline:
             "%s %s v%s %s in %.1f s", session.video_id, stage, version,
             "failed" if error else "completed", time.monotonic() - started,
         )
-        if not await self.may_stage_done():  # type: ignore[attr-defined]
-            self._cancelled(attempt)
+        return output, error
+
+    async def _run_branch(self, variants: list[Variant], inputs: str) -> None:
+        """One new version per variant, side by side (the process slots bound the children). Each
+        is announced as it ends; then `variants_ready` with what a reviewer needs to choose."""
+        session = self.session
+        stage = session.current_stage
+        base = (session.output_versions[stage], session.stage_outputs[stage]) if stage in session.stage_outputs \
+            else None
+        attempts = []
+        for variant in variants:
+            session.user_feedback, session.user_scenes = variant.feedback, variant.scenes
+            attempts.append(session.begin_attempt(inputs))
+        parent = CancelToken()
+        self._cancel = parent
+        outcomes = await asyncio.gather(*(
+            self._settle(attempt, parent.linked(), base[1] if base else None) for attempt in attempts))
+        if any(outcome is None for outcome in outcomes) or not await self.may_stage_done():  # type: ignore[attr-defined]
             return  # stopped meanwhile
-        if error is None:
-            session.record_success(attempt, output)
-            self._record("awaiting_review", attempt=attempt)
+        made = [(a.version, a.output, a.error) for a in attempts]
+        if base is not None:  # the version under review stays the one the branch started from
+            session.stage_outputs[stage], session.output_versions[stage] = base[1], base[0]
+        else:
+            first = next((a for a in attempts if a.output is not None), None)
+            if first is not None:
+                session.stage_outputs[stage], session.output_versions[stage] = first.output, first.version
+        self._publish(VariantsReady(session.video_id, stage, base, made))
+        # Each variant was announced as it ended: the stage's own end is not announced again.
+        self._quiet = True
+        if stage in session.stage_outputs:
+            self._record("awaiting_review")
             await self.stage_done()  # type: ignore[attr-defined]
         else:
-            session.record_failure(attempt, error)
-            self._record("error", attempt=attempt, error=error)
+            self._record("error", error="every variant failed")
             await self.stage_failed()  # type: ignore[attr-defined]
+
+    async def _settle(self, attempt: StageAttempt, cancel: CancelToken,
+                      previous: StageOutput | None) -> bool | None:
+        outcome = await self._execute(attempt, cancel, previous)
+        if outcome is None:
+            return None
+        output, error = outcome
+        session = self.session
+        if error is None:
+            assert output is not None
+            session.record_success(attempt, output)
+            self._record("running", attempt=attempt)
+            self._publish(StageCompleted(
+                session.video_id, attempt.stage, attempt.version, output,
+                position=session.stage_order.index(attempt.stage) + 1, total=len(session.stage_order)))
+            return True
+        session.record_failure(attempt, error)
+        self._record("running", attempt=attempt)
+        self._publish(StageFailed(session.video_id, attempt.stage, attempt.version, error))
+        return False
 
     def _cancelled(self, attempt: StageAttempt) -> None:
         # The session's row says what comes next (stopped, expired, the next stage after a skip,

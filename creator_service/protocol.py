@@ -26,10 +26,12 @@ from .events import (
     StageProgressed,
     StageSkipped,
     StageStarted,
+    VariantsReady,
 )
 from .jsoninput import JsonInputError, parse_json
 from .payloads import BRIEF_MODELS, TEXT_LIMIT, AnyBrief, FieldError, describe_validation_error
 from .urls import PublicUrls
+from .variants import comparison
 
 MAX_MESSAGE_BYTES = 64 * 1024
 FEEDBACK_LIMIT = TEXT_LIMIT
@@ -172,6 +174,21 @@ class ApproveAction(_Action):
     note: str | None = Field(default=None, max_length=4000)
 
 
+class Variant(BaseModel):
+    """One version a branch tries: its own feedback, and optionally only some scenes."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    feedback: str | None = Field(default=None, max_length=FEEDBACK_LIMIT)
+    scenes: list[int] | None = Field(default=None, max_length=100)
+
+
+class BranchAction(_Action):
+    """Try 2 to 4 versions of the current stage at once, then compare and choose."""
+
+    action: Literal["branch"] = "branch"
+    variants: list[Variant] = Field(min_length=2, max_length=4)
+
+
 class ChooseAction(_Action):
     """Make any completed version of the current stage the one under review."""
 
@@ -200,17 +217,18 @@ class AutoAction(_Action):
 
 ClientAction = Annotated[
     Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction, SkipAction,
-          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction, ChooseAction, ForkAction],
+          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction, ChooseAction, ForkAction,
+          BranchAction],
     Field(discriminator="action"),
 ]
 _ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
 ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto",
-                                  "join", "comment", "resolve", "approve", "choose", "fork")
+                                  "join", "comment", "resolve", "approve", "choose", "fork", "branch")
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
     "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction, "skip": SkipAction, "goto": GotoAction,
     "join": JoinAction, "comment": CommentAction, "resolve": ResolveAction, "approve": ApproveAction,
-    "choose": ChooseAction, "fork": ForkAction,
+    "choose": ChooseAction, "fork": ForkAction, "branch": BranchAction,
 }
 
 
@@ -261,7 +279,8 @@ def _action_error(action: str, message: dict[str, Any], exc: ValidationError) ->
             ErrorCode.UNKNOWN_ACTION, f"unknown action {_clip(action)!r}; use one of: {', '.join(ACTION_NAMES)}"
         )
     takes = ", ".join(_MODELS[action].model_fields)
-    unknown = sorted(str(error["loc"][-1]) for error in errors if error["type"] == "extra_forbidden")
+    # A nested field is named by its path (variants.1.colour).
+    unknown = sorted(".".join(map(str, error["loc"][1:])) for error in errors if error["type"] == "extra_forbidden")
     if unknown:
         return ProtocolError(
             ErrorCode.UNKNOWN_FIELD,
@@ -288,6 +307,11 @@ def _action_error(action: str, message: dict[str, Any], exc: ValidationError) ->
         field = "scenes"
         words = "must be a list of scene numbers (0-based integers)"
         detail = f"{words}, got {_json_kind(message.get('scenes'))}"
+    elif error["type"] in ("too_short", "too_long"):
+        context = error.get("ctx", {})
+        words = (f"must have at least {context.get('min_length')} entries" if error["type"] == "too_short"
+                 else f"must have at most {context.get('max_length')} entries")
+        detail = f"{words}, got {context.get('actual_length')}"
     elif error["type"] == "literal_error":
         words = f"must be one of {error.get('ctx', {}).get('expected', '')}"
         detail = f"{words}, got {_clip(str(value))!r}"
@@ -466,6 +490,9 @@ def wire_event(event: EngineEvent, urls: PublicUrls, video_dir: Path) -> dict[st
         return {"status": "comment_resolved", "id": event.comment_id, "by": event.by}
     if isinstance(event, ApprovalSigned):
         return {"status": "approval", **event.signature}
+    if isinstance(event, VariantsReady):
+        return {"status": "variants_ready", "stage": event.stage, "versions": [v for v, _, _ in event.made],
+                "comparison": comparison(event.stage, event.base, event.made, urls.file)}
     if isinstance(event, StageFailed):
         return stage_error(event.stage, event.version, event.error)
     if isinstance(event, PipelineCompleted):

@@ -36,7 +36,7 @@ UNFINISHED: tuple[str, ...] = ("queued", "running", "awaiting_review", "error")
 FINISHED: tuple[str, ...] = ("complete", "stopped", "expired", "failed", "cancelled")
 
 DecisionAction = Literal["start", "accept", "regenerate", "stop", "auto", "cancel", "expire", "skip", "goto",
-                         "choose", "fork"]
+                         "choose", "fork", "branch"]
 
 SCHEMA_VERSION = 3
 

@@ -37,6 +37,7 @@ from .protocol import (
     ApproveAction,
     AuthAction,
     AutoAction,
+    BranchAction,
     ChooseAction,
     CommentAction,
     ErrorCode,
@@ -178,6 +179,8 @@ class CreatorConnection:
             await pipeline.skip_stage(self.user.name)
         elif isinstance(action, GotoAction):
             await pipeline.goto_stage(action.stage, self.user.name)
+        elif isinstance(action, BranchAction):
+            await pipeline.branch_stage(action.variants, self.user.name)
         elif isinstance(action, ChooseAction):
             await pipeline.choose_version(action.version, self.user.name)
         elif isinstance(action, ForkAction):

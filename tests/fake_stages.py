@@ -78,7 +78,7 @@ class FakeStages:
         while held is not None and not held.is_set():
             if ctx.cancel.wait(0.02):
                 raise StageCancelled()
-        if ctx.stage in self._failing:
+        if ctx.stage in self._failing or "please fail" in (ctx.feedback or ""):
             raise StageFailure(f"the fake {ctx.stage} stage was told to fail")
         ctx.progress(1.0, "done")
         return OUTPUTS[ctx.stage](ctx)

@@ -108,3 +108,55 @@ def test_fork_is_refused_while_a_stage_runs(studio: Studio) -> None:
         assert client.next_event(timeout=10)["status"] == "stage_running"
         client.send({"action": "fork"})
         assert "fork when no stage runs" in client.next_refusal()["error"]
+
+
+def test_a_branch_runs_each_variant_then_compares_them_and_choose_picks_one(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.wait_completed("scenes", timeout=10)
+        client.accept()
+        client.wait_completed("script", timeout=10)
+        client.send({"action": "branch", "variants": [{"feedback": "more formal"}, {"feedback": "warmer"},
+                                                      {"feedback": "please fail"}]})
+        ended: dict[int, dict] = {}
+        while True:
+            event = client.next_event(timeout=10)
+            if event["status"] == "variants_ready":
+                break
+            if event["status"] != "stage_running":
+                ended[event["version"]] = event
+        assert {v: e["status"] for v, e in ended.items()} == {2: "completed", 3: "completed", 4: "error"}
+        assert event["stage"] == "script" and event["versions"] == [2, 3, 4]
+        comparison = event["comparison"]
+        assert comparison["base_version"] == 1 and comparison["versions"]["1"]["under_review"] is True
+        assert comparison["versions"]["4"] == {"error": "the fake script stage was told to fail"}
+        warmer = comparison["versions"]["3"]
+        said = " ".join(s["text"] for s in ended[3]["data"]["script"]["scenes"])
+        assert warmer["word_count"] == len(said.split()) and warmer["seconds"] == 9.0
+        changed = [run for run in warmer["diff"] if run["op"] != "equal"]
+        assert changed and all("warmer" in run.get("variant", "") or run["op"] == "replace" for run in changed)
+        assert " ".join(run.get("variant", run.get("base", "")) for run in warmer["diff"]
+                        if run["op"] != "delete") == said
+        client.send({"action": "choose", "version": 3})
+        assert client.next_event(timeout=10) == ended[3]
+        client.accept()
+        assert client.wait_completed("visuals", timeout=10)["version"] == 1
+    assert {(stage, scenes) for stage, scenes in studio.fakes.runs if stage == "script"} == {("script", None)}
+
+
+def test_a_branch_needs_two_to_four_variants_and_respects_the_attempt_limit(tmp_path: Path) -> None:
+    studio = Studio(tmp_path / "data", max_attempts_per_stage=3).start()
+    try:
+        with studio.connect() as client:
+            client.start("moa", MOA)
+            client.wait_completed("scenes", timeout=10)
+            client.send({"action": "branch", "variants": [{"feedback": "a"}]})
+            refused = client.next_refusal()
+            assert refused["code"] == "invalid_field" and "'variants' must have at least 2" in refused["error"]
+            client.send({"action": "branch", "variants": [{}, {}, {}]})
+            assert client.next_refusal()["code"] == "regeneration_limit"
+            client.send({"action": "branch", "variants": [{}, {}]})
+            while client.next_event(timeout=10)["status"] != "variants_ready":
+                pass
+    finally:
+        studio.stop()
