@@ -339,3 +339,32 @@ def test_a_producer_and_a_reviewer_review_one_video_together(browser: Browser, t
         for context in contexts:
             context.close()
         studio.stop()
+
+
+def test_variants_show_side_by_side_and_one_is_chosen_and_a_fork_is_listed(page: Page, tmp_path: Path,
+                                                                            artifacts_dir: Path) -> None:
+    studio = Studio(tmp_path / "data").start()
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        page.get_by_label("Video type").select_option("moa")
+        page.get_by_label("Drug name").fill("Aspirin")
+        page.get_by_label("Condition").fill("cardiovascular disease")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        page.get_by_text("Try variants side by side").click()
+        page.get_by_label("One variant per line").fill("more formal\nwarmer, for patients")
+        page.get_by_role("button", name="Try these variants").click()
+        columns = page.locator(".variant")
+        expect(columns).to_have_count(3, timeout=10_000)
+        expect(columns.nth(0)).to_contain_text("v1 (under review)")
+        expect(columns.nth(2).locator("ins").first).to_contain_text("warmer")
+        shot(page, artifacts_dir, "variants")
+        page.get_by_role("button", name="Choose v3").click()
+        expect(page.get_by_role("tab", name="v3")).to_have_attribute("aria-selected", "true", timeout=10_000)
+        page.get_by_role("button", name="Fork").click()
+        expect(page.locator("#forks")).to_contain_text("Forked into vid_")
+    finally:
+        studio.stop()

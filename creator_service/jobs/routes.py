@@ -6,6 +6,7 @@ The body is the type's brief (validated by the very models Creator Mode uses), p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,8 @@ def _describe(request: Request, record: SessionRecord, with_stages: bool) -> dic
             if chosen is not None:
                 stages[stage].update(version=chosen.version, data=chosen.output.client_data(urls.file))  # type: ignore[union-attr]
         description["stages"] = stages
+        description["forks"] = [json.loads(detail)["into"] for (detail,) in store.query(
+            "SELECT detail FROM audit WHERE video_id=? AND event='forked' ORDER BY seq", (record.video_id,))]
         description["approvals_policy"] = record.approvals
         description["approvals"] = Review(store).signatures(record.video_id)
         description["webhooks"] = [{k: d[k] for k in ("delivery_id", "url", "status", "attempts")}

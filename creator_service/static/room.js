@@ -19,6 +19,7 @@ export async function loadRoom(videoId) {
   room.policy = video.approvals_policy ?? {};
   room.signatures = video.approvals ?? [];
   room.comments = comments.comments ?? [];
+  room.forks = video.forks ?? [];
 }
 
 export function renderPeople(container, people) {

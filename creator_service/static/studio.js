@@ -9,6 +9,7 @@ import {CreatorSocket} from './socket.js';
 import {loadRoom, renderApprovals, renderAudit, renderComments, renderPeople, room} from './room.js';
 import {renderStage, stageTitle} from './stages.js';
 import * as tokens from './tokens.js';
+import {renderVariants} from './variants.js';
 import {loadVideos} from './videos.js';
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
@@ -116,6 +117,8 @@ function onEvent(event) {
   }
   if (status === 'approval') return onRoomChange(() => room.signatures.push(event));
   if (status === 'stage_skipped') return onSkipped(event);
+  if (status === 'variants_ready') return onVariants(event);
+  if (status === 'forked') return onForked(event);
   if (status === 'expired') return onStopped(event);
   if (status === 'stage_running') return onRunning(event);
   if (status === 'stage_progress') return onProgress(event);
@@ -147,6 +150,10 @@ function openRoom(videoId) {
   $('package').hidden = false;
   $('package-link').href = `/videos/${videoId}/review-package`;
   loadRoom(videoId).then(() => {
+    if (room.forks.length) {
+      $('forks').textContent = `Forks of this video: ${room.forks.join(', ')} (in the Videos list).`;
+      $('forks').hidden = false;
+    }
     if (state.current && state.stages[state.current]?.versions.length) showStage(state.shown ?? state.current);
   });
 }
@@ -265,6 +272,7 @@ function stopRunning() {
 
 function onCompleted(event) {
   stopRunning();
+  if (state.current !== event.stage) $('variants').hidden = true;
   const stage = state.stages[event.stage];
   state.current = event.stage;
   stage.status = 'review';
@@ -401,6 +409,28 @@ function renderStepper() {
   $('skip').hidden = !optional || Boolean(state.watching);
 }
 
+function onVariants(event) {
+  const info = state.stages[event.stage];
+  // The version under review stays the one the branch began from.
+  const base = event.comparison.base_version;
+  if (base !== null) info.selected = base;
+  info.status = 'review';
+  renderStepper();
+  showStage(event.stage);
+  showActions({accept: base !== null});
+  const data = Object.fromEntries(info.versions.map((v) => [String(v.version), v.data]));
+  renderVariants($('variants'), event, data, (version) => send({action: 'choose', version}));
+}
+
+function onForked(event) {
+  tokens.remember(event.video_id, event.resume_token);
+  tokens.setCurrent(event.from);  // this tab stays on the original
+  $('forks').textContent = `Forked into ${event.video_id}: open it from the Videos list (Review).`;
+  $('forks').hidden = false;
+  enableActions(true);
+  refreshVideos();
+}
+
 function onSkipped(event) {
   stopRunning();
   state.stages[event.stage].status = 'skipped';
@@ -517,6 +547,16 @@ async function watch(videoId) {
 function wireActions() {
   $('accept').addEventListener('click', () => send({action: 'accept'}));
   $('skip').addEventListener('click', () => send({action: 'skip'}));
+  $('fork').addEventListener('click', () => send({action: 'fork'}));
+  $('branch').addEventListener('click', () => {
+    const lines = $('branch-feedback').value.split('\n').map((line) => line.trim()).filter(Boolean);
+    if (lines.length < 2 || lines.length > 4) {
+      setConnection('Give 2 to 4 variants, one per line.', true);
+      return;
+    }
+    $('variants').hidden = true;
+    send({action: 'branch', variants: lines.map((feedback) => ({feedback}))});
+  });
   $('comment-send').addEventListener('click', sendComment);
   $('approve').addEventListener('click', () => sign('approved'));
   $('approve-changes').addEventListener('click', () => sign('approved_with_changes'));
