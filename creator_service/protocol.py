@@ -215,21 +215,16 @@ class AutoAction(_Action):
     action: Literal["auto"] = "auto"
 
 
-ClientAction = Annotated[
-    Union[StartAction, AcceptAction, RegenerateAction, StopAction, ResumeAction, AutoAction, AuthAction, SkipAction,
-          GotoAction, JoinAction, CommentAction, ResolveAction, ApproveAction, ChooseAction, ForkAction,
-          BranchAction],
-    Field(discriminator="action"),
-]
-_ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
-ACTION_NAMES: tuple[str, ...] = ("start", "accept", "regenerate", "stop", "resume", "auto", "auth", "skip", "goto",
-                                  "join", "comment", "resolve", "approve", "choose", "fork", "branch")
+# The one table of client actions: the union pydantic discriminates on, and the names errors list.
 _MODELS: dict[str, type[_Action]] = {
     "start": StartAction, "accept": AcceptAction, "regenerate": RegenerateAction, "stop": StopAction,
     "resume": ResumeAction, "auto": AutoAction, "auth": AuthAction, "skip": SkipAction, "goto": GotoAction,
     "join": JoinAction, "comment": CommentAction, "resolve": ResolveAction, "approve": ApproveAction,
     "choose": ChooseAction, "fork": ForkAction, "branch": BranchAction,
 }
+ACTION_NAMES: tuple[str, ...] = tuple(_MODELS)
+ClientAction = Annotated[Union[tuple(_MODELS.values())], Field(discriminator="action")]  # type: ignore[valid-type]
+_ACTIONS: TypeAdapter[Any] = TypeAdapter(ClientAction)
 
 
 def parse_client_message(text: str) -> _Action:

@@ -27,13 +27,6 @@ MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
 AD = {"topic": "New diabetes medication", "brand_name": "DiabetEase", "persona": "narrator", "tone": "clear"}
 
 
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[Studio]:
-    running = Studio(tmp_path / "data").start()
-    yield running
-    running.stop()
-
-
 def start(client: Creator, video_type: str, payload: dict[str, Any], order: list[str] | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"action": "start", "video_type": video_type, "payload": payload}
     if order is not None:
@@ -53,20 +46,21 @@ def test_a_custom_order_that_respects_the_dependencies_runs_as_given(studio: Stu
     order = ["scenes", "script", "tts", "visuals", "animations", "render"]
     with studio.connect() as client:
         assert start(client, "product_ad", AD, order)["stage_order"] == order
-        for stage in order:
-            client.wait_completed(stage, timeout=10)
-            client.accept()
-        assert client.next_event(timeout=10)["status"] == "pipeline_complete"
+        accept_every_stage(client, order)
+
+
+def accept_every_stage(client: Creator, order: list[str]) -> None:
+    for stage in order:
+        client.wait_completed(stage, timeout=10)
+        client.accept()
+    assert client.next_event(timeout=10)["status"] == "pipeline_complete"
 
 
 def test_an_optional_stage_may_be_left_out_of_the_order(studio: Studio) -> None:
     order = ["scenes", "script", "visuals", "tts", "render"]
     with studio.connect() as client:
         assert start(client, "product_ad", AD, order)["stage_order"] == order
-        for stage in order:
-            client.wait_completed(stage, timeout=10)
-            client.accept()
-        assert client.next_event(timeout=10)["status"] == "pipeline_complete"
+        accept_every_stage(client, order)
     assert studio.fakes.calls["animations"] == 0
 
 

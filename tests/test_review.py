@@ -12,7 +12,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,13 +21,6 @@ from .helpers import REPO, Creator
 from .inprocess import Studio
 
 MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
-
-
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[Studio]:
-    running = Studio(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 def share(studio: Studio, video_id: str, user: str, role: str) -> None:

@@ -29,13 +29,6 @@ MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
 SM = {"drug_name": "Metformin", "indication": "type 2 diabetes", "quality": "low"}
 
 
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[Studio]:
-    running = Studio(tmp_path / "data").start()
-    yield running
-    running.stop()
-
-
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -9,7 +9,7 @@ import json
 import random
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,13 +21,6 @@ from .inprocess import Studio
 
 MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
 MOA_STAGES = ["scenes", "script", "visuals", "tts", "render"]
-
-
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[Studio]:
-    running = Studio(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 def resume(client: Creator, started: dict[str, Any], token: str | None = None) -> dict[str, Any]:

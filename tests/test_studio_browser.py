@@ -50,6 +50,17 @@ def sign_in(page: Page, server: Server) -> None:
     expect(page.locator("#whoami")).to_contain_text("Administrator (admin)")
 
 
+def start_moa_to_the_narration(page: Page) -> None:
+    """Start a moa video and accept its scene plan: the narration is then under review."""
+    page.get_by_label("Video type").select_option("moa")
+    page.get_by_label("Drug name").fill("Aspirin")
+    page.get_by_label("Condition").fill("cardiovascular disease")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+
+
 def fill_social_brief(page: Page) -> None:
     page.get_by_label("Video type").select_option("social_media")
     page.get_by_label("Drug name").fill("Metformin")
@@ -267,13 +278,7 @@ def test_a_scene_card_checkbox_redoes_that_scene_only(page: Page, tmp_path: Path
     try:
         assert studio.server is not None
         sign_in(page, studio.server)
-        page.get_by_label("Video type").select_option("moa")
-        page.get_by_label("Drug name").fill("Aspirin")
-        page.get_by_label("Condition").fill("cardiovascular disease")
-        page.get_by_role("button", name="Start").click()
-        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
-        page.get_by_role("button", name="Accept").click()
-        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        start_moa_to_the_narration(page)
         page.get_by_label("Redo scene 2 only").check()
         page.get_by_role("button", name="Regenerate").click()
         expect(page.get_by_role("tab", name="v2")).to_have_attribute("aria-selected", "true", timeout=10_000)
@@ -293,13 +298,7 @@ def test_a_producer_and_a_reviewer_review_one_video_together(browser: Browser, t
         producer, reviewer = (context.new_page() for context in contexts)
         rita = studio.add_user("rita", "reviewer", "legal")
         sign_in(producer, studio.server)
-        producer.get_by_label("Video type").select_option("moa")
-        producer.get_by_label("Drug name").fill("Aspirin")
-        producer.get_by_label("Condition").fill("cardiovascular disease")
-        producer.get_by_role("button", name="Start").click()
-        expect(producer.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
-        producer.get_by_role("button", name="Accept").click()
-        expect(producer.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        start_moa_to_the_narration(producer)
         expect(producer.locator("#approvals")).to_contain_text("legal: missing")
         video_id = producer.locator("#videos li").first.get_attribute("data-video-id")
         assert video_id
@@ -347,13 +346,7 @@ def test_variants_show_side_by_side_and_one_is_chosen_and_a_fork_is_listed(page:
     try:
         assert studio.server is not None
         sign_in(page, studio.server)
-        page.get_by_label("Video type").select_option("moa")
-        page.get_by_label("Drug name").fill("Aspirin")
-        page.get_by_label("Condition").fill("cardiovascular disease")
-        page.get_by_role("button", name="Start").click()
-        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
-        page.get_by_role("button", name="Accept").click()
-        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        start_moa_to_the_narration(page)
         page.get_by_text("Try variants side by side").click()
         page.get_by_label("One variant per line").fill("more formal\nwarmer, for patients")
         page.get_by_role("button", name="Try these variants").click()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -13,13 +12,6 @@ import pytest
 from .inprocess import Studio
 
 MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
-
-
-@pytest.fixture
-def studio(tmp_path: Path) -> Iterator[Studio]:
-    running = Studio(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 def test_choose_makes_an_earlier_version_the_one_under_review(studio: Studio) -> None:

@@ -177,19 +177,15 @@ async def list_videos(request: Request) -> Response:
                          "next_offset": following})
 
 
-async def _record_or_404(request: Request) -> SessionRecord | Response:
-    return visible_video(request)
-
-
 async def get_video(request: Request) -> Response:
-    record = await _record_or_404(request)
+    record = visible_video(request)
     if isinstance(record, Response):
         return record
     return JSONResponse(_describe(request, record, with_stages=True))
 
 
 async def get_video_file(request: Request) -> Response:
-    record = await _record_or_404(request)
+    record = visible_video(request)
     if isinstance(record, Response):
         return record
     if record.state != "complete":
@@ -203,7 +199,7 @@ async def get_video_file(request: Request) -> Response:
 
 
 async def delete_video(request: Request) -> Response:
-    record = await _record_or_404(request)
+    record = visible_video(request)
     if isinstance(record, Response):
         return record
     try:
