@@ -216,6 +216,14 @@ class Animations(Model):
         }
 
 
+class LoudnessReport(Model):
+    integrated_lufs: float
+    true_peak_dbtp: float
+    # Set on the final mix: what it was made for, and whether it made it (±1 LU, ≤ -1.5 dBTP).
+    target_lufs: float | None = None
+    within_target: bool | None = None
+
+
 class WordTime(Model):
     word: str
     start: float
@@ -228,13 +236,14 @@ class AudioTrack(Model):
     duration: float
     sample_rate: int
     text: str
-    # When each word is said, if the voice reports it (ElevenLabs).
+    # When each word is said: reported by the voice (ElevenLabs), or estimated from the audio.
     words: list[WordTime] = Field(default_factory=list)
+    timing: Literal["voice", "estimated"] = "voice"
 
     @property
     def spoken_seconds(self) -> float:
-        """How long the scene must last for its words: to the last word when timings exist."""
-        if self.words:
+        """How long the scene must last for its words: to the last word when the voice timed them."""
+        if self.words and self.timing == "voice":
             return min(self.duration, self.words[-1].end + 0.15)
         return self.duration
 
@@ -250,9 +259,13 @@ class Voiceover(Model):
     # Speaking pace asked for by feedback: above 1 is slower.
     pace: float = 1.0
     feedback: FeedbackReading = Field(default_factory=FeedbackReading)
+    # The narration's measured loudness, all tracks end to end, as spoken (the render sets the
+    # final level; this says how far it has to go).
+    loudness: LoudnessReport | None = None
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
         return {
+            "loudness": self.loudness.model_dump(mode="json") if self.loudness else None,
             "engine": self.engine,
             "voice": self.voice,
             "notes": self.notes,
@@ -266,10 +279,42 @@ class Voiceover(Model):
                     "duration": track.duration,
                     "text": track.text,
                     "words": [w.model_dump(mode="json") for w in track.words],
+                    "timing": track.timing,
                 }
                 for track in self.tracks
             ],
         }
+
+
+class SoundReport(Model):
+    """The final video's sound, measured on the MP4 itself."""
+
+    loudness: LoudnessReport
+    channels: int
+    sample_rate: int
+    bitrate: int
+    # How the level was set: "gain", or "limiter and gain".
+    processing: str
+
+
+class MusicReport(Model):
+    mood: str
+    source: str
+    # The library file's name and credit (empty for a composed bed).
+    file: str = ""
+    credit: dict[str, str] = Field(default_factory=dict)
+    # Measured on the stems: how far under the voice's speaking level the bed sits.
+    under_voice_while_speaking_db: float | None = None
+    under_voice_in_pauses_db: float | None = None
+    under_voice_during_safety_db: float | None = None
+
+
+class CaptionFiles(Model):
+    mode: Literal["burned", "sidecar", "none"]
+    vtt: str | None = None
+    srt: str | None = None
+    cues: int = 0
+    language: str = "en"
 
 
 class SceneTiming(Model):
@@ -288,9 +333,22 @@ class FinalVideo(Model):
     video_codec: str
     audio_codec: str
     scenes: list[SceneTiming]
+    sound: SoundReport | None = None
+    music: MusicReport | None = None
+    captions: CaptionFiles | None = None
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
+        captions = None
+        if self.captions is not None:
+            captions = {
+                **self.captions.model_dump(mode="json", exclude={"vtt", "srt"}),
+                "vtt_url": urls(self.captions.vtt) if self.captions.vtt else None,
+                "srt_url": urls(self.captions.srt) if self.captions.srt else None,
+            }
         return {
+            "sound": self.sound.model_dump(mode="json") if self.sound else None,
+            "music": self.music.model_dump(mode="json") if self.music else None,
+            "captions": captions,
             "video_url": urls(self.path),
             "duration": self.duration,
             "size_bytes": self.size_bytes,

@@ -38,10 +38,18 @@ AssetPath = Annotated[
 ]
 
 
+MusicMood = Literal["none", "calm", "uplifting", "corporate", "warm"]
+CaptionMode = Literal["burned", "sidecar", "none"]
+
+
 class Brief(BaseModel):
-    """Shared configuration of every payload model."""
+    """Shared configuration of every payload model, and the fields every brief has: the
+    background music's mood and how captions are delivered. Each type sets its own defaults."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    music: MusicMood = "none"
+    captions: CaptionMode = "sidecar"
 
 
 class ProductAdBrief(Brief):
@@ -51,6 +59,7 @@ class ProductAdBrief(Brief):
     tone: Text
     region: Text | None = None
     quality: Quality = "high"
+    music: MusicMood = "warm"
 
 
 class ComplianceVideoBrief(Brief):
@@ -69,6 +78,7 @@ class MoaBrief(Brief):
     persona: Text = "professional medical narrator"
     tone: Text = "clear and educational"
     quality: Quality = "high"
+    music: MusicMood = "calm"
 
 
 class DoctorAdBrief(Brief):
@@ -80,6 +90,7 @@ class DoctorAdBrief(Brief):
     tone: Text = "scientific and professional"
     quality: Quality = "high"
     logo: AssetPath | None = None
+    music: MusicMood = "corporate"
 
 
 class SocialMediaBrief(Brief):
@@ -90,6 +101,8 @@ class SocialMediaBrief(Brief):
     persona: Text = "friendly health narrator"
     tone: Text = "engaging and conversational"
     quality: Quality = "high"
+    music: MusicMood = "uplifting"
+    captions: CaptionMode = "burned"
 
 
 AnyBrief = ProductAdBrief | ComplianceVideoBrief | MoaBrief | DoctorAdBrief | SocialMediaBrief
@@ -164,6 +177,8 @@ FIELD_HELP: dict[str, str] = {
     "clinical_data": "Approved figures, e.g. 'HbA1c -1.1% with X vs -0.3% with placebo'.",
     "quality": "low: a fast preview (about 480p, 15 fps); high: 1080p, 30 fps.",
     "logo": "A logo uploaded with POST /assets/logos (its returned path).",
+    "music": "Background music: none, or a mood (from your music library, or composed). It ducks under the voice.",
+    "captions": "burned: drawn on the video; sidecar: WebVTT and SRT files beside it; none.",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
 LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", "prompt"})
@@ -172,7 +187,10 @@ LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", 
 def field_schema(model: type[Brief]) -> list[dict[str, Any]]:
     """What a form needs to know about each field: required, default, allowed values, limits."""
     fields: list[dict[str, Any]] = []
-    for name, info in model.model_fields.items():
+    # The fields every brief shares come last on a form, after what the video is about.
+    shared = [name for name in Brief.model_fields if name in model.model_fields]
+    ordered = [name for name in model.model_fields if name not in shared] + shared
+    for name, info in ((name, model.model_fields[name]) for name in ordered):
         annotation = info.annotation
         # `X | None` is an optional X.
         options = [arg for arg in get_args(annotation) if arg is not type(None)]

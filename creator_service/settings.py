@@ -49,6 +49,17 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(raw) if raw else None
 
 
+def _loudness(env: Mapping[str, str]) -> float:
+    raw = env.get("CREATOR_LOUDNESS_TARGET", "").strip()
+    try:
+        value = float(raw) if raw else -16.0
+    except ValueError as exc:
+        raise ValueError(f"CREATOR_LOUDNESS_TARGET must be a number of LUFS such as -16, got {raw!r}") from exc
+    if not -31.0 <= value <= -5.0:
+        raise ValueError(f"CREATOR_LOUDNESS_TARGET must be between -31 and -5 LUFS, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """What every outside service needs: a key (never shown), where it is, how long to wait."""
@@ -118,6 +129,11 @@ class Settings:
     stage_timeouts: Mapping[str, float] = field(default_factory=dict)
     # A JSON file: video type -> stage -> the reviewer disciplines that must approve it.
     approval_policy: Path | None = None
+    # The final mix's integrated loudness (LUFS): -16 for the web, -14 for some social
+    # platforms, -23 for EBU broadcast.
+    loudness_target: float = -16.0
+    # The user's music: audio files and an optional tags.json naming their moods.
+    music_dir: Path | None = None
 
     def stage_timeout(self, stage: str) -> float:
         return self.stage_timeouts.get(stage, self.stage_timeout_seconds)
@@ -166,6 +182,8 @@ class Settings:
             actions_per_second=_float(env, "CREATOR_RATE_ACTIONS_PER_SECOND", 5.0, minimum=0.1),
             max_attempts_per_stage=_int(env, "CREATOR_MAX_ATTEMPTS_PER_STAGE", 10, minimum=1),
             approval_policy=_path(env, "CREATOR_APPROVAL_POLICY"),
+            loudness_target=_loudness(env),
+            music_dir=_path(env, "CREATOR_MUSIC_DIR"),
             stage_timeout_seconds=_float(env, "CREATOR_STAGE_TIMEOUT_SECONDS", 1800.0, minimum=0.1),
             stage_timeouts={
                 stage: _float(env, f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", 0.0, minimum=0.1)

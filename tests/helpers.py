@@ -128,3 +128,52 @@ def ffprobe(path: Path) -> dict[str, Any]:
         capture_output=True, text=True, check=True,
     )
     return json.loads(result.stdout)
+
+
+def loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file, read from ffmpeg's ebur128 meter directly
+    (not through the service's own code, so the check is independent of it)."""
+    log = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true:framelog=verbose",
+         "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    summary = log[log.rindex("Summary:"):]
+    integrated = float(summary.split("I:")[1].split("LUFS")[0])
+    peak = float(summary.split("Peak:")[1].split("dBFS")[0])
+    return integrated, peak
+
+
+def speech_onsets(path: Path, rate: int = 16_000) -> list[float]:
+    """When speech starts after at least 0.15 s of quiet: 10 ms frames within 14 dB of the
+    track's speaking level (its 95th percentile). A music bed 15 dB or more under the voice
+    (what the mix promises, in pauses too) stays under that line, so it reads as quiet."""
+    import numpy as np
+
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate),
+                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float64)
+    per = rate // 100
+    frames = samples[: samples.size // per * per].reshape(-1, per)
+    level = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-9)
+    active = level > np.percentile(level, 95) - 14
+    onsets, quiet = [], 0
+    for index, on in enumerate(active):
+        if on and quiet >= 15:
+            onsets.append(index / 100)
+        quiet = 0 if on else quiet + 1
+    return onsets
+
+
+def parse_vtt(text: str) -> list[tuple[float, float, str]]:
+    """(start, end, text) of each cue in a WebVTT file."""
+    def seconds(stamp: str) -> float:
+        hours, minutes, rest = stamp.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(rest)
+
+    cues = []
+    for block in text.strip().split("\n\n")[1:]:
+        timing, *lines = block.strip().split("\n")
+        start, end = (seconds(part.strip()) for part in timing.split("-->"))
+        cues.append((start, end, "\n".join(lines)))
+    return cues

@@ -5,13 +5,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from creator_service.planner.figures import parse_figures
 from creator_service.processes import CancelToken, ProcessSlots
-from creator_service.rendering.captions import Spoken, caption_events, write_ass
+from creator_service.rendering.captions import (
+    Spoken,
+    build_cues,
+    burned_layout,
+    write_ass,
+    write_srt,
+    write_vtt,
+)
 from creator_service.rendering.formats import video_format
 from creator_service.rendering.layers import (
     LOGO_HEIGHT_SHARE,
@@ -25,6 +34,7 @@ from creator_service.rendering.layers import (
     write_hold_list,
 )
 from creator_service.rendering.remotion import REMOTION_DIR, RENDER_SCRIPT
+from creator_service.speech_timing import estimate_words
 from creator_service.stages.animations import overlay_frames
 from creator_service.stages.visuals import key_frames
 
@@ -125,21 +135,56 @@ def test_an_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_pat
     assert preview_format(video_format("9:16", "low")) == video_format("9:16", "low")
 
 
-def test_captions_are_timed_inside_each_scenes_speech(tmp_path: Path) -> None:
-    spoken = [Spoken(0.3, 2.0, "Living with type two diabetes is a daily task"),
-              Spoken(3.1, 1.5, "Ask your doctor")]
-    events = caption_events(spoken, words_per_line=4)
-    assert [text.count("\\kf") for _, _, text in events] == [4, 4, 1, 3]
-    assert events[0][0] == pytest.approx(0.3) and events[2][1] == pytest.approx(2.3)
-    assert events[3][0] == pytest.approx(3.1) and events[3][1] == pytest.approx(4.6)
+def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Path) -> None:
+    spoken = [Spoken(0.3, 6.0, "Living with type two diabetes is a daily task for millions of people "
+                               "around the world today. Ask your doctor."),
+              Spoken(8.1, 1.5, "Ask your doctor")]
+    cues = build_cues(spoken)
+    for cue in cues:
+        lines = cue.text().split("\n")
+        assert 1 <= len(lines) <= 2 and all(len(line) <= 42 for line in lines), lines
+    # Sentences start cues: "Ask your doctor." does not share a cue with the sentence before.
+    assert [cue.text() for cue in cues][-2:] == ["Ask your doctor.", "Ask your doctor"]
+    assert cues[0].start == pytest.approx(0.3) and cues[-1].start == pytest.approx(8.1)
+    # Each cue ends before the next begins.
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    vtt = write_vtt(cues, tmp_path / "c.vtt").read_text()
+    assert vtt.startswith("WEBVTT") and "00:00:00.300 --> " in vtt
+    srt = write_srt(cues, tmp_path / "c.srt").read_text()
+    assert srt.startswith("1\n00:00:00,300 --> ") and f"\n{len(cues)}\n" in srt
     ass = write_ass(spoken, video_format("16:9", "low"), {"accent": "#FFB547", "background": "#0B1F3A"},
                     tmp_path / "c.ass").read_text()
-    assert "PlayResX: 854" in ass and ass.count("Dialogue:") == 3  # 7 words a line in landscape
+    assert "PlayResX: 854" in ass and ass.count("Dialogue:") == len(cues)
+    # Burned lines must also fit the portrait frame's title-safe width at a readable size.
+    size, per_line, _ = burned_layout(video_format("9:16", "high"))
+    assert size >= 0.025 * 1920 and per_line * size * 0.62 <= 1080 * 0.8
 
 
-def test_caption_text_cannot_inject_ass_commands() -> None:
-    (_, _, text), = caption_events([Spoken(0, 1, "{\\pos(0,0)}hello")], words_per_line=7)
-    assert "{\\pos" not in text and "hello" in text
+def test_caption_text_cannot_inject_commands(tmp_path: Path) -> None:
+    cues = build_cues([Spoken(0, 1, "{\\pos(0,0)}hello --> <b>x</b>")])
+    ass = write_ass([Spoken(0, 1, "{\\pos(0,0)}hello")], video_format("16:9", "low"),
+                    {"accent": "#FFB547", "background": "#0B1F3A"}, tmp_path / "c.ass").read_text()
+    assert "{\\pos" not in ass and "hello" in ass
+    vtt = write_vtt(cues, tmp_path / "c.vtt").read_text()
+    assert vtt.count("-->") == 1 and "<b>" not in vtt
+
+
+def test_word_times_are_estimated_from_the_audios_pauses(tmp_path: Path) -> None:
+    # Two bursts of sound (two sentences) with a pause: each sentence's words fall inside its burst.
+    rate = 22_050
+    tone = (np.sin(np.arange(int(rate * 1.0)) * 0.05) * 8000).astype("<i2")
+    gap = np.zeros(int(rate * 0.4), dtype="<i2")
+    audio = np.concatenate([np.zeros(int(rate * 0.2), dtype="<i2"), tone, gap, tone[: rate // 2]])
+    path = tmp_path / "a.wav"
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(audio.tobytes())
+    words = estimate_words("One two three four. Five six.", path)
+    assert [w.word for w in words] == ["One", "two", "three", "four.", "Five", "six."]
+    assert words[0].start == pytest.approx(0.2, abs=0.02) and words[3].end == pytest.approx(1.2, abs=0.02)
+    assert words[4].start == pytest.approx(1.6, abs=0.02) and words[5].end == pytest.approx(2.1, abs=0.02)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 
 from creator_service.client import EXAMPLE_PAYLOADS
 
-from .helpers import Creator, Server, ffprobe, running_server
+from .helpers import Creator, Server, ffprobe, loudness, parse_vtt, running_server, speech_onsets
 
 pytestmark = pytest.mark.render
 
@@ -125,6 +125,45 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     if video_type in ("product_ad", "compliance_video"):
         assert result["animations"]["end_card"] is not None
         assert any(s["kind"] == "remotion" for s in credits)
+    assert_broadcast_sound(video, streams["audio"], render, result["tts"])
+    assert_captions_follow_the_speech(studio, video, render, video_type)
+
+
+def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str, Any], tts: dict[str, Any]) -> None:
+    """-16 LUFS ±1 LU, true peak ≤ -1.5 dBTP, stereo 48 kHz AAC ≥ 160 kb/s, measured here on the MP4."""
+    integrated, peak = loudness(video)
+    assert abs(integrated + 16) <= 1.0 and peak <= -1.5, (integrated, peak)
+    assert (audio["channels"], audio["sample_rate"]) == (2, "48000")
+    assert int(audio["bit_rate"]) >= 160_000
+    # The data says what was measured, and it agrees with this meter.
+    reported = render["sound"]["loudness"]
+    assert abs(reported["integrated_lufs"] - integrated) <= 0.2 and reported["within_target"] is True
+    assert tts["loudness"]["integrated_lufs"] < 0
+    music = render["music"]
+    if music is not None:
+        # Measured on the stems: ducked ≥ 15 dB under the voice while it speaks, ≥ 20 dB in safety.
+        assert music["source"] == "composed" and music["under_voice_while_speaking_db"] >= 15, music
+        if music["under_voice_during_safety_db"] is not None:
+            assert music["under_voice_during_safety_db"] >= 20, music
+
+
+def assert_captions_follow_the_speech(studio: Server, video: Path, render: dict[str, Any], video_type: str) -> None:
+    captions = render["captions"]
+    assert captions["mode"] == ("burned" if video_type == "social_media" else "sidecar")
+    vtt = httpx.get(captions["vtt_url"], headers=studio.headers, timeout=10)
+    srt = httpx.get(captions["srt_url"], headers=studio.headers, timeout=10)
+    assert vtt.status_code == srt.status_code == 200 and srt.text.startswith("1\n")
+    cues = parse_vtt(vtt.text)
+    assert len(cues) == captions["cues"] >= len(render["scenes"]) - 2
+    for _, _, text in cues:
+        assert all(len(line) <= 42 for line in text.split("\n")) and text.count("\n") <= 1
+    # A cue that starts a sentence starts within 150 ms of the speech onset measured on the audio.
+    onsets = speech_onsets(video)
+    starts = [start for number, (start, _, _) in enumerate(cues)
+              if number == 0 or cues[number - 1][2].rstrip()[-1:] in ".!?"]
+    misses = [(start, min(onsets, key=lambda o: abs(o - start))) for start in starts
+              if min(abs(o - start) for o in onsets) > 0.15]
+    assert len(misses) <= len(starts) // 10, f"cues away from speech onsets: {misses}"
 
 
 def assert_logo_on_every_scene(video: Path, scenes: list[dict[str, Any]], size: tuple[int, int]) -> None:

@@ -1,8 +1,10 @@
-"""Kinetic captions: the narration on screen, each word lighting up as it is spoken.
+"""Captions: the narration as timed text, for every video type.
 
-Written as ASS subtitles (karaoke timing) and burned in by ffmpeg's libass at render time, when
-the voice's real timing is known. Within a scene, words are timed in proportion to their length
-across the scene's spoken audio.
+One list of cues is built from the voice's word timings (`speech_timing` estimates them for
+voices that do not report them). A cue holds at most two lines of at most 42 characters, ends
+at a sentence's end or a pause, and starts when its first word is said. The cues are written as
+WebVTT and SRT sidecars, and, when captions are burned, as ASS subtitles that ffmpeg's libass
+draws over the picture, each word lighting up as it is spoken where the type asks for it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,16 @@ from pathlib import Path
 from .formats import VideoFormat
 
 FONT = "DejaVu Sans"
+MAX_LINE_CHARS = 42
+ASS_NEWLINE = "\\N"
+SENTENCE_END = frozenset(".!?…")
+# A silence this long between words ends a cue.
+PAUSE_SECONDS = 0.5
+HOLD_SECONDS = 0.4
+# Title-safe area: this share of the frame is kept clear on every side.
+TITLE_SAFE_MARGIN = 0.1
+# DejaVu Sans Bold's average advance, as a share of the font size (measured on English text).
+AVERAGE_CHAR_WIDTH_EM = 0.62
 
 
 @dataclass(frozen=True)
@@ -46,18 +58,6 @@ def _clean(word: str) -> str:
     return re.sub(r"[{}\\]", "", word)
 
 
-def caption_events(spoken: list[Spoken], words_per_line: int) -> list[tuple[float, float, str]]:
-    """(start, end, karaoke text) for each caption line."""
-    events: list[tuple[float, float, str]] = []
-    for part in spoken:
-        timed = _timed_words(part)
-        for first in range(0, len(timed), words_per_line):
-            chunk = timed[first:first + words_per_line]
-            pieces = [f"{{\\kf{max(1, round((end - start) * 100))}}}{word}" for word, start, end in chunk]
-            events.append((chunk[0][1], chunk[-1][2], " ".join(pieces)))
-    return events
-
-
 def _timed_words(part: Spoken) -> list[tuple[str, float, float]]:
     """(word, start, end) in video time: the voice's own timings, or, without them, the
     speech's length shared out in proportion to each word's length."""
@@ -81,14 +81,117 @@ def _timed_words(part: Spoken) -> list[tuple[str, float, float]]:
     return timed
 
 
-def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path) -> Path:
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    # Each word with when it is said, and the cue's lines (each a list of word positions).
+    words: list[tuple[str, float, float]]
+    lines: list[list[int]]
+
+    def text(self) -> str:
+        return "\n".join(" ".join(self.words[i][0] for i in line) for line in self.lines)
+
+
+def _lines(words: list[str], max_chars: int) -> list[list[int]] | None:
+    """The words as one line, or as two lines as even as can be; None when they do not fit."""
+    if len(" ".join(words)) <= max_chars:
+        return [list(range(len(words)))]
+    best: list[list[int]] | None = None
+    for cut in range(1, len(words)):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        if len(first) <= max_chars and len(second) <= max_chars:
+            widest = max(len(first), len(second))
+            if best is None or widest < max(len(" ".join(words[i] for i in line)) for line in best):
+                best = [list(range(cut)), list(range(cut, len(words)))]
+    return best
+
+
+def _cue(words: list[tuple[str, float, float]], max_chars: int) -> Cue:
+    # A single word longer than a line gets a line of its own rather than being cut.
+    lines = _lines([w for w, _, _ in words], max_chars) or [list(range(len(words)))]
+    return Cue(words[0][1], words[-1][2], words, lines)
+
+
+def build_cues(spoken: list[Spoken], max_chars: int = MAX_LINE_CHARS) -> list[Cue]:
+    """Cues of at most two lines of `max_chars`, each ending at a sentence end, a pause, or
+    when the next word would not fit."""
+    cues: list[Cue] = []
+    for part in spoken:
+        current: list[tuple[str, float, float]] = []
+        for word, start, end in _timed_words(part):
+            if current and (start - current[-1][2] > PAUSE_SECONDS
+                            or _lines([w for w, _, _ in current] + [word], max_chars) is None):
+                cues.append(_cue(current, max_chars))
+                current = []
+            current.append((word, start, end))
+            if word[-1:] in SENTENCE_END:
+                cues.append(_cue(current, max_chars))
+                current = []
+        if current:
+            cues.append(_cue(current, max_chars))
+    # A cue stays up a little after its last word, never into the next cue (times in ms).
+    starts = [round(cue.start, 3) for cue in cues]
+    held = []
+    for number, cue in enumerate(cues):
+        following = starts[number + 1] if number + 1 < len(cues) else None
+        end = round(cue.end + HOLD_SECONDS, 3)
+        if following is not None:
+            end = min(max(round(cue.end, 3), following - 0.04), end, following)
+        held.append(Cue(starts[number], round(end, 3), cue.words, cue.lines))
+    return held
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, ms = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{ms:03d}"
+
+
+def write_vtt(cues: list[Cue], path: Path, language: str = "en") -> Path:
+    blocks = [f"WEBVTT\nLanguage: {language}\n"]
+    for cue in cues:
+        blocks.append(f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{_plain(cue.text())}\n")
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def write_srt(cues: list[Cue], path: Path) -> Path:
+    blocks = [
+        f"{number}\n{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}\n{_plain(cue.text())}\n"
+        for number, cue in enumerate(cues, start=1)
+    ]
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path
+
+
+def _plain(text: str) -> str:
+    # "-->" would end a WebVTT timing line early; "<" would open a tag.
+    return text.replace("-->", "->").replace("<", "‹")
+
+
+def burned_layout(fmt: VideoFormat) -> tuple[int, int, int]:
+    """(font size, characters per line, bottom margin) for captions drawn on this format: large
+    enough to read, and lines that fit inside the title-safe area at that size."""
     portrait = fmt.height > fmt.width
-    size = round(fmt.height * (0.034 if portrait else 0.05))
-    margin_v = round(fmt.height * (0.16 if portrait else 0.1))
-    margin_h = round(fmt.width * 0.08)
+    size = round(fmt.height * (0.03 if portrait else 0.05))
+    safe_width = fmt.width * (1 - 2 * TITLE_SAFE_MARGIN)
+    per_line = min(MAX_LINE_CHARS, int(safe_width / (AVERAGE_CHAR_WIDTH_EM * size)))
+    margin_v = round(fmt.height * (0.14 if portrait else TITLE_SAFE_MARGIN))
+    return size, per_line, margin_v
+
+
+def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path,
+              *, highlight: bool = True) -> Path:
+    size, per_line, margin_v = burned_layout(fmt)
+    margin_h = round(fmt.width * TITLE_SAFE_MARGIN)
+    # Highlighted words sweep from white to the accent; plain captions are white on a dark box.
+    primary = _ass_colour(palette["accent"]) if highlight else _ass_colour("#FFFFFF")
     style = (
-        f"Style: Caption,{FONT},{size},{_ass_colour(palette['accent'])},{_ass_colour('#FFFFFF')},"
-        f"{_ass_colour(palette['background'], 0x40)},{_ass_colour('#000000', 0x80)},-1,0,0,0,100,100,0,0,3,"
+        f"Style: Caption,{FONT},{size},{primary},{_ass_colour('#FFFFFF')},"
+        f"{_ass_colour('#000000', 0x50)},{_ass_colour('#000000', 0x50)},-1,0,0,0,100,100,0,0,3,"
         f"{max(2, size // 5)},0,2,{margin_h},{margin_h},{margin_v},1"
     )
     lines = [
@@ -96,7 +199,7 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
         "ScriptType: v4.00+",
         f"PlayResX: {fmt.width}",
         f"PlayResY: {fmt.height}",
-        "WrapStyle: 0",
+        "WrapStyle: 2",
         "ScaledBorderAndShadow: yes",
         "",
         "[V4+ Styles]",
@@ -108,8 +211,16 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
-    for start, end, text in caption_events(spoken, 4 if portrait else 7):
-        lines.append(f"Dialogue: 0,{_timestamp(start)},{_timestamp(end)},Caption,,0,0,0,,{text}")
+    for cue in build_cues(spoken, per_line):
+        rows = []
+        for line in cue.lines:
+            if highlight:
+                rows.append(" ".join(
+                    f"{{\\kf{max(1, round((cue.words[i][2] - cue.words[i][1]) * 100))}}}{cue.words[i][0]}" for i in line
+                ))
+            else:
+                rows.append(" ".join(cue.words[i][0] for i in line))
+        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,0,0,0,,{ASS_NEWLINE.join(rows)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

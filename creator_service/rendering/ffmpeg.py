@@ -24,6 +24,9 @@ class MediaInfo:
     video_codec: str | None
     audio_codec: str | None
     audio_duration: float | None
+    audio_channels: int | None = None
+    audio_sample_rate: int | None = None
+    audio_bitrate: int | None = None
 
 
 def probe(path: Path) -> MediaInfo:
@@ -53,6 +56,9 @@ def probe(path: Path) -> MediaInfo:
         video_codec=video.get("codec_name") if video else None,
         audio_codec=audio.get("codec_name") if audio else None,
         audio_duration=float(audio["duration"]) if audio and "duration" in audio else None,
+        audio_channels=int(audio["channels"]) if audio and "channels" in audio else None,
+        audio_sample_rate=int(audio["sample_rate"]) if audio and "sample_rate" in audio else None,
+        audio_bitrate=int(audio["bit_rate"]) if audio and str(audio.get("bit_rate", "")).isdigit() else None,
     )
 
 

@@ -13,14 +13,31 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import Animations, AudioTrack, Clip, ClipLayers, FinalVideo, SceneTiming, Visuals, Voiceover
+from ..models import (
+    Animations,
+    AudioTrack,
+    CaptionFiles,
+    Clip,
+    ClipLayers,
+    FinalVideo,
+    LoudnessReport,
+    MusicReport,
+    ScenePlan,
+    SceneTiming,
+    SoundReport,
+    Visuals,
+    Voiceover,
+)
 from ..processes import ChildProcessFailed
 from ..rendering import wav
-from ..rendering.captions import Spoken, ass_filter, write_ass
+from ..rendering.captions import Spoken, ass_filter, build_cues, write_ass, write_srt, write_vtt
 from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_credits_clip
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.layers import Inputs, logo_filter, scene_filter
+from ..sound import loudness
+from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
+from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .context import StageContext, StageFailure
 from .sources import scene_sources
@@ -28,8 +45,11 @@ from .sources import scene_sources
 # veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
 FINAL_PRESET = "veryfast"
 FINAL_CRF = "20"
-AUDIO_BITRATE = "160k"
+# Stereo AAC at 192 kb/s, 48 kHz: above the 160 kb/s floor platforms and broadcasters ask for.
+AUDIO_BITRATE = "192k"
 AUDIO_RATE = "48000"
+# The scenes that carry the safety information (the major statement): the music drops out.
+SAFETY_KINDS = frozenset({"safety", "isi"})
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,6 @@ def final_cut(
     *,
     tail: Clip | None = None,
     logo: str | None = None,
-    captions: bool = False,
 ) -> FinalVideo:
     voice = ctx.output_of("tts", Voiceover)
     fps = fmt.fps
@@ -96,6 +115,14 @@ def final_cut(
     narration = ctx.work_dir / "narration.wav"
     build_narration(segments, fps, ctx.video_dir, narration)
 
+    ctx.progress(0.01, "mixing the narration and the music")
+    settings = ctx.services.settings
+    mood = getattr(ctx.brief, "music", "none")
+    track = choose_music(mood, settings.music_dir, settings.cache_dir)
+    safety = safety_windows(ctx, segments, fps)
+    mixed = make_mix(MixPlan(narration, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
+                     cancel=ctx.cancel, slots=ctx.services.slots)
+
     inputs = Inputs()
     chains: list[str] = []
     for number, segment in enumerate(segments):
@@ -106,24 +133,17 @@ def final_cut(
     if logo:
         chains.append(logo_filter(inputs, ctx.video_dir / logo, current, "branded", fmt))
         current = "branded"
-    if captions:
-        spoken = [
-            Spoken(
-                start=s.start_frame / fps + LEAD_IN_SECONDS,
-                duration=s.track.spoken_seconds,
-                text=s.track.text,
-                words=[(w.word, w.start, w.end) for w in s.track.words],
-            )
-            for s in segments if s.track is not None
-        ]
+    mode = getattr(ctx.brief, "captions", "sidecar")
+    spoken = spoken_parts(segments, fps)
+    if mode == "burned":
         script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass")
         chains.append(f"[{current}]{ass_filter(script)}[captioned]")
         current = "captioned"
     chains.append(f"[{current}]format=yuv420p[video]")
-    audio_index = inputs.add("-i", str(narration))
+    audio_index = inputs.add("-i", str(mixed.master))
 
     output = ctx.work_dir / "final.mp4"
-    ctx.progress(0.02, f"cutting {len(segments)} scenes into a {total_seconds:.1f} s video")
+    ctx.progress(0.05, f"cutting {len(segments)} scenes into a {total_seconds:.1f} s video")
     try:
         run_ffmpeg(
             [
@@ -131,18 +151,21 @@ def final_cut(
                 "-filter_complex", ";".join(chains),
                 "-map", "[video]", "-map", f"{audio_index}:a",
                 "-c:v", "libx264", "-preset", FINAL_PRESET, "-crf", FINAL_CRF, "-r", str(fps),
-                "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE,
+                "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2",
                 "-movflags", "+faststart",
                 str(output),
             ],
             cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "ffmpeg.log",
             what="ffmpeg (final cut)", expected_seconds=total_seconds,
-            on_progress=lambda f: ctx.progress(0.02 + 0.96 * f, f"encoded {f:.0%} of the video"),
+            on_progress=lambda f: ctx.progress(0.05 + 0.9 * f, f"encoded {f:.0%} of the video"),
         )
     except ChildProcessFailed as exc:
         raise StageFailure(f"ffmpeg could not make the final video: {exc}") from exc
     info = probe(output)
-    ctx.progress(1.0, f"final video ready: {info.duration:.1f} s")
+    ctx.progress(0.97, "measuring the final video's loudness")
+    heard = loudness.measure(output, cancel=ctx.cancel, slots=ctx.services.slots,
+                             log_path=ctx.work_dir / "final.loudness.log")
+    ctx.progress(1.0, f"final video ready: {info.duration:.1f} s at {heard.integrated_lufs} LUFS")
     return FinalVideo(
         path=ctx.relative(output),
         duration=round(info.duration, 3),
@@ -160,6 +183,58 @@ def final_cut(
             )
             for s in segments
         ],
+        sound=SoundReport(
+            loudness=LoudnessReport(**heard.as_data(settings.loudness_target)),
+            channels=info.audio_channels or 0, sample_rate=info.audio_sample_rate or 0,
+            bitrate=info.audio_bitrate or 0, processing=mixed.normalisation,
+        ),
+        music=music_report(track, mixed, safety, total_seconds),
+        captions=caption_files(ctx, spoken, mode),
+    )
+
+
+def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:
+    """Where the safety narration plays: the scenes the plan marks as safety information."""
+    plan = ctx.accepted.get("scenes")
+    if not isinstance(plan, ScenePlan):
+        return []
+    kinds = {scene.index: scene.kind for scene in plan.scenes}
+    return [
+        (s.start_frame / fps, (s.start_frame + s.frames) / fps)
+        for s in segments if s.track is not None and kinds.get(s.clip.scene_index) in SAFETY_KINDS
+    ]
+
+
+def spoken_parts(segments: list[Segment], fps: int) -> list[Spoken]:
+    """Each scene's narration in video time, with its word timings."""
+    return [
+        Spoken(
+            start=s.start_frame / fps + LEAD_IN_SECONDS,
+            duration=s.track.spoken_seconds,
+            text=s.track.text,
+            words=[(w.word, w.start, w.end) for w in s.track.words],
+        )
+        for s in segments if s.track is not None
+    ]
+
+
+def caption_files(ctx: StageContext, spoken: list[Spoken], mode: str) -> CaptionFiles:
+    """WebVTT and SRT beside every video (burned captions too: a player may still want them)."""
+    if mode == "none":
+        return CaptionFiles(mode="none")
+    cues = build_cues(spoken)
+    vtt = write_vtt(cues, ctx.work_dir / "captions.vtt")
+    srt = write_srt(cues, ctx.work_dir / "captions.srt")
+    return CaptionFiles(mode=mode, vtt=ctx.relative(vtt), srt=ctx.relative(srt), cues=len(cues))
+
+
+def music_report(track: MusicTrack | None, mixed: MixResult, safety: list[tuple[float, float]],
+                 duration: float) -> MusicReport | None:
+    if track is None:
+        return None
+    return MusicReport(
+        mood=track.mood, source=track.source, file=track.path.name if track.source == "library" else "",
+        credit=track.credit, **measure_ducking(mixed, safety, duration),
     )
 
 
@@ -200,13 +275,11 @@ def render_doctor_video(ctx: StageContext) -> FinalVideo:
 
 
 def render_remotion(ctx: StageContext) -> FinalVideo:
-    """product_ad and compliance_video: scenes with their overlays, the end card, and captions.
-    With the animations stage skipped, the scenes as the visuals made them, with captions."""
+    """product_ad and compliance_video: scenes with their overlays and the end card. With the
+    animations stage skipped, the scenes as the visuals made them."""
     visuals = ctx.output_of("visuals", Visuals)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
     animations = ctx.accepted.get("animations")
     if not isinstance(animations, Animations):
-        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, captions=True)
-    return final_cut(
-        ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card, captions=True,
-    )
+        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors)
+    return final_cut(ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card)

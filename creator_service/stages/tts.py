@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
-from ..models import AudioTrack, FeedbackReading, Script, Voiceover, WordTime
+from ..models import AudioTrack, FeedbackReading, LoudnessReport, Script, Voiceover, WordTime
 from ..processes import ChildProcessFailed
-from ..providers.voice import SpeechItem, SpeechJob, VoiceFailure, VoiceUnavailable
+from ..providers.voice import SpeechItem, SpeechJob, SpokenTrack, VoiceFailure, VoiceUnavailable
 from ..rendering import wav
+from ..sound import loudness
+from ..speech_timing import estimate_words
 from .context import StageContext, StageFailure
 
 PACE_STEP = 1.12
@@ -57,21 +59,17 @@ def tts_generate(ctx: StageContext) -> Voiceover:
         raise StageFailure(str(exc)) from exc
     except (VoiceUnavailable, ChildProcessFailed) as exc:
         raise StageFailure(f"no voice could speak the script: {exc}") from exc
-    made = {
-        scene.scene_index: AudioTrack(
-            scene_index=scene.scene_index,
-            path=ctx.relative(track.path),
-            duration=round(track.duration, 3),
-            sample_rate=wav.SAMPLE_RATE,
-            text=scene.text,
-            words=[WordTime(word=w.word, start=round(w.start, 3), end=round(w.end, 3)) for w in track.words],
-        )
-        for scene, track in zip(spoken, speech.tracks)
-    }
+    made = {scene.scene_index: _track(ctx, scene.scene_index, scene.text, track)
+            for scene, track in zip(spoken, speech.tracks)}
     # A per-scene regenerate keeps every other scene's take: the very file, not a copy.
     tracks = [made.get(scene.scene_index) or kept.tracks[scene.scene_index]  # type: ignore[union-attr]
               for scene in script.scenes]
+    measured = loudness.measure(
+        ctx.video_dir / tracks[0].path, inputs=[ctx.video_dir / track.path for track in tracks],
+        cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "loudness.log",
+    )
     return Voiceover(
+        loudness=LoudnessReport(integrated_lufs=measured.integrated_lufs, true_peak_dbtp=measured.true_peak_dbtp),
         engine=speech.engine,
         voice=speech.voice,
         sample_rate=wav.SAMPLE_RATE,
@@ -80,4 +78,19 @@ def tts_generate(ctx: StageContext) -> Voiceover:
         notes=speech.notes,
         pace=pace,
         feedback=reading,
+    )
+
+
+def _track(ctx: StageContext, scene_index: int, text: str, track: SpokenTrack) -> AudioTrack:
+    """A scene's take, with when each word is said: the voice's own timings, or an estimate
+    read from the audio (captions need one or the other)."""
+    if track.words:
+        words = [WordTime(word=w.word, start=round(w.start, 3), end=round(w.end, 3)) for w in track.words]
+        timing = "voice"
+    else:
+        words = [WordTime(word=w.word, start=w.start, end=w.end) for w in estimate_words(text, track.path)]
+        timing = "estimated"
+    return AudioTrack(
+        scene_index=scene_index, path=ctx.relative(track.path), duration=round(track.duration, 3),
+        sample_rate=wav.SAMPLE_RATE, text=text, words=words, timing=timing,
     )

@@ -1,0 +1,153 @@
+"""The final mix: the narration, the music bed ducked under it, one loudness for the whole video.
+
+The narration is compressed gently (as broadcast narration is), so its peaks sit closer to its
+loudness and one gain can reach the target without a limiter. The bed is looped to the video's
+length, set a fixed distance under the narration's measured loudness, faded in and out, and
+ducked by a sidechain compressor keyed from the narration. During the safety scenes it drops out
+altogether, so nothing competes with the risk information. The mix is then normalised in two
+passes (`loudness.normalise`).
+
+The voice and the ducked bed are also written as stems, and `measure_ducking` reads them back:
+how far under the voice the bed sits while the voice speaks, in the pauses, and during safety.
+Those figures go into the render's data; they are measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import math
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..processes import CancelToken, ProcessSlots
+from ..rendering.ffmpeg import run_ffmpeg
+from . import loudness
+from .music import MusicTrack
+
+RATE = loudness.OUTPUT_RATE
+# Where the bed sits under the narration before ducking, and how it fades.
+BED_UNDER_VOICE_DB = 12.0
+FADE_IN_SECONDS = 1.5
+FADE_OUT_SECONDS = 2.5
+SAFETY_RAMP_SECONDS = 0.3
+NARRATION_COMPRESSOR = "acompressor=threshold=-24dB:ratio=3:attack=5:release=120:knee=4"
+# Keyed from the narration: about 10 dB more off the bed whenever the voice speaks.
+DUCKER = "sidechaincompress=threshold=0.015:ratio=12:attack=15:release=350:knee=3"
+# Frames of the level analysis, and what counts as the voice speaking (dB under its loudest frame).
+ANALYSIS_SECONDS = 0.1
+VOICE_ACTIVE_WITHIN_DB = 30.0
+# A bed that drops out reads as this far under the voice.
+SILENT_DB = 90.0
+
+
+@dataclass(frozen=True)
+class MixPlan:
+    narration: Path
+    duration: float
+    music: MusicTrack | None
+    # (start, end) seconds of the safety narration's scenes, when the music must drop out.
+    safety: list[tuple[float, float]]
+    target_lufs: float
+
+
+@dataclass(frozen=True)
+class MixResult:
+    master: Path
+    normalisation: str
+    voice_stem: Path
+    bed_stem: Path | None
+
+
+def _safety_gain(windows: list[tuple[float, float]]) -> str:
+    """A volume expression: 1, ramping to 0 over each safety window (no clicks)."""
+    factors = [
+        f"(1-clip(min(t-{start - SAFETY_RAMP_SECONDS:.3f},{end + SAFETY_RAMP_SECONDS:.3f}-t)/{SAFETY_RAMP_SECONDS},0,1))"
+        for start, end in windows
+    ]
+    return "*".join(factors) or "1"
+
+
+def make_mix(plan: MixPlan, work_dir: Path, *, cancel: CancelToken, slots: ProcessSlots) -> MixResult:
+    # The voice as it will be heard (48 kHz, compressed), the stem every later step keys from.
+    voice_stem = work_dir / "stem.voice.wav"
+    run_ffmpeg(["-i", str(plan.narration), "-af",
+                f"aresample={RATE},{NARRATION_COMPRESSOR},atrim=duration={plan.duration:.3f}",
+                "-c:a", "pcm_s16le", str(voice_stem)],
+               cancel=cancel, slots=slots, log_path=work_dir / "voice.log", what="ffmpeg (narration)")
+    mix = work_dir / "mix.wav"
+    bed_stem = None
+    if plan.music is None:
+        args = ["-i", str(voice_stem)]
+        graph = "[0:a]pan=stereo|c0=c0|c1=c0[mix]"
+        outputs = ["-map", "[mix]", "-c:a", "pcm_f32le", str(mix)]
+    else:
+        voice_level = loudness.measure(voice_stem, cancel=cancel, slots=slots,
+                                       log_path=work_dir / "voice.loudness.log")
+        bed_level = loudness.measure(plan.music.path, cancel=cancel, slots=slots,
+                                     log_path=work_dir / "music.loudness.log")
+        gain = voice_level.integrated_lufs - BED_UNDER_VOICE_DB - bed_level.integrated_lufs
+        fade_out = max(0.0, plan.duration - FADE_OUT_SECONDS)
+        bed_stem = work_dir / "stem.music.wav"
+        args = ["-i", str(voice_stem), "-stream_loop", "-1", "-i", str(plan.music.path)]
+        graph = ";".join([
+            "[0:a]asplit=2[voice][key]",
+            f"[1:a]aresample={RATE},aformat=channel_layouts=stereo,atrim=duration={plan.duration:.3f},"
+            f"asetpts=PTS-STARTPTS,volume={gain:.2f}dB,volume='{_safety_gain(plan.safety)}':eval=frame,"
+            f"afade=t=in:d={FADE_IN_SECONDS},afade=t=out:st={fade_out:.3f}:d={FADE_OUT_SECONDS}[bed]",
+            f"[bed][key]{DUCKER},asplit=2[ducked][bstem]",
+            "[voice]pan=stereo|c0=c0|c1=c0[vs]",
+            "[vs][ducked]amix=inputs=2:duration=first:normalize=0[mix]",
+        ])
+        outputs = ["-map", "[mix]", "-c:a", "pcm_f32le", str(mix),
+                   "-map", "[bstem]", "-c:a", "pcm_s16le", str(bed_stem)]
+    run_ffmpeg([*args, "-filter_complex", graph, *outputs], cancel=cancel, slots=slots,
+               log_path=work_dir / "mix.log", what="ffmpeg (audio mix)")
+    master = work_dir / "master.wav"
+    mode = loudness.normalise(mix, master, plan.target_lufs, cancel=cancel, slots=slots, work_dir=work_dir)
+    return MixResult(master=master, normalisation=mode, voice_stem=voice_stem, bed_stem=bed_stem)
+
+
+def _frame_power(path: Path) -> np.ndarray:
+    """Mean power per analysis frame (all channels together), from a 16-bit WAV."""
+    with wave.open(str(path), "rb") as handle:
+        channels, rate = handle.getnchannels(), handle.getframerate()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float64) / 32768
+    samples = samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples
+    per_frame = int(rate * ANALYSIS_SECONDS)
+    frames = samples[: samples.size // per_frame * per_frame].reshape(-1, per_frame)
+    return (frames ** 2).mean(axis=1)
+
+
+def _db(power: float) -> float:
+    return 10 * math.log10(power) if power > 1e-12 else -120.0
+
+
+def measure_ducking(result: MixResult, safety: list[tuple[float, float]], duration: float) -> dict[str, float | None]:
+    """How many dB the bed sits under the voice's speaking level: while the voice speaks, in
+    the pauses (away from the fades), and during the safety narration."""
+    if result.bed_stem is None:
+        return {}
+    voice = _frame_power(result.voice_stem)
+    bed = _frame_power(result.bed_stem)
+    count = min(voice.size, bed.size)
+    voice, bed = voice[:count], bed[:count]
+    times = (np.arange(count) + 0.5) * ANALYSIS_SECONDS
+    active = voice > voice.max() * 10 ** (-VOICE_ACTIVE_WITHIN_DB / 10)
+    in_safety = np.zeros(count, dtype=bool)
+    for start, end in safety:
+        in_safety |= (times >= start) & (times <= end)
+    away_from_fades = (times > FADE_IN_SECONDS + 0.5) & (times < duration - FADE_OUT_SECONDS - 0.5)
+    speaking_level = _db(float(voice[active].mean())) if active.any() else None
+
+    def under(mask: np.ndarray) -> float | None:
+        if speaking_level is None or not mask.any():
+            return None
+        return round(min(SILENT_DB, speaking_level - _db(float(bed[mask].mean()))), 1)
+
+    return {
+        "under_voice_while_speaking_db": under(active & ~in_safety),
+        "under_voice_in_pauses_db": under(~active & ~in_safety & away_from_fades),
+        "under_voice_during_safety_db": under(active & in_safety),
+    }
