@@ -12,8 +12,10 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # ffmpeg cuts and probes; pkg-config, cairo and pango build Manim's pycairo and manimpango;
 # espeak-ng is the fallback voice (and Piper's phonemiser data); DejaVu is the font we name;
 # chromium is the only browser Remotion ever uses; nodejs and npm install and run Remotion.
+# Noto core (Arabic, Hebrew, Devanagari, Thai, ...) and Noto CJK (Chinese, Japanese, Korean) give
+# other scripts real glyphs: Pango (Manim), libass (captions) and Chromium find them by fontconfig.
 APT_PACKAGES := curl ffmpeg pkg-config libcairo2-dev libpango1.0-dev espeak-ng fonts-dejavu-core \
-	gcc python3-dev chromium
+	fonts-noto-core fonts-noto-cjk gcc python3-dev chromium
 REMOTION := remotion_project
 
 .PHONY: help install system-deps python-deps remotion-deps run demo test lint bench bench-sessions diagram stills clean

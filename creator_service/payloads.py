@@ -40,16 +40,23 @@ AssetPath = Annotated[
 
 MusicMood = Literal["none", "calm", "uplifting", "corporate", "warm"]
 CaptionMode = Literal["burned", "sidecar", "none"]
+# A BCP-47 language tag: a 2-3 letter language, then optional script, region or variant subtags.
+Language = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, max_length=35,
+                           pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+]
 
 
 class Brief(BaseModel):
     """Shared configuration of every payload model, and the fields every brief has: the
-    background music's mood and how captions are delivered. Each type sets its own defaults."""
+    background music's mood, how captions are delivered, and the language. Each type sets its
+    own defaults."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     music: MusicMood = "none"
     captions: CaptionMode = "sidecar"
+    language: Language = "en"
 
 
 class ProductAdBrief(Brief):
@@ -150,6 +157,7 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel], pref
             message = "must be a JSON object"
         elif kind == "string_pattern_mismatch":
             message = (
+                "must be a BCP-47 language tag such as 'en', 'de' or 'pt-BR'" if location == "language" else
                 "must be a path inside the assets folder such as 'logos/abc123.png' "
                 "(PNG, JPEG or WebP; no '..' or absolute paths)"
             )
@@ -179,6 +187,7 @@ FIELD_HELP: dict[str, str] = {
     "logo": "A logo uploaded with POST /assets/logos (its returned path).",
     "music": "Background music: none, or a mood (from your music library, or composed). It ducks under the voice.",
     "captions": "burned: drawn on the video; sidecar: WebVTT and SRT files beside it; none.",
+    "language": "The narration's language, as a BCP-47 tag: en, de, fr, es, pt-BR, ja…",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
 LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", "prompt"})

@@ -49,6 +49,19 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(raw) if raw else None
 
 
+def _language_map(env: Mapping[str, str], name: str) -> dict[str, str]:
+    """`de=/path/de.onnx,fr=/path/fr.onnx` as {"de": ..., "fr": ...}."""
+    mapping: dict[str, str] = {}
+    for entry in env.get(name, "").split(","):
+        if not entry.strip():
+            continue
+        language, sep, path = entry.partition("=")
+        if not sep or not language.strip() or not path.strip():
+            raise ValueError(f"{name} must look like 'de=/path/de.onnx,fr=/path/fr.onnx', got {entry.strip()!r}")
+        mapping[language.strip().lower()] = path.strip()
+    return mapping
+
+
 def _loudness(env: Mapping[str, str]) -> float:
     raw = env.get("CREATOR_LOUDNESS_TARGET", "").strip()
     try:
@@ -140,6 +153,8 @@ class Settings:
     # "auto": ElevenLabs when its key is set, else Piper with the bundled voice, else espeak-ng.
     voice: str = "auto"
     piper_model: str = ""
+    # A Piper model per language (primary subtag -> .onnx path): CREATOR_PIPER_MODELS=de=/m/de.onnx,...
+    piper_models: Mapping[str, str] = field(default_factory=dict)
     espeak_voice: str = "en-us"
     log_level: str = "info"
     openai: OpenAISettings = field(default_factory=OpenAISettings)
@@ -191,6 +206,7 @@ class Settings:
             },
             voice=_choice(env, "CREATOR_VOICE", "auto", ("auto", "elevenlabs", "piper", "espeak")),
             piper_model=env.get("CREATOR_PIPER_MODEL", "").strip(),
+            piper_models=_language_map(env, "CREATOR_PIPER_MODELS"),
             espeak_voice=env.get("CREATOR_ESPEAK_VOICE", "").strip() or "en-us",
             log_level=_choice(
                 env, "CREATOR_LOG_LEVEL", "info", ("debug", "info", "warning", "error")

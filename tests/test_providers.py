@@ -108,6 +108,8 @@ def test_feedback_and_the_previous_version_reach_the_prompt(studio: Server, fake
         "sent to fake-gpt with the previous version and your feedback"]
     system = fake.seen("openai")[before].body["messages"][0]["content"]
     assert "patients and the public" in system and "Never make absolute or promotional claims" in system
+    # The brief's language reaches the model (the default, English, here).
+    assert "in the language with BCP-47 tag 'en'" in system
 
 
 LLM_FAILURES = [

@@ -60,6 +60,12 @@ BAD_MESSAGES: list[tuple[str, str, str]] = [
     ('{"action": "start", "video_type": "moa", "payload": {}}', "invalid_payload", "payload.drug_name"),
     ('{"action": "start", "video_type": "social_media", "payload": {"drug_name": "A", '
      '"indication": "B", "quality": "max"}}', "invalid_payload", "payload.quality"),
+    ('{"action": "start", "video_type": "moa", "payload": {"drug_name": "A", "condition": "B", '
+     '"music": "jazz"}}', "invalid_payload", "payload.music"),
+    ('{"action": "start", "video_type": "product_ad", "payload": {"topic": "A", "brand_name": "B", '
+     '"persona": "C", "tone": "D", "captions": "subtitles"}}', "invalid_payload", "payload.captions"),
+    ('{"action": "start", "video_type": "moa", "payload": {"drug_name": "A", "condition": "B", '
+     '"language": "english please"}}', "invalid_payload", "payload.language"),
     (json.dumps({"action": "regenerate", "feedback": "x" * 70_000}), "message_too_large", "65,536"),
 ]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +26,8 @@ from manim import (
     VGroup,
     config,
 )
+
+from ..typography import balanced_lines
 
 FONT = "DejaVu Sans"
 
@@ -121,10 +122,11 @@ class BrandScene(Scene):
         chars_per_line: int | None = None,
         align_left: bool = False,
     ) -> VGroup:
-        """Wrapped lines (centred, or flush left) that never run off the frame."""
+        """Balanced lines (centred, or flush left) that never run off the frame: a block too
+        wide, a long word's line included, shrinks to fit."""
         width = self.frame_width * max_width_share
         per_line = chars_per_line or (18 if self.portrait else 34)
-        lines = textwrap.wrap(text, per_line) or [" "]
+        lines = balanced_lines(text, per_line) or [" "]
         block = VGroup(
             *[
                 Text(line, font=FONT, font_size=font_size, color=color or self.palette.text,

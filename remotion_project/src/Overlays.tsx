@@ -1,6 +1,6 @@
 import React from 'react';
 import {AbsoluteFill, Easing, useVideoConfig} from 'remotion';
-import {FONT, active, entrance, useRenderPoint, withAlpha} from './components/timeline';
+import {BALANCED, FONT, active, entrance, useRenderPoint, withAlpha} from './components/timeline';
 import type {Layer} from './components/timeline';
 import type {OverlayProps, Palette} from './schema';
 
@@ -37,7 +37,7 @@ const LowerThird: React.FC<{title: string; subtitle: string; local: number; pale
       <div style={{display: 'flex', transform: `translateX(${(slide - 1) * width * 0.5}px)`}}>
         <div style={{width: unit * 1.2, background: palette.accent}} />
         <div style={{background: withAlpha(palette.background, 0.9), padding: `${unit * 1.6}px ${unit * 3}px`}}>
-          <div style={{fontFamily: FONT, fontWeight: 700, fontSize: unit * 3.6, color: palette.text, opacity: text}}>{title}</div>
+          <div style={{...BALANCED, fontFamily: FONT, fontWeight: 700, fontSize: unit * 3.6, color: palette.text, opacity: text}}>{title}</div>
           <div style={{fontFamily: FONT, fontSize: unit * 2.6, color: palette.muted, opacity: text}}>{subtitle}</div>
         </div>
       </div>
@@ -97,7 +97,7 @@ const EndCard: React.FC<{headline: string; cta: string; disclaimer: string; loca
       <div style={{fontFamily: FONT, fontWeight: 700, fontSize: unit * 11, color: palette.text, transform: `scale(${0.9 + 0.1 * enter})`}}>
         {brandName}
       </div>
-      <div style={{fontFamily: FONT, fontSize: unit * 4.2, color: palette.text, marginTop: unit * 2, opacity: late}}>{headline}</div>
+      <div style={{...BALANCED, fontFamily: FONT, fontSize: unit * 4.2, color: palette.text, marginTop: unit * 2, opacity: late}}>{headline}</div>
       <div
         style={{
           marginTop: unit * 4,

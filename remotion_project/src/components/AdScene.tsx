@@ -1,7 +1,7 @@
 import React from 'react';
 import {AbsoluteFill, Easing, useVideoConfig} from 'remotion';
 import type {AdScene, Palette} from '../schema';
-import {FONT, entrance, withAlpha} from './timeline';
+import {BALANCED, FONT, entrance, withAlpha} from './timeline';
 import type {Layer} from './timeline';
 
 type Props = {scene: AdScene; local: number; layer: Layer; palette: Palette; brandName: string; enterFrames: number; formal: boolean};
@@ -56,6 +56,7 @@ export const AdSceneView: React.FC<Props> = ({scene, local, layer, palette, bran
   const headline = (
     <div
       style={{
+        ...BALANCED,
         fontFamily: FONT,
         fontWeight: 700,
         fontSize: headlineSize,
@@ -147,7 +148,7 @@ export const AdSceneView: React.FC<Props> = ({scene, local, layer, palette, bran
         {scrim}
         <AbsoluteFill style={{justifyContent: 'center', alignItems: 'center', textAlign: 'center', padding: unit * 6}}>
           {eyebrow}
-          <div style={{fontFamily: FONT, fontWeight: 700, fontSize: headlineSize, color: palette.text, opacity: enter, maxWidth: width * 0.8}}>
+          <div style={{...BALANCED, fontFamily: FONT, fontWeight: 700, fontSize: headlineSize, color: palette.text, opacity: enter, maxWidth: width * 0.8}}>
             {scene.headline}
           </div>
           {scene.body ? (

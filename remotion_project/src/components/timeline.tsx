@@ -39,3 +39,6 @@ export const withAlpha = (hex: string, alpha: number): string => {
 };
 
 export const FONT = "'DejaVu Sans', sans-serif";
+// Titles break into even lines (no word alone on the last line) and never split a word.
+// React's style types do not know text-wrap yet; Chromium has supported it since 114.
+export const BALANCED = {textWrap: 'balance', overflowWrap: 'normal', wordBreak: 'keep-all'} as React.CSSProperties;
