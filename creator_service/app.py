@@ -20,6 +20,7 @@ from .auth.limits import UserQuotas
 from .auth.routes import auth_routes
 from .auth.users import UserDirectory
 from .brand_assets import upload_logo
+from .brands import create_brand, list_brands
 from .deliveries import Outbox
 from .files import serve_video_file
 from .http_security import Authentication, BodyLimit, SecurityHeaders
@@ -191,6 +192,8 @@ def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO
             Route("/providers", providers),
             Route("/videos/{video_id}/files/{path:path}", serve_video_file),
             Route("/assets/logos", upload_logo, methods=["POST"]),
+            Route("/brands", create_brand, methods=["POST"]),
+            Route("/brands", list_brands, methods=["GET"]),
             WebSocketRoute("/ws/creator", creator_socket),
         ],
         # Outermost first: headers on every answer, then the body cap, then who is asking.

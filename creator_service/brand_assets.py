@@ -43,16 +43,23 @@ def resolve_logo(assets_root: Path, logo: str) -> Path | None:
     return path if image_suffix(head) else None
 
 
-def check_brief_assets(brief: Brief, assets_root: Path) -> list[FieldError]:
-    """Field errors for assets a brief names that are not usable images in the assets folder."""
+def check_brief_assets(brief: Brief, assets_root: Path, user: str, admin: bool) -> list[FieldError]:
+    """Field errors for assets a brief names that are not usable: a logo that is not an image
+    in the assets folder, a brand kit that does not exist or is not the caller's."""
+    from .brands import BrandStore
+
+    problems = []
     logo = getattr(brief, "logo", None)
     if logo and resolve_logo(assets_root, logo) is None:
-        return [FieldError(
+        problems.append(FieldError(
             field="payload.logo",
             error=f"no image {logo!r} in the assets folder; upload it with POST /assets/logos "
                   "and use the path it returns",
-        )]
-    return []
+        ))
+    if brief.brand and BrandStore(assets_root).visible(brief.brand, user, admin) is None:
+        problems.append(FieldError(field="payload.brand",
+                                   error=f"no brand kit {brief.brand!r} of yours; create one with POST /brands"))
+    return problems
 
 
 async def upload_logo(request: Request) -> JSONResponse:

@@ -149,6 +149,9 @@ class Clip(Model):
     fps: int
     layers: ClipLayers
     sources: list[MediaCredit] = Field(default_factory=list)
+    # Where the scene shows text ([left, top, right, bottom], frame fractions), from the
+    # renderer's own layout data: burned captions keep clear of it.
+    text_boxes: list[list[float]] = Field(default_factory=list)
 
 
 def _clip_data(clip: Clip, urls: FileUrls) -> dict[str, Any]:
@@ -161,6 +164,7 @@ def _clip_data(clip: Clip, urls: FileUrls) -> dict[str, Any]:
         "height": clip.height,
         "fps": clip.fps,
         "sources": [source.model_dump(mode="json") for source in clip.sources],
+        "text_boxes": clip.text_boxes,
     }
 
 
@@ -173,7 +177,7 @@ class Visuals(Model):
     palette: str
     palette_colors: dict[str, str]
     clips: list[Clip]
-    # The brand logo laid over every scene (doctor_ad), a PNG inside the video's folder.
+    # The logo laid over every scene (doctor_ad's, or a brand kit's), a PNG inside the video's folder.
     logo: str | None = None
     feedback: FeedbackReading = Field(default_factory=FeedbackReading)
 
@@ -181,6 +185,7 @@ class Visuals(Model):
         return {
             "quality": self.quality,
             "palette": self.palette,
+            "colours": self.palette_colors,
             "feedback": self.feedback.model_dump(mode="json"),
             "width": self.width,
             "height": self.height,
@@ -236,9 +241,10 @@ class AudioTrack(Model):
     duration: float
     sample_rate: int
     text: str
-    # When each word is said: reported by the voice (ElevenLabs), or estimated from the audio.
+    # When each word is said: the voice service's timestamps (ElevenLabs), the synthesiser's
+    # phoneme alignments (Piper), or estimated from the audio (espeak-ng).
     words: list[WordTime] = Field(default_factory=list)
-    timing: Literal["voice", "estimated"] = "voice"
+    timing: Literal["voice", "aligned", "estimated"] = "voice"
 
     @property
     def spoken_seconds(self) -> float:

@@ -47,6 +47,9 @@ Language = Annotated[
 ]
 
 
+BrandId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=r"^brand_[0-9a-f]{12}$")]
+
+
 class Brief(BaseModel):
     """Shared configuration of every payload model, and the fields every brief has: the
     background music's mood, how captions are delivered, and the language. Each type sets its
@@ -57,6 +60,8 @@ class Brief(BaseModel):
     music: MusicMood = "none"
     captions: CaptionMode = "sidecar"
     language: Language = "en"
+    # A brand kit's id, from POST /brands (checked again at start: it must exist and be yours).
+    brand: BrandId | None = None
 
 
 class ProductAdBrief(Brief):
@@ -158,6 +163,7 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel], pref
         elif kind == "string_pattern_mismatch":
             message = (
                 "must be a BCP-47 language tag such as 'en', 'de' or 'pt-BR'" if location == "language" else
+                "must be a brand kit id such as 'brand_0123456789ab', from POST /brands" if location == "brand" else
                 "must be a path inside the assets folder such as 'logos/abc123.png' "
                 "(PNG, JPEG or WebP; no '..' or absolute paths)"
             )
@@ -188,6 +194,7 @@ FIELD_HELP: dict[str, str] = {
     "music": "Background music: none, or a mood (from your music library, or composed). It ducks under the voice.",
     "captions": "burned: drawn on the video; sidecar: WebVTT and SRT files beside it; none.",
     "language": "The narration's language, as a BCP-47 tag: en, de, fr, es, pt-BR, ja…",
+    "brand": "A brand kit from POST /brands: its colours, font and logo (optional).",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
 LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", "prompt"})

@@ -1,4 +1,5 @@
-"""When each word is said, for voices that do not report it (Piper, espeak-ng).
+"""When each word is said, for voices that do not report it (espeak-ng, or Piper when its
+sentences do not line up with the text's).
 
 ElevenLabs returns character timestamps and those are used as they are. For the offline voices
 the timing is read from the audio itself: speech runs are found by their energy, the longest

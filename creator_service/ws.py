@@ -273,7 +273,8 @@ class CreatorConnection:
                 ErrorCode.VIDEO_TYPE_UNAVAILABLE,
                 f"video_type '{action.video_type}' is valid but its pipeline is not built yet",
             )
-        problems = check_brief_assets(action.brief, self.services.settings.assets_root)
+        problems = check_brief_assets(action.brief, self.services.settings.assets_root,
+                                      self.user.name, self.user.role == "admin")
         if problems:
             raise ProtocolError(
                 ErrorCode.INVALID_PAYLOAD,

@@ -14,9 +14,12 @@ import pytest
 from creator_service.planner.figures import parse_figures
 from creator_service.processes import CancelToken, ProcessSlots
 from creator_service.rendering.captions import (
+    SceneText,
     Spoken,
     build_cues,
     burned_layout,
+    caption_bands,
+    choose_band,
     write_ass,
     write_srt,
     write_vtt,
@@ -158,6 +161,22 @@ def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Pat
     # Burned lines must also fit the portrait frame's title-safe width at a readable size.
     size, per_line, _ = burned_layout(video_format("9:16", "high"))
     assert size >= 0.025 * 1920 and per_line * size * 0.62 <= 1080 * 0.8
+
+
+def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:
+    fmt = video_format("9:16", "low")
+    bands = caption_bands(fmt)
+    assert bands["Top"][3] < bands["Bottom"][1]
+    lower_third = [[0.1, bands["Bottom"][1] + 0.01, 0.6, bands["Bottom"][3] - 0.01]]
+    assert choose_band(bands, []) == "Bottom" and choose_band(bands, lower_third) == "Top"
+    # Text in both bands: the one covering less.
+    both = [*lower_third, [0.1, bands["Top"][1], 0.9, bands["Top"][3]]]
+    assert choose_band(bands, both) == "Bottom"
+    scenes = [SceneText(0.0, 2.0, []), SceneText(2.0, 4.0, lower_third)]
+    ass = write_ass([Spoken(0.3, 1.2, "First scene."), Spoken(2.3, 1.2, "Second scene.")], fmt,
+                    {"accent": "#FFB547", "background": "#0B1F3A"}, tmp_path / "c.ass", scenes=scenes).read_text()
+    styles = [line.split(",")[3] for line in ass.splitlines() if line.startswith("Dialogue:")]
+    assert styles == ["Bottom", "Top"]
 
 
 def test_caption_text_cannot_inject_commands(tmp_path: Path) -> None:

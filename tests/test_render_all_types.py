@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 
 from creator_service.client import EXAMPLE_PAYLOADS
+from creator_service.rendering.captions import caption_bands
+from creator_service.rendering.formats import VideoFormat
 
 from .helpers import Creator, Server, ffprobe, loudness, parse_vtt, running_server, speech_onsets
 
@@ -58,6 +60,23 @@ def upload_logo(server: Server, tmp_path: Path) -> str:
     return str(response.json()["logo"])
 
 
+def create_brand(server: Server) -> dict[str, Any]:
+    """A brand kit with a magenta logo and a serif font (Noto Serif), as the studio would post it."""
+    fields = {"name": "Acme", "primary": "#1A73E8", "secondary": "#C0C8D0", "accent": "#FBBC04"}
+    files = {"font": ("serif.ttf", Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf").read_bytes(),
+                      "font/ttf"),
+             "logo": ("logo.png", png_logo(), "image/png")}
+    response = httpx.post(f"{server.http}/brands", data=fields, files=files, headers=server.headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def png_logo() -> bytes:
+    return subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=0xFF00FF:s=200x80",
+                           "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-"],
+                          capture_output=True, check=True).stdout
+
+
 def run_to_the_end(server: Server, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     with Creator(server.ws_url, server.token) as client:
         started = client.start(video_type, payload)
@@ -91,6 +110,10 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     payload = {**EXAMPLE_PAYLOADS[video_type], "quality": "low"}
     if video_type == "doctor_ad":
         payload["logo"] = upload_logo(studio, tmp_path)
+    brand = None
+    if video_type in ("product_ad", "social_media"):  # one Remotion type, one Manim type
+        brand = create_brand(studio)
+        payload["brand"] = brand["id"]
     result = run_to_the_end(studio, video_type, payload)
     video = Path(result["done"]["video_path"])
     assert httpx.head(result["done"]["video_url"], timeout=10, headers=studio.headers).status_code == 200
@@ -118,6 +141,12 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
 
     credits = [s for clip in result["visuals"]["clips"] for s in clip["sources"]]
     assert credits and all(s["kind"] in ("manim", "remotion", "library", "generated") for s in credits)
+    if brand is not None:
+        # The kit's colours are the video's palette, and its logo is on every scene.
+        colours = result["visuals"]["colours"]
+        assert (colours["primary"], colours["accent"], colours["muted"]) == (
+            brand["primary"], brand["accent"], brand["secondary"])
+        assert_logo_on_every_scene(video, render["scenes"][:len(tracks)], size)
     if video_type == "doctor_ad":
         assert_logo_on_every_scene(video, render["scenes"], size)
         library = [s for s in credits if s["kind"] == "library"]
@@ -127,6 +156,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         assert any(s["kind"] == "remotion" for s in credits)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
     assert_captions_follow_the_speech(studio, video, render, video_type)
+    if render["captions"]["mode"] == "burned":
+        assert_burned_captions_clear_of_text(video.parent / "captions.ass", result["visuals"]["clips"], render["scenes"])
 
 
 def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str, Any], tts: dict[str, Any]) -> None:
@@ -145,6 +176,28 @@ def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str,
         assert music["source"] == "composed" and music["under_voice_while_speaking_db"] >= 15, music
         if music["under_voice_during_safety_db"] is not None:
             assert music["under_voice_during_safety_db"] >= 20, music
+
+
+def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]], scenes: list[dict[str, Any]]) -> None:
+    """No burned cue covers text its scene shows, by the renderer's own layout data."""
+    boxes_by_scene = {clip["scene_index"]: clip["text_boxes"] for clip in clips}
+    assert any(boxes_by_scene.values()), "the Manim clips reported no layout data"
+    size = (480, 854)
+    bands = caption_bands(VideoFormat(*size, 15))
+    used = set()
+    for line in ass.read_text().splitlines():
+        if not line.startswith("Dialogue:"):
+            continue
+        _, start, end, band, *_ = line.split(",", 4)
+        begin, finish = (sum(float(x) * 60 ** (2 - i) for i, x in enumerate(t.split(":"))) for t in (start, end))
+        used.add(band)
+        for scene in scenes:
+            if scene["start"] < finish and begin < scene["start"] + scene["duration"]:
+                for box in boxes_by_scene.get(scene["scene_index"], []):
+                    overlap_w = min(box[2], bands[band][2]) - max(box[0], bands[band][0])
+                    overlap_h = min(box[3], bands[band][3]) - max(box[1], bands[band][1])
+                    assert overlap_w <= 0 or overlap_h <= 0, (line, scene["scene_index"], box)
+    assert "Bottom" in used
 
 
 def assert_captions_follow_the_speech(studio: Server, video: Path, render: dict[str, Any], video_type: str) -> None:

@@ -85,7 +85,8 @@ def create_endpoint(video_type: VideoType) -> Any:
         if brief is not None:
             fields.extend(
                 FieldError(field=f.field.removeprefix("payload."), error=f.error)
-                for f in check_brief_assets(brief, request.app.state.services.settings.assets_root)
+                for f in check_brief_assets(brief, request.app.state.services.settings.assets_root,
+                                            user.name, user.role == "admin")
             )
         if fields or brief is None:
             return _invalid(fields, f"invalid {video_type.name} payload")

@@ -30,6 +30,17 @@ from manim import (
 from ..typography import balanced_lines
 
 FONT = "DejaVu Sans"
+# The family every Text uses: DejaVu Sans, or the brand kit's font for the clip being rendered
+# (the worker registers the file with Pango and sets this before each clip).
+_font = {"family": FONT}
+
+
+def use_font(family: str | None) -> None:
+    _font["family"] = family or FONT
+
+
+def brand_font() -> str:
+    return _font["family"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ class BrandScene(Scene):
         label = str(self.spec.get("footer") or self.spec.get("drug") or "")
         rule = Line(LEFT, RIGHT, stroke_width=3, color=self.palette.accent)
         rule.set_width(self.frame_width * 0.16)
-        name = Text(label, font=FONT, font_size=24, weight="BOLD", color=self.palette.muted)
+        name = Text(label, font=brand_font(), font_size=24, weight="BOLD", color=self.palette.muted)
         if name.width > self.frame_width * 0.6:
             name.scale_to_fit_width(self.frame_width * 0.6)
         group = VGroup(rule, name).arrange(DOWN, buff=0.18)
@@ -88,7 +99,33 @@ class BrandScene(Scene):
 
     def play(self, *args: Any, **kwargs: Any) -> None:
         super().play(*args, **kwargs)
+        self._note_text()
         self._report()
+
+    def _note_text(self) -> None:
+        """Remember where text has been on screen (the clip's layout data): each text's box,
+        the union of where it went, in frame fractions from the top left."""
+        boxes: dict[int, list[float]] = getattr(self, "_text_boxes", {})
+        for mobject in self.mobjects:
+            for part in mobject.get_family():
+                if not isinstance(part, Text) or part.width == 0:
+                    continue
+                glyphs = part.family_members_with_points()
+                if max((float(g.get_fill_opacity()) for g in glyphs), default=0.0) < 0.05:
+                    continue
+                left, right = part.get_left()[0], part.get_right()[0]
+                top, bottom = part.get_top()[1], part.get_bottom()[1]
+                box = [0.5 + left / self.frame_width, 0.5 - top / self.frame_height,
+                       0.5 + right / self.frame_width, 0.5 - bottom / self.frame_height]
+                seen = boxes.get(id(part))
+                boxes[id(part)] = box if seen is None else [
+                    min(seen[0], box[0]), min(seen[1], box[1]), max(seen[2], box[2]), max(seen[3], box[3])]
+        self._text_boxes = boxes
+
+    @property
+    def text_boxes(self) -> list[list[float]]:
+        self._note_text()
+        return [[round(v, 4) for v in box] for box in getattr(self, "_text_boxes", {}).values()]
 
     def _report(self) -> None:
         print(
@@ -129,7 +166,7 @@ class BrandScene(Scene):
         lines = balanced_lines(text, per_line) or [" "]
         block = VGroup(
             *[
-                Text(line, font=FONT, font_size=font_size, color=color or self.palette.text,
+                Text(line, font=brand_font(), font_size=font_size, color=color or self.palette.text,
                      weight=weight)
                 for line in lines
             ]

@@ -27,7 +27,7 @@ from manim import (
     VGroup,
 )
 
-from .base import FONT, Palette
+from .base import Palette, brand_font
 
 
 def phospholipid(head_color: str, tail_color: str, flip: bool = False) -> VGroup:
@@ -88,7 +88,7 @@ def blocked(mobject_group: VGroup, color: str) -> VGroup:
 
 
 def label(text: str, palette: Palette, size: float = 26) -> Text:
-    return Text(text, font=FONT, font_size=size, color=palette.text)
+    return Text(text, font=brand_font(), font_size=size, color=palette.text)
 
 
 def gauge(palette: Palette, radius: float = 1.6) -> VGroup:

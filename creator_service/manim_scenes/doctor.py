@@ -22,13 +22,13 @@ from manim import (
     VGroup,
 )
 
-from .base import FONT, BrandScene
+from .base import BrandScene, brand_font
 from .moa import MoaBinding, MoaScene
 
 
 class DoctorIndication(MoaScene):
     def animate(self) -> None:
-        name = Text(self.spec.get("drug", ""), font=FONT, font_size=96, weight="BOLD", color=self.palette.text)
+        name = Text(self.spec.get("drug", ""), font=brand_font(), font_size=96, weight="BOLD", color=self.palette.text)
         if name.width > self.frame_width * 0.8:
             name.scale_to_fit_width(self.frame_width * 0.8)
         rule = Line(LEFT, RIGHT, color=self.palette.primary, stroke_width=8).set_width(4)
@@ -68,7 +68,7 @@ class DoctorClinicalData(MoaScene):
         for index, figure in enumerate(figures):
             height = 0.3 + 3.6 * abs(figure["value"]) / largest
             bar = Rectangle(width=1.4, height=height, stroke_width=0).set_fill(colours[index % 4], 0.95)
-            value = Text(f"{figure['value']:g}{figure['unit']}", font=FONT, font_size=34, weight="BOLD",
+            value = Text(f"{figure['value']:g}{figure['unit']}", font=brand_font(), font_size=34, weight="BOLD",
                          color=self.palette.text)
             name = self.text_block(figure["label"], font_size=24, color=self.palette.muted, chars_per_line=14)
             bars.add(VGroup(bar, value, name))
@@ -94,7 +94,7 @@ class DoctorSafety(BrandScene):
         panel = RoundedRectangle(corner_radius=0.3, width=self.frame_width * 0.86, height=self.frame_height * 0.72,
                                  stroke_color=self.palette.warning, stroke_width=5)
         panel.set_fill(self.palette.background, 0.9)
-        title = Text(self.spec["on_screen_text"], font=FONT, font_size=40, weight="BOLD", color=self.palette.warning)
+        title = Text(self.spec["on_screen_text"], font=brand_font(), font_size=40, weight="BOLD", color=self.palette.warning)
         lines = VGroup(
             *[self.text_block(line, font_size=28, chars_per_line=70, max_width_share=0.78, align_left=True)
               for line in self.spec.get("lines", [])]
@@ -108,7 +108,7 @@ class DoctorSafety(BrandScene):
 
 class DoctorCallToAction(BrandScene):
     def animate(self) -> None:
-        name = Text(self.spec.get("drug", ""), font=FONT, font_size=80, weight="BOLD", color=self.palette.text)
+        name = Text(self.spec.get("drug", ""), font=brand_font(), font_size=80, weight="BOLD", color=self.palette.text)
         if name.width > self.frame_width * 0.8:
             name.scale_to_fit_width(self.frame_width * 0.8)
         prompt = self.text_block(self.spec["on_screen_text"], font_size=36, color=self.palette.background,

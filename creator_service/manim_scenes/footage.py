@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, Line, Rectangle, Text, VGroup
 
-from .base import FONT, BrandScene
+from .base import BrandScene, brand_font
 
 
 class FootageCaption(BrandScene):
@@ -14,7 +14,7 @@ class FootageCaption(BrandScene):
     def animate(self) -> None:
         scrim = Rectangle(width=self.frame_width, height=self.frame_height * 0.42, stroke_width=0)
         scrim.set_fill(self.palette.background, 0.55).to_edge(DOWN, buff=0)
-        eyebrow = Text(self.spec.get("eyebrow", "").upper(), font=FONT, font_size=22, weight="BOLD",
+        eyebrow = Text(self.spec.get("eyebrow", "").upper(), font=brand_font(), font_size=22, weight="BOLD",
                        color=self.palette.accent)
         text = self.text_block(self.spec["on_screen_text"], font_size=40, weight="BOLD", max_width_share=0.8,
                                align_left=True)

@@ -32,7 +32,7 @@ from manim import (
     Write,
 )
 
-from .base import FONT, BrandScene
+from .base import BrandScene, brand_font
 from .biology import blocked, cascade, drug_molecule, gauge, label, ligand, membrane, receptor
 
 
@@ -40,7 +40,7 @@ class MoaScene(BrandScene):
     """A titled MoA scene: eyebrow and heading at the top, biology below."""
 
     def heading(self) -> VGroup:
-        eyebrow = Text(self.spec.get("eyebrow", "").upper(), font=FONT, font_size=22,
+        eyebrow = Text(self.spec.get("eyebrow", "").upper(), font=brand_font(), font_size=22,
                        color=self.palette.accent, weight="BOLD")
         title = self.text_block(self.spec["on_screen_text"], font_size=40, weight="BOLD",
                                 chars_per_line=48, max_width_share=0.8)

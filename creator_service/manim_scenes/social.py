@@ -31,7 +31,7 @@ from manim import (
     Write,
 )
 
-from .base import FONT, BrandScene, place
+from .base import BrandScene, brand_font, place
 
 
 class SocialHook(BrandScene):
@@ -133,7 +133,7 @@ class SocialSafety(BrandScene):
             color=self.palette.accent, stroke_width=8,
         ).set_fill(self.palette.accent, opacity=0.12)
         place(shield, 0.15)
-        mark = Text("!", font=FONT, font_size=110, weight="BOLD", color=self.palette.accent)
+        mark = Text("!", font=brand_font(), font_size=110, weight="BOLD", color=self.palette.accent)
         mark.move_to(shield.get_center() + UP * 0.15)
         lines = VGroup(
             *[
@@ -168,7 +168,7 @@ class SocialCallToAction(BrandScene):
         tube = Arc(radius=1.0, start_angle=PI, angle=-PI, color=self.palette.accent, stroke_width=8)
         stethoscope = VGroup(tube, ring.next_to(tube, DOWN, buff=0.0).shift(RIGHT * 1.0))
         place(stethoscope, -0.2)
-        name = Text(self.spec["drug"], font=FONT, font_size=52, weight="BOLD", color=self.palette.text)
+        name = Text(self.spec["drug"], font=brand_font(), font_size=52, weight="BOLD", color=self.palette.text)
         place(name, -0.36)
         underline = Line(LEFT, RIGHT, color=self.palette.accent, stroke_width=6)
         underline.set_width(name.width).next_to(name, DOWN, buff=0.2)
@@ -207,7 +207,7 @@ class SocialQuestions(BrandScene):
     def animate(self) -> None:
         title = self.title(self.spec["on_screen_text"])
         marks = VGroup(
-            *[Text("?", font=FONT, font_size=90, weight="BOLD", color=self.palette.accent)
+            *[Text("?", font=brand_font(), font_size=90, weight="BOLD", color=self.palette.accent)
               for _ in range(3)]
         ).arrange(RIGHT, buff=1.0)
         place(marks, 0.05)

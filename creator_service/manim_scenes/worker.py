@@ -70,6 +70,19 @@ def encode_frames_without_copying() -> bool:
     return True
 
 
+def use_brand_font(font: dict[str, str] | None) -> None:
+    """Register the brand kit's font file with Pango (for this process) and make it the family
+    every Text uses; without one, DejaVu Sans."""
+    from .base import use_font
+
+    if font:
+        import manimpango
+
+        if not manimpango.register_font(font["path"]):
+            raise RuntimeError(f"Pango could not load the brand font {font['path']}")
+    use_font(font["family"] if font else None)
+
+
 def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Path:
     from manim import config, tempconfig
 
@@ -99,15 +112,21 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         # at high quality halves Manim's time at 1080p.
         "video_encoder_options": {} if job.get("transparent") else {"crf": "16", "preset": "ultrafast"},
     }
+    use_brand_font(job["spec"].get("font"))
     with tempconfig(settings):
         scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})
         scene = scene_type()
         scene.render()
         produced = Path(scene.renderer.file_writer.movie_file_path)
         assert config.pixel_width == width
+        text_boxes = scene.text_boxes
     target = Path(job["output"])
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(produced), target)
+    # The layout data: where the clip shows text, so captions can keep clear of it.
+    from ..rendering.manim_clips import layout_path
+
+    layout_path(target).write_text(json.dumps({"text_boxes": text_boxes}), encoding="utf-8")
     return target
 
 

@@ -1,8 +1,11 @@
 """Child process: speak a list of texts with one Piper voice, one WAV file per text.
 
 Run as `python -m creator_service.providers.piper_worker JOB.json`. The job names the model
-and the items; each finished item is reported on stdout as one JSON line. Loading the voice
-costs about half a second, so one process speaks all of a stage's texts.
+and the items; each finished item is reported on stdout as one JSON line, with the time span of
+each sentence and of each word in it. The times come from Piper's phoneme alignments (the model
+is patched in memory to report how many samples each phoneme lasts; words are the phonemes
+between spaces). Loading the voice costs one to two seconds, so one process speaks all of a
+stage's texts.
 """
 
 from __future__ import annotations
@@ -11,21 +14,54 @@ import json
 import sys
 import wave
 from pathlib import Path
+from typing import Any
 
 # Piper leaves no gap between sentences; a short pause keeps the narration easy to follow.
 SENTENCE_PAUSE_SECONDS = 0.22
+
+
+# Phonemes that are not sounds of a word: sentence start/end markers, pauses, punctuation.
+_NOT_SPOKEN = frozenset("^$_.,;:!?¡¿—…\"'()")
+
+
+def word_spans(alignments: Any, offset: int) -> list[list[int]]:
+    """[start, end] samples of each word in one sentence, from its phoneme alignments."""
+    spans: list[list[int]] = []
+    clock, current = offset, None
+    for alignment in alignments or []:
+        length = int(alignment.num_samples)
+        phoneme = alignment.phoneme
+        if phoneme == " ":
+            if current is not None:
+                spans.append(current)
+            current = None
+        elif phoneme not in _NOT_SPOKEN:
+            current = [clock, clock + length] if current is None else [current[0], clock + length]
+        clock += length
+    if current is not None:
+        spans.append(current)
+    return spans
 
 
 def main(job_path: str) -> int:
     from piper import PiperVoice, SynthesisConfig
 
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    voice = PiperVoice.load(job["model"], config_path=job["config"])
+    voice = PiperVoice.load(job["model"], config_path=job["config"], include_alignments=True)
     config = SynthesisConfig(length_scale=job.get("length_scale", 1.0))
     for index, item in enumerate(job["items"]):
         rate = voice.config.sample_rate
         pause = b"\x00\x00" * round(SENTENCE_PAUSE_SECONDS * rate)
-        chunks = [chunk.audio_int16_bytes for chunk in voice.synthesize(item["text"], config)]
+        chunks, sentences, offset = [], [], 0
+        for chunk in voice.synthesize(item["text"], config, include_alignments=True):
+            audio_bytes = chunk.audio_int16_bytes
+            words = word_spans(chunk.phoneme_alignments, offset)
+            sentences.append({
+                "start": offset / rate, "end": (offset + len(audio_bytes) // 2) / rate,
+                "words": [[start / rate, end / rate] for start, end in words],
+            })
+            chunks.append(audio_bytes)
+            offset += len(audio_bytes) // 2 + len(pause) // 2
         audio = pause.join(chunks)
         with wave.open(item["path"], "wb") as handle:
             handle.setnchannels(1)
@@ -33,7 +69,8 @@ def main(job_path: str) -> int:
             handle.setframerate(rate)
             handle.writeframes(audio)
         duration = len(audio) / 2 / rate
-        print(json.dumps({"done": index, "duration": duration, "sample_rate": rate}), flush=True)
+        print(json.dumps({"done": index, "duration": duration, "sample_rate": rate, "sentences": sentences}),
+              flush=True)
     return 0
 
 

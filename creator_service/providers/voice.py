@@ -13,11 +13,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
 from ..rendering import wav
 from ..rendering.ffmpeg import run_ffmpeg
+from ..speech_timing import split_sentences, spread
 from ..stages.context import ProgressSink
 
 
@@ -38,8 +39,11 @@ class WordTiming:
 class SpokenTrack:
     path: Path
     duration: float
-    # When each word is said (voices that report it: ElevenLabs); empty otherwise.
+    # When each word is said (voices that report it); empty otherwise.
     words: list[WordTiming] = field(default_factory=list)
+    # "voice": the service's own timestamps (ElevenLabs); "aligned": the synthesiser's phoneme
+    # alignments (Piper).
+    timing: str = "voice"
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,27 @@ def primary_language(tag: str) -> str:
     return tag.split("-")[0].lower()
 
 
+def piper_words(text: str, sentences: list[dict[str, Any]]) -> list[WordTiming]:
+    """The text's words with Piper's times. Piper speaks one sentence per chunk; where its word
+    count for a sentence differs from the text's ("1.1%" is three spoken words), that sentence's
+    words share its spoken span in proportion to their length. Empty when the sentences do not
+    line up at all (the stage then estimates the times from the audio)."""
+    texts = split_sentences(text)
+    if len(texts) != len(sentences):
+        return []
+    words: list[WordTiming] = []
+    for sentence, spoken in zip(texts, sentences):
+        written = sentence.split()
+        spans = spoken.get("words") or []
+        if spans and len(spans) == len(written):
+            words += [WordTiming(w, round(a, 3), round(b, 3)) for w, (a, b) in zip(written, spans)]
+        elif spans:
+            words += [WordTiming(t.word, t.start, t.end) for t in spread(written, spans[0][0], spans[-1][1])]
+        else:
+            return []
+    return words
+
+
 class PiperSpeaker:
     """Piper: the bundled English voice, `CREATOR_PIPER_MODEL` instead of it, and a model per
     language from `CREATOR_PIPER_MODELS` (de=/path/de.onnx,...)."""
@@ -150,9 +175,13 @@ class PiperSpeaker:
             encoding="utf-8",
         )
 
+        timings: dict[int, list[WordTiming]] = {}
+
         def on_line(line: str) -> None:
             if line.startswith("{"):
-                done = json.loads(line)["done"] + 1
+                report = json.loads(line)
+                done = report["done"] + 1
+                timings[report["done"]] = piper_words(items[report["done"]].text, report.get("sentences", []))
                 job.progress(done / len(items), f"spoke scene {done} of {len(items)} with Piper")
 
         run_child(
@@ -160,7 +189,10 @@ class PiperSpeaker:
             cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "piper.log",
             what="Piper speech synthesis", on_line=on_line,
         )
-        tracks = standardise(items, job)
+        tracks = [
+            SpokenTrack(path=track.path, duration=track.duration, words=timings.get(number, []), timing="aligned")
+            for number, track in enumerate(standardise(items, job))
+        ]
         return Speech(engine=self.engine, voice=model.stem, tracks=tracks)
 
 

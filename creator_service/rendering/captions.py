@@ -183,17 +183,59 @@ def burned_layout(fmt: VideoFormat) -> tuple[int, int, int]:
     return size, per_line, margin_v
 
 
+@dataclass(frozen=True)
+class SceneText:
+    """Where a scene shows text, for burned captions to keep clear of: [left, top, right,
+    bottom] boxes in frame fractions, from the renderer's layout data."""
+
+    start: float
+    end: float
+    boxes: list[list[float]]
+
+
+def caption_bands(fmt: VideoFormat) -> dict[str, list[float]]:
+    """The boxes two lines of burned captions occupy, at the bottom and at the top of the
+    title-safe area ([left, top, right, bottom], frame fractions; the full safe width)."""
+    size, _, margin_v = burned_layout(fmt)
+    height = (2 * size * 1.25 + 2 * max(2, size // 5)) / fmt.height
+    bottom = 1 - margin_v / fmt.height
+    top = TITLE_SAFE_MARGIN
+    return {
+        "Bottom": [TITLE_SAFE_MARGIN, bottom - height, 1 - TITLE_SAFE_MARGIN, bottom],
+        "Top": [TITLE_SAFE_MARGIN, top, 1 - TITLE_SAFE_MARGIN, top + height],
+    }
+
+
+def _overlap(a: list[float], b: list[float]) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, width) * max(0.0, height)
+
+
+def choose_band(bands: dict[str, list[float]], boxes: list[list[float]]) -> str:
+    """The bottom band unless the scene has text there; then the top; else the one that
+    covers the least text."""
+    covered = {name: sum(_overlap(band, box) for box in boxes) for name, band in bands.items()}
+    for name in ("Bottom", "Top"):
+        if covered[name] == 0:
+            return name
+    return min(covered, key=lambda name: covered[name])
+
+
 def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path,
-              *, highlight: bool = True) -> Path:
+              *, highlight: bool = True, font: str = FONT, scenes: list[SceneText] | None = None) -> Path:
     size, per_line, margin_v = burned_layout(fmt)
     margin_h = round(fmt.width * TITLE_SAFE_MARGIN)
     # Highlighted words sweep from white to the accent; plain captions are white on a dark box.
     primary = _ass_colour(palette["accent"]) if highlight else _ass_colour("#FFFFFF")
-    style = (
-        f"Style: Caption,{FONT},{size},{primary},{_ass_colour('#FFFFFF')},"
-        f"{_ass_colour('#000000', 0x50)},{_ass_colour('#000000', 0x50)},-1,0,0,0,100,100,0,0,3,"
-        f"{max(2, size // 5)},0,2,{margin_h},{margin_h},{margin_v},1"
-    )
+
+    def style(name: str, alignment: int, margin: int) -> str:
+        return (
+            f"Style: {name},{font},{size},{primary},{_ass_colour('#FFFFFF')},"
+            f"{_ass_colour('#000000', 0x50)},{_ass_colour('#000000', 0x50)},-1,0,0,0,100,100,0,0,3,"
+            f"{max(2, size // 5)},0,{alignment},{margin_h},{margin_h},{margin},1"
+        )
+
     lines = [
         "[Script Info]",
         "ScriptType: v4.00+",
@@ -206,12 +248,17 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
         "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        style,
+        style("Bottom", 2, margin_v),
+        style("Top", 8, round(fmt.height * TITLE_SAFE_MARGIN)),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
+    bands = caption_bands(fmt)
     for cue in build_cues(spoken, per_line):
+        # The text the cue's scene shows while the cue is up.
+        boxes = [box for scene in scenes or [] if scene.start < cue.end and cue.start < scene.end
+                 for box in scene.boxes]
         rows = []
         for line in cue.lines:
             if highlight:
@@ -220,11 +267,16 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
                 ))
             else:
                 rows.append(" ".join(cue.words[i][0] for i in line))
-        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,0,0,0,,{ASS_NEWLINE.join(rows)}")
+        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},{choose_band(bands, boxes)},,"
+                     f"0,0,0,,{ASS_NEWLINE.join(rows)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def ass_filter(path: Path) -> str:
-    escaped = str(path.resolve()).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
-    return f"ass=filename='{escaped}'"
+def ass_filter(path: Path, fonts_dir: Path | None = None) -> str:
+    """libass over the picture; `fonts_dir` adds a folder of fonts (a brand kit's) to the system's."""
+    def escape(value: Path) -> str:
+        return str(value.resolve()).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
+
+    extra = f":fontsdir='{escape(fonts_dir)}'" if fonts_dir else ""
+    return f"ass=filename='{escape(path)}'{extra}"

@@ -41,6 +41,19 @@ class ClipJob:
     transparent: bool = False
 
 
+def layout_path(clip: Path) -> Path:
+    """Where the worker writes a clip's layout data (its text boxes)."""
+    return clip.with_name(f"{clip.stem}.layout.json")
+
+
+def text_boxes(clip: Path) -> list[list[float]]:
+    """[left, top, right, bottom] of each text the clip showed, as frame fractions."""
+    path = layout_path(clip)
+    if not path.is_file():
+        return []
+    return [list(map(float, box)) for box in json.loads(path.read_text(encoding="utf-8")).get("text_boxes", [])]
+
+
 def deal(jobs: list[ClipJob], workers: int) -> list[list[ClipJob]]:
     """Longest clip first, each to the worker with the least work so far."""
     shares: list[list[ClipJob]] = [[] for _ in range(max(1, min(workers, len(jobs))))]

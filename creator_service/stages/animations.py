@@ -12,6 +12,7 @@ import re
 from functools import partial
 from typing import Any
 
+from ..brands import BrandStore, remotion_font
 from ..models import (
     Animations,
     Clip,
@@ -128,6 +129,7 @@ def generate_animations(ctx: StageContext) -> Animations:
         "durationInFrames": end_start + end_length, "enterFrames": enter,
         "calloutDelayFrames": round(enter * CALLOUT_DELAY_SHARE),
         "brandName": str(getattr(ctx.brief, "brand_name", "")), "palette": visuals.palette_colors,
+        "font": _brand_font(ctx),
         "lowerThirds": timed(lower), "callouts": timed(callouts),
         "endCard": {**end, "from": end_start, "durationInFrames": end_length},
     }
@@ -192,3 +194,11 @@ def generate_animations(ctx: StageContext) -> Animations:
         callouts_on=callouts_on,
         feedback=reading,
     )
+
+
+def _brand_font(ctx: StageContext) -> dict[str, str] | None:
+    try:
+        font = BrandStore(ctx.services.settings.assets_root).renderer_font(getattr(ctx.brief, "brand", None))
+    except FileNotFoundError as exc:
+        raise StageFailure(str(exc)) from exc
+    return remotion_font(font)

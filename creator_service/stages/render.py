@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..brands import BrandStore
 from ..models import (
     Animations,
     AudioTrack,
@@ -30,7 +31,16 @@ from ..models import (
 )
 from ..processes import ChildProcessFailed
 from ..rendering import wav
-from ..rendering.captions import Spoken, ass_filter, build_cues, write_ass, write_srt, write_vtt
+from ..rendering.captions import (
+    FONT,
+    SceneText,
+    Spoken,
+    ass_filter,
+    build_cues,
+    write_ass,
+    write_srt,
+    write_vtt,
+)
 from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_credits_clip
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
@@ -136,8 +146,10 @@ def final_cut(
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
     if mode == "burned":
-        script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass")
-        chains.append(f"[{current}]{ass_filter(script)}[captioned]")
+        brand = brand_font(ctx)
+        script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass",
+                           font=brand[0] if brand else FONT, scenes=scene_text(segments, fps))
+        chains.append(f"[{current}]{ass_filter(script, brand[1] if brand else None)}[captioned]")
         current = "captioned"
     chains.append(f"[{current}]format=yuv420p[video]")
     audio_index = inputs.add("-i", str(mixed.master))
@@ -193,6 +205,15 @@ def final_cut(
     )
 
 
+def brand_font(ctx: StageContext) -> tuple[str, Path] | None:
+    """(family, folder of its file) of the brief's brand kit font, for libass."""
+    try:
+        font = BrandStore(ctx.services.settings.assets_root).font_of(getattr(ctx.brief, "brand", None))
+    except FileNotFoundError as exc:
+        raise StageFailure(str(exc)) from exc
+    return (font[0], font[1].parent) if font else None
+
+
 def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:
     """Where the safety narration plays: the scenes the plan marks as safety information."""
     plan = ctx.accepted.get("scenes")
@@ -203,6 +224,11 @@ def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list
         (s.start_frame / fps, (s.start_frame + s.frames) / fps)
         for s in segments if s.track is not None and kinds.get(s.clip.scene_index) in SAFETY_KINDS
     ]
+
+
+def scene_text(segments: list[Segment], fps: int) -> list[SceneText]:
+    """Where each scene shows text, from its clip's layout data."""
+    return [SceneText(s.start_frame / fps, (s.start_frame + s.frames) / fps, s.clip.text_boxes) for s in segments]
 
 
 def spoken_parts(segments: list[Segment], fps: int) -> list[Spoken]:
@@ -282,5 +308,6 @@ def render_remotion(ctx: StageContext) -> FinalVideo:
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
     animations = ctx.accepted.get("animations")
     if not isinstance(animations, Animations):
-        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors)
-    return final_cut(ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card)
+        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, logo=visuals.logo)
+    return final_cut(ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card,
+                     logo=visuals.logo)

@@ -86,7 +86,7 @@ def _track(ctx: StageContext, scene_index: int, text: str, track: SpokenTrack) -
     read from the audio (captions need one or the other)."""
     if track.words:
         words = [WordTime(word=w.word, start=round(w.start, 3), end=round(w.end, 3)) for w in track.words]
-        timing = "voice"
+        timing = track.timing
     else:
         words = [WordTime(word=w.word, start=w.start, end=w.end) for w in estimate_words(text, track.path)]
         timing = "estimated"

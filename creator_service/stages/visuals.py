@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from .. import brand_assets
+from ..brands import BrandKit, BrandStore, brand_palette, remotion_font
 from ..fsutil import link_or_copy
 from ..media.assets import MediaRequest
 from ..media.backgrounds import prepare_background
@@ -39,7 +40,7 @@ from ..processes import ChildProcessFailed
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
 from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
-from ..rendering.manim_clips import ClipJob, render_clips
+from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
 from .context import StageContext, StageFailure
@@ -65,6 +66,19 @@ class Look:
     fmt: VideoFormat
     quality: str
     palette: str
+    # The palette's colours, with the brand kit's in place of its own when the brief names one.
+    colours: dict[str, str]
+    brand: BrandKit | None = None
+
+
+def _brand(ctx: StageContext) -> BrandKit | None:
+    brand_id = getattr(ctx.brief, "brand", None)
+    if not brand_id:
+        return None
+    kit = BrandStore(ctx.services.settings.assets_root).get(brand_id)
+    if kit is None:
+        raise StageFailure(f"the brand kit {brand_id!r} is no longer in the assets folder")
+    return kit
 
 
 def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
@@ -78,7 +92,9 @@ def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
         palette = previous.palette
         reading = reading.model_copy(update={"notes": [*reading.notes, "Colours change for the whole video:"
                                                        " regenerate the stage without 'scenes' for that."]})
-    return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette), reading
+    brand = _brand(ctx)
+    colours = brand_palette(PALETTES[palette], brand) if brand else PALETTES[palette]
+    return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette, colours, brand), reading
 
 
 def merge_clips(ctx: StageContext, made: list[Clip], count: int) -> list[Clip]:
@@ -135,7 +151,7 @@ def background_clip(
 
 def _background(ctx: StageContext, scene: PlannedScene, look: Look, seconds: float) -> Background:
     return background_clip(ctx, scene.media_query or scene.on_screen_text, scene.index, seconds,
-                           look.fmt, PALETTES[look.palette])
+                           look.fmt, look.colours)
 
 
 def in_parallel(ctx: StageContext, jobs: list[Callable[[], T]]) -> list[T]:
@@ -145,8 +161,9 @@ def in_parallel(ctx: StageContext, jobs: list[Callable[[], T]]) -> list[T]:
         return [future.result() for future in futures]
 
 
-def _prepare_logo(ctx: StageContext, fmt: VideoFormat) -> Path | None:
-    logo = getattr(ctx.brief, "logo", None)
+def _prepare_logo(ctx: StageContext, fmt: VideoFormat, brand: BrandKit | None) -> Path | None:
+    """The brief's logo, else the brand kit's, scaled for the corner of every scene."""
+    logo = getattr(ctx.brief, "logo", None) or (brand.logo if brand else None)
     if not logo:
         return None
     source = brand_assets.resolve_logo(ctx.services.settings.assets_root, logo)
@@ -198,7 +215,7 @@ def finish_clip(
 # ---- Manim types --------------------------------------------------------------------------
 
 
-def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, palette: str) -> dict[str, Any]:
+def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, look: Look) -> dict[str, Any]:
     brief = ctx.brief
     clinical = getattr(brief, "clinical_data", None)
     return {
@@ -214,8 +231,17 @@ def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, palette:
         "lines": _sentences(narration, 3),
         "caption": (clinical if scene.kind == "clinical_data" else getattr(brief, "moa_summary", None)) or "",
         "figures": [f.__dict__ for f in parse_figures(clinical)] if scene.kind == "clinical_data" else [],
-        "palette": PALETTES[palette],
+        "palette": look.colours,
+        "font": _font(ctx, look.brand),
     }
+
+
+def _font(ctx: StageContext, brand: BrandKit | None) -> dict[str, str] | None:
+    """The brand's font file and family, for renderers to load (None: DejaVu Sans)."""
+    try:
+        return BrandStore(ctx.services.settings.assets_root).renderer_font(brand.id if brand else None)
+    except FileNotFoundError as exc:
+        raise StageFailure(str(exc)) from exc
 
 
 def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
@@ -232,7 +258,7 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             index=scene.index,
             scene=f"{family}.footage" if footage else f"{family}.{scene.kind}",
             seconds=_frames(narration[scene.index].estimated_seconds, fmt) / fmt.fps,
-            spec=_manim_spec(ctx, scene, narration[scene.index].text, look.palette),
+            spec=_manim_spec(ctx, scene, narration[scene.index].text, look),
             output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
             transparent=footage,
         ))
@@ -247,7 +273,7 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
     # Manim's ImageMobject fails with this Pillow, so ffmpeg lays the logo over each preview
     # and over the final cut.
-    logo = _prepare_logo(ctx, fmt)
+    logo = _prepare_logo(ctx, fmt, look.brand)
 
     def make_clip(scene: PlannedScene, job: ClipJob) -> Clip:
         frames = _frames(job.seconds, fmt)
@@ -257,12 +283,14 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             credits.append(background.credit)
             layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
                                 foreground_video=ctx.relative(job.output))
-            return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
+            clip = finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
                                credits, logo=logo)
-        layers = ClipLayers(clip=ctx.relative(job.output))
-        # A plain Manim clip is its own preview, unless the logo goes on top.
-        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
-                           credits, preview=None if logo else job.output, logo=logo)
+        else:
+            layers = ClipLayers(clip=ctx.relative(job.output))
+            # A plain Manim clip is its own preview, unless the logo goes on top.
+            clip = finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
+                               credits, preview=None if logo else job.output, logo=logo)
+        return clip.model_copy(update={"text_boxes": text_boxes(job.output)})
 
     ctx.progress(0.8, f"composing {len(jobs)} clips")
     made = in_parallel(ctx, [partial(make_clip, scene, job) for scene, job in zip(redone, jobs)])
@@ -270,7 +298,7 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
-        palette_colors=PALETTES[look.palette], clips=clips,
+        palette_colors=look.colours, clips=clips,
         logo=ctx.relative(logo) if logo else None, feedback=reading,
     )
 
@@ -349,7 +377,8 @@ def run_stage2(ctx: StageContext) -> Visuals:
     brand = str(getattr(ctx.brief, "brand_name", ""))
     props = {
         "width": fmt.width, "height": fmt.height, "fps": fmt.fps, "durationInFrames": sum(lengths),
-        "enterFrames": enter, "brandName": brand, "palette": PALETTES[look.palette],
+        "enterFrames": enter, "brandName": brand, "palette": look.colours,
+        "font": remotion_font(_font(ctx, look.brand)),
         "scenes": [
             _composition_scene(scene, start, length, ctx.video_type)
             for scene, start, length in zip(look.plan.scenes, starts, lengths)
@@ -381,8 +410,10 @@ def run_stage2(ctx: StageContext) -> Visuals:
             MediaCredit(kind="remotion", description=f"{COMPOSITION[ctx.video_type]} scene, rendered with Remotion"),
             background.credit,
         ]
-        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits)
+        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits,
+                           logo=logo)
 
+    logo = _prepare_logo(ctx, fmt, look.brand)
     ctx.progress(0.6, f"composing {len(redone)} scenes over their footage")
     made = in_parallel(ctx, [
         partial(make_clip, look.plan.scenes[i], starts[i], lengths[i], backdrop)
@@ -392,5 +423,6 @@ def run_stage2(ctx: StageContext) -> Visuals:
     return Visuals(
         quality=look.quality, width=fmt.width, height=fmt.height, fps=fmt.fps,
         aspect_ratio=look.plan.aspect_ratio, palette=look.palette,
-        palette_colors=PALETTES[look.palette], clips=clips, feedback=reading,
+        palette_colors=look.colours, clips=clips, feedback=reading,
+        logo=ctx.relative(logo) if logo else None,
     )

@@ -1,11 +1,12 @@
 import React from 'react';
 import {AbsoluteFill} from 'remotion';
 import {AdSceneView} from './components/AdScene';
-import {active, useRenderPoint} from './components/timeline';
+import {active, useBrandFont, useRenderPoint} from './components/timeline';
 import type {ComplianceVideoProps} from './schema';
 
 // A sober, document-like video: every statement on screen carries its source.
-export const ComplianceVideo: React.FC<ComplianceVideoProps> = ({scenes, palette, brandName, enterFrames, frames, layers}) => {
+export const ComplianceVideo: React.FC<ComplianceVideoProps> = ({scenes, palette, brandName, enterFrames, frames, layers, font}) => {
+  useBrandFont(font);
   const {t, layer} = useRenderPoint(frames, layers);
   return (
     <AbsoluteFill style={{backgroundColor: 'transparent'}}>

@@ -1,12 +1,13 @@
 import React from 'react';
 import {AbsoluteFill, Easing, useVideoConfig} from 'remotion';
-import {BALANCED, FONT, active, entrance, useRenderPoint, withAlpha} from './components/timeline';
+import {BALANCED, FONT, active, entrance, useBrandFont, useRenderPoint, withAlpha} from './components/timeline';
 import type {Layer} from './components/timeline';
 import type {OverlayProps, Palette} from './schema';
 
 // The animations stage: lower thirds, callouts and the end card, on transparent space, laid
 // over the visuals by ffmpeg. Captions are timed to the real voice and added at render.
-export const Overlays: React.FC<OverlayProps> = ({lowerThirds, callouts, endCard, palette, brandName, enterFrames, calloutDelayFrames, frames, layers}) => {
+export const Overlays: React.FC<OverlayProps> = ({lowerThirds, callouts, endCard, palette, brandName, enterFrames, calloutDelayFrames, frames, layers, font}) => {
+  useBrandFont(font);
   const {t, layer} = useRenderPoint(frames, layers);
   const content = layer !== 'backdrop';
   return (

@@ -23,6 +23,8 @@ export const frameSchema = z.object({
   layers: z.array(z.enum(['all', 'content', 'backdrop'])).nullable(),
   // Frames an element takes to animate in; after that the layer is still until the next scene.
   enterFrames: z.number().int().positive(),
+  // A brand kit's font (its family and the file as a data URL); null: DejaVu Sans.
+  font: z.object({family: z.string(), url: z.string()}).nullable().optional(),
 });
 
 export const adSceneSchema = z.object({

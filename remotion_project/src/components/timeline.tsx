@@ -1,5 +1,5 @@
 import React from 'react';
-import {Easing, interpolate, useCurrentFrame} from 'remotion';
+import {Easing, cancelRender, continueRender, delayRender, interpolate, useCurrentFrame} from 'remotion';
 
 export type Layer = 'all' | 'content' | 'backdrop';
 
@@ -38,7 +38,28 @@ export const withAlpha = (hex: string, alpha: number): string => {
   return `rgba(${r}, ${g}, ${b}, ${alpha})`;
 };
 
-export const FONT = "'DejaVu Sans', sans-serif";
+// 'Brand Font' exists only when a brand kit's font was loaded (useBrandFont); otherwise the
+// browser falls through to DejaVu Sans.
+export const FONT = "'Brand Font', 'DejaVu Sans', sans-serif";
+
+// Loads a brand kit's font before any frame is taken: the render waits on delayRender.
+export const useBrandFont = (font: {family: string; url: string} | null | undefined): void => {
+  const [handle] = React.useState(() => (font ? delayRender(`loading the brand font ${font.family}`) : null));
+  React.useEffect(() => {
+    if (!font || handle === null) {
+      return;
+    }
+    const face = new FontFace('Brand Font', `url(${font.url})`);
+    face
+      .load()
+      .then((loaded) => {
+        // TypeScript's DOM types lack FontFaceSet.add; Chromium has it.
+        (document.fonts as unknown as {add: (face: FontFace) => void}).add(loaded);
+        continueRender(handle);
+      })
+      .catch((error: unknown) => cancelRender(error instanceof Error ? error : new Error(String(error))));
+  }, [font, handle]);
+};
 // Titles break into even lines (no word alone on the last line) and never split a word.
 // React's style types do not know text-wrap yet; Chromium has supported it since 114.
 export const BALANCED = {textWrap: 'balance', overflowWrap: 'normal', wordBreak: 'keep-all'} as React.CSSProperties;
