@@ -144,6 +144,12 @@ def loudness(path: Path) -> tuple[float, float]:
     return integrated, peak
 
 
+def assert_broadcast_loudness(path: Path, target: float = -16.0) -> None:
+    """Within the target ±1 LU, true peak at most -1.5 dBTP, measured on the file here."""
+    integrated, peak = loudness(path)
+    assert abs(integrated - target) <= 1.0 and peak <= -1.5, (path.name, integrated, peak)
+
+
 def speech_onsets(path: Path, rate: int = 16_000) -> list[float]:
     """When speech starts after at least 0.15 s of quiet: 10 ms frames within 14 dB of the
     track's speaking level (its 95th percentile). A music bed 15 dB or more under the voice

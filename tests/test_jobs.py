@@ -16,7 +16,7 @@ from creator_service.client import EXAMPLE_PAYLOADS
 from creator_service.video_types import VIDEO_TYPES
 
 from .fakes import FakeProviders
-from .helpers import Server, ffprobe, processes_mentioning, running_server
+from .helpers import Server, assert_broadcast_loudness, ffprobe, processes_mentioning, running_server
 
 TYPE_TO_ENDPOINT = {name: video_type.endpoint for name, video_type in VIDEO_TYPES.items()}
 FAST = {**EXAMPLE_PAYLOADS["social_media"], "quality": "low"}
@@ -176,3 +176,4 @@ def test_a_job_survives_kill_9_and_resumes_where_it_stopped(tmp_path: Path) -> N
         out = tmp_path / "resumed.mp4"
         out.write_bytes(video.content)
         assert {s["codec_type"] for s in ffprobe(out)["streams"]} == {"video", "audio"}
+        assert_broadcast_loudness(out)

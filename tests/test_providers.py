@@ -13,7 +13,7 @@ import pytest
 from creator_service.client import EXAMPLE_PAYLOADS
 
 from .fakes import ELEVENLABS_KEY, OPENAI_KEY, PEXELS_KEY, FakeProviders
-from .helpers import SOCIAL_BRIEF, Creator, Server, ffprobe, running_server
+from .helpers import SOCIAL_BRIEF, Creator, Server, assert_broadcast_loudness, ffprobe, running_server
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,7 @@ def test_a_whole_video_with_every_provider(studio: Server, fake: FakeProviders) 
     assert done["status"] == "pipeline_complete"
     info = ffprobe(Path(done["video_path"]))
     assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
+    assert_broadcast_loudness(Path(done["video_path"]))
     # The credits card naming the photographer closes the video.
     assert render["scenes"][-1]["duration"] == pytest.approx(3.0, abs=0.1)
 

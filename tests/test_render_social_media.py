@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .helpers import REPO, SOCIAL_BRIEF, Creator, Server, ffprobe
+from .helpers import REPO, SOCIAL_BRIEF, Creator, Server, assert_broadcast_loudness, ffprobe
 
 pytestmark = pytest.mark.render
 
@@ -72,6 +72,7 @@ def test_the_automated_client_makes_a_synced_playable_video(server: Server, arti
     assert abs(duration - spoken_seconds) / spoken_seconds < 0.05
     assert abs(float(streams["audio"]["duration"]) - float(streams["video"]["duration"])) < 0.15
     assert rms(video_audio) > 0.01, "the video is silent"
+    assert_broadcast_loudness(video)
 
     # Frames through the video are pictures, not blank screens.
     for share in (0.1, 0.3, 0.5, 0.7, 0.9):

@@ -13,6 +13,7 @@ from .helpers import (
     SOCIAL_BRIEF,
     Creator,
     Server,
+    assert_broadcast_loudness,
     ffprobe,
     processes_mentioning,
     running_server,
@@ -40,7 +41,8 @@ def test_after_kill_9_a_stage_awaiting_review_resumes_with_the_same_version_and_
         visuals = client.wait_completed("visuals")
         kill_9(first, started["video_id"])
 
-    with running_server(data) as second, Creator(second.ws_url, second.token) as again:
+    # The restarted server masters for EBU broadcast: the render that runs on it follows.
+    with running_server(data, CREATOR_LOUDNESS_TARGET="-23") as second, Creator(second.ws_url, second.token) as again:
         again.send({"action": "resume", "video_id": started["video_id"], "resume_token": started["resume_token"]})
         resumed = again.next_event()
         assert resumed["state"] == "awaiting_review" and resumed["current_stage"] == "visuals"
@@ -58,6 +60,7 @@ def test_after_kill_9_a_stage_awaiting_review_resumes_with_the_same_version_and_
         assert complete["status"] == "pipeline_complete"
         streams = {s["codec_type"] for s in ffprobe(Path(complete["video_path"]))["streams"]}
         assert streams == {"video", "audio"}
+        assert_broadcast_loudness(Path(complete["video_path"]), target=-23.0)
 
 
 def test_after_kill_9_a_running_stage_runs_again_as_its_next_version(tmp_path: Path) -> None:

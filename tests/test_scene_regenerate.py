@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import SOCIAL_BRIEF, Creator, Server, ffprobe
+from .helpers import SOCIAL_BRIEF, Creator, Server, assert_broadcast_loudness, ffprobe
 
 pytestmark = pytest.mark.render
 
@@ -62,3 +62,4 @@ def test_regenerating_one_scene_keeps_every_other_scene_byte_for_byte(server: Se
         assert done["status"] == "pipeline_complete"
         streams = {s["codec_type"] for s in ffprobe(Path(done["video_path"]))["streams"]}
         assert streams == {"video", "audio"}
+        assert_broadcast_loudness(Path(done["video_path"]))

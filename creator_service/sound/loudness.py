@@ -26,6 +26,8 @@ TOLERANCE_LU = 1.0
 LIMITER_MARGIN_DB = 0.7
 OVERSAMPLED_RATE = 192_000
 OUTPUT_RATE = 48_000
+# Off the target by more than this after the limiter: one more gain pass.
+CORRECTION_LU = 0.3
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,25 @@ _INTEGRATED = re.compile(r"Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-inf)\s*LU
 _TRUE_PEAK = re.compile(r"True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
 
 
-def _run(args: list[str], *, cancel: CancelToken, slots: ProcessSlots | None, log_path: Path, what: str) -> str:
-    # The meters print their summaries at the info level, so this log is the result.
+# Put at the end of any audio chain, the meter passes the sound through and prints its summary.
+METER = "ebur128=peak=true:framelog=verbose"
+
+
+def metered(args: list[str], *, cancel: CancelToken, slots: ProcessSlots | None, log_path: Path,
+            what: str) -> Loudness:
+    """Run ffmpeg `args`, whose one audio chain ends in METER, and read the meter's summary:
+    one pass both writes the file and measures it."""
+    # The meter prints its summary at the info level, so this log is the result.
     run_child(
         [FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "info", "-nostats", *args],
         cancel=cancel, slots=slots, stderr_path=log_path, what=what,
     )
-    return log_path.read_text(encoding="utf-8", errors="replace")
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    integrated = _INTEGRATED.findall(log)
+    peak = _TRUE_PEAK.findall(log)
+    if not integrated or not peak:
+        raise ValueError(f"the loudness meter printed no summary ({log_path.name})")
+    return Loudness(integrated_lufs=_number(integrated[-1]), true_peak_dbtp=_number(peak[-1]))
 
 
 def _number(value: str) -> float:
@@ -75,45 +89,54 @@ def measure(
         args += ["-i", str(source)]
     chain = "".join(f"[{n}:a]" for n in range(len(sources)))
     graph = f"{chain}concat=n={len(sources)}:v=0:a=1," if len(sources) > 1 else f"{chain}"
-    graph += "ebur128=peak=true:framelog=verbose"
-    log = _run([*args, "-filter_complex", graph, "-f", "null", "-"],
-               cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness meter)")
-    integrated = _INTEGRATED.findall(log)
-    peak = _TRUE_PEAK.findall(log)
-    if not integrated or not peak:
-        raise ValueError(f"the loudness meter printed no summary for {path.name}")
-    return Loudness(integrated_lufs=_number(integrated[-1]), true_peak_dbtp=_number(peak[-1]))
+    return metered([*args, "-filter_complex", graph + METER, "-f", "null", "-"],
+                   cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness meter)")
+
+
+_measured: dict[tuple[str, int, int], Loudness] = {}
+
+
+def measure_once(path: Path, *, cancel: CancelToken, slots: ProcessSlots | None, log_path: Path) -> Loudness:
+    """`measure`, remembered per file (path, size, time) for the life of the process: a music
+    track is measured once, not once per video."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _measured:
+        _measured[key] = measure(path, cancel=cancel, slots=slots, log_path=log_path)
+    return _measured[key]
 
 
 def normalise(
-    source: Path, output: Path, target: float, *, cancel: CancelToken, slots: ProcessSlots | None, work_dir: Path,
-) -> str:
-    """Write `source` at `target` LUFS integrated, true peak under the ceiling, 48 kHz stereo.
-    Returns what it did, for the record: "gain", or "limiter and gain"."""
-    level = measure(source, cancel=cancel, slots=slots, log_path=work_dir / "loudness.before.log")
+    source: Path, level: Loudness, output: Path, target: float, *, cancel: CancelToken,
+    slots: ProcessSlots | None, work_dir: Path,
+) -> tuple[str, Loudness]:
+    """Write `source` (measured as `level`) at `target` LUFS integrated, true peak under the
+    ceiling, as 48 kHz stereo. Returns what it did ("gain", or "limiter and gain") and the
+    result as measured in the same pass."""
     gain = target - level.integrated_lufs
-    done = "gain"
+    filters, done = f"volume={gain:.3f}dB", "gain"
     if level.true_peak_dbtp + gain > TRUE_PEAK_TARGET:
-        # One gain would push the peaks over the ceiling: limit the few that stand out (speech's
-        # plosives) at the level the gain will bring them to, working at 4x the sample rate to
-        # catch the peaks between samples; then measure again.
-        limited = work_dir / "mix.limited.wav"
-        ceiling = 10 ** ((TRUE_PEAK_TARGET - LIMITER_MARGIN_DB - gain) / 20)
-        _encode(source, limited, f"aresample={OVERSAMPLED_RATE},alimiter=limit={min(1.0, ceiling):.6f}:attack=2:"
-                f"release=60:level=disabled,aresample={OUTPUT_RATE}", "pcm_f32le",
-                cancel=cancel, slots=slots, log_path=work_dir / "limiter.log")
-        source, done = limited, "limiter and gain"
-        level = measure(source, cancel=cancel, slots=slots, log_path=work_dir / "loudness.limited.log")
-        gain = target - level.integrated_lufs
-    _encode(source, output, f"volume={gain:.3f}dB,aformat=channel_layouts=stereo", "pcm_s16le",
-            cancel=cancel, slots=slots, log_path=work_dir / "gain.log")
-    return done
+        # One gain would push the peaks over the ceiling: the gain, then a fast limiter for the
+        # few peaks that stand out (speech's plosives), at 4x the sample rate to catch the peaks
+        # between samples.
+        ceiling = 10 ** ((TRUE_PEAK_TARGET - LIMITER_MARGIN_DB) / 20)
+        filters = (f"aresample={OVERSAMPLED_RATE},volume={gain:.3f}dB,alimiter=limit={ceiling:.6f}:attack=2:"
+                   f"release=60:level=disabled,aresample={OUTPUT_RATE}")
+        done = "limiter and gain"
+    result = _gain_pass(source, output, filters, cancel=cancel, slots=slots, log_path=work_dir / "master.log")
+    if abs(result.integrated_lufs - target) > CORRECTION_LU:
+        # The limiter took more than a trace of loudness with it: make up the difference.
+        corrected = output.with_name(f"{output.stem}.corrected.wav")
+        result = _gain_pass(output, corrected, f"volume={target - result.integrated_lufs:.3f}dB",
+                            cancel=cancel, slots=slots, log_path=work_dir / "master.corrected.log")
+        corrected.replace(output)
+    return done, result
 
 
-def _encode(source: Path, output: Path, filters: str, codec: str, *, cancel: CancelToken,
-            slots: ProcessSlots | None, log_path: Path) -> None:
-    run_child(
-        [FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(source), "-af", filters,
-         "-ar", str(OUTPUT_RATE), "-c:a", codec, str(output)],
-        cancel=cancel, slots=slots, stderr_path=log_path, what="ffmpeg (loudness)",
+def _gain_pass(source: Path, output: Path, filters: str, *, cancel: CancelToken, slots: ProcessSlots | None,
+               log_path: Path) -> Loudness:
+    return metered(
+        ["-i", str(source), "-af", f"{filters},aformat=channel_layouts=stereo,{METER}",
+         "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(output)],
+        cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness)",
     )

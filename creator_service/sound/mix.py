@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from ..processes import CancelToken, ProcessSlots
-from ..rendering.ffmpeg import run_ffmpeg
 from . import loudness
 from .music import MusicTrack
 
@@ -70,42 +69,41 @@ def _safety_gain(windows: list[tuple[float, float]]) -> str:
 
 
 def make_mix(plan: MixPlan, work_dir: Path, *, cancel: CancelToken, slots: ProcessSlots) -> MixResult:
-    # The voice as it will be heard (48 kHz, compressed), the stem every later step keys from.
+    # The voice as it will be heard (48 kHz, compressed), measured as it is written: the stem
+    # the bed is keyed from and set against.
     voice_stem = work_dir / "stem.voice.wav"
-    run_ffmpeg(["-i", str(plan.narration), "-af",
-                f"aresample={RATE},{NARRATION_COMPRESSOR},atrim=duration={plan.duration:.3f}",
-                "-c:a", "pcm_s16le", str(voice_stem)],
-               cancel=cancel, slots=slots, log_path=work_dir / "voice.log", what="ffmpeg (narration)")
-    mix = work_dir / "mix.wav"
-    bed_stem = None
+    voice_level = loudness.metered(
+        ["-i", str(plan.narration), "-af",
+         f"aresample={RATE},{NARRATION_COMPRESSOR},atrim=duration={plan.duration:.3f},{loudness.METER}",
+         "-c:a", "pcm_s16le", str(voice_stem)],
+        cancel=cancel, slots=slots, log_path=work_dir / "voice.log", what="ffmpeg (narration)")
     if plan.music is None:
-        args = ["-i", str(voice_stem)]
-        graph = "[0:a]pan=stereo|c0=c0|c1=c0[mix]"
-        outputs = ["-map", "[mix]", "-c:a", "pcm_f32le", str(mix)]
-    else:
-        voice_level = loudness.measure(voice_stem, cancel=cancel, slots=slots,
-                                       log_path=work_dir / "voice.loudness.log")
-        bed_level = loudness.measure(plan.music.path, cancel=cancel, slots=slots,
-                                     log_path=work_dir / "music.loudness.log")
-        gain = voice_level.integrated_lufs - BED_UNDER_VOICE_DB - bed_level.integrated_lufs
-        fade_out = max(0.0, plan.duration - FADE_OUT_SECONDS)
-        bed_stem = work_dir / "stem.music.wav"
-        args = ["-i", str(voice_stem), "-stream_loop", "-1", "-i", str(plan.music.path)]
-        graph = ";".join([
-            "[0:a]asplit=2[voice][key]",
-            f"[1:a]aresample={RATE},aformat=channel_layouts=stereo,atrim=duration={plan.duration:.3f},"
-            f"asetpts=PTS-STARTPTS,volume={gain:.2f}dB,volume='{_safety_gain(plan.safety)}':eval=frame,"
-            f"afade=t=in:d={FADE_IN_SECONDS},afade=t=out:st={fade_out:.3f}:d={FADE_OUT_SECONDS}[bed]",
-            f"[bed][key]{DUCKER},asplit=2[ducked][bstem]",
-            "[voice]pan=stereo|c0=c0|c1=c0[vs]",
-            "[vs][ducked]amix=inputs=2:duration=first:normalize=0[mix]",
-        ])
-        outputs = ["-map", "[mix]", "-c:a", "pcm_f32le", str(mix),
-                   "-map", "[bstem]", "-c:a", "pcm_s16le", str(bed_stem)]
-    run_ffmpeg([*args, "-filter_complex", graph, *outputs], cancel=cancel, slots=slots,
-               log_path=work_dir / "mix.log", what="ffmpeg (audio mix)")
+        master = work_dir / "master.wav"
+        mode, _ = loudness.normalise(voice_stem, voice_level, master, plan.target_lufs,
+                                     cancel=cancel, slots=slots, work_dir=work_dir)
+        return MixResult(master=master, normalisation=mode, voice_stem=voice_stem, bed_stem=None)
+    bed_level = loudness.measure_once(plan.music.path, cancel=cancel, slots=slots,
+                                      log_path=work_dir / "music.loudness.log")
+    gain = voice_level.integrated_lufs - BED_UNDER_VOICE_DB - bed_level.integrated_lufs
+    fade_out = max(0.0, plan.duration - FADE_OUT_SECONDS)
+    bed_stem = work_dir / "stem.music.wav"
+    mix = work_dir / "mix.wav"
+    graph = ";".join([
+        "[0:a]asplit=2[voice][key]",
+        f"[1:a]aresample={RATE},aformat=channel_layouts=stereo,atrim=duration={plan.duration:.3f},"
+        f"asetpts=PTS-STARTPTS,volume={gain:.2f}dB,volume='{_safety_gain(plan.safety)}':eval=frame,"
+        f"afade=t=in:d={FADE_IN_SECONDS},afade=t=out:st={fade_out:.3f}:d={FADE_OUT_SECONDS}[bed]",
+        f"[bed][key]{DUCKER},asplit=2[ducked][bstem]",
+        "[voice]pan=stereo|c0=c0|c1=c0[vs]",
+        f"[vs][ducked]amix=inputs=2:duration=first:normalize=0,{loudness.METER}[mix]",
+    ])
+    mix_level = loudness.metered(
+        ["-i", str(voice_stem), "-stream_loop", "-1", "-i", str(plan.music.path), "-filter_complex", graph,
+         "-map", "[mix]", "-c:a", "pcm_f32le", str(mix), "-map", "[bstem]", "-c:a", "pcm_s16le", str(bed_stem)],
+        cancel=cancel, slots=slots, log_path=work_dir / "mix.log", what="ffmpeg (audio mix)")
     master = work_dir / "master.wav"
-    mode = loudness.normalise(mix, master, plan.target_lufs, cancel=cancel, slots=slots, work_dir=work_dir)
+    mode, _ = loudness.normalise(mix, mix_level, master, plan.target_lufs, cancel=cancel, slots=slots,
+                                 work_dir=work_dir)
     return MixResult(master=master, normalisation=mode, voice_stem=voice_stem, bed_stem=bed_stem)
 
 
