@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from .rendering.formats import Aspect
+
 TEXT_LIMIT = 4_000
 REFERENCE_DOCS_LIMIT = 20_000
 
@@ -60,6 +62,8 @@ class Brief(BaseModel):
     music: MusicMood = "none"
     captions: CaptionMode = "sidecar"
     language: Language = "en"
+    # None: the type's own aspect (9:16 for social_media, 16:9 for the others).
+    aspect: Aspect | None = None
     # A brand kit's id, from POST /brands (checked again at start: it must exist and be yours).
     brand: BrandId | None = None
 
@@ -194,6 +198,7 @@ FIELD_HELP: dict[str, str] = {
     "music": "Background music: none, or a mood (from your music library, or composed). It ducks under the voice.",
     "captions": "burned: drawn on the video; sidecar: WebVTT and SRT files beside it; none.",
     "language": "The narration's language, as a BCP-47 tag: en, de, fr, es, pt-BR, ja…",
+    "aspect": "16:9, 9:16, 1:1 or 4:5; empty keeps the type's own (9:16 for social_media, 16:9 otherwise).",
     "brand": "A brand kit from POST /brands: its colours, font and logo (optional).",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}

@@ -89,16 +89,18 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
     cls = registry[job["scene"]]
     media_dir = Path(job["media_dir"])
     width, height = int(job["width"]), int(job["height"])
-    # Portrait frames are 9 units wide, landscape frames 9 units tall, so layouts written in
-    # scene units look the same at every resolution.
-    frame_height = 16.0 if height > width else 9.0
+    # Layouts are written in scene units for their design frame (16 x 9 landscape, 9 x 16
+    # portrait); in any other aspect the frame grows to hold the whole design frame.
+    from ..rendering.formats import VideoFormat, design_frame
+
+    frame_width, frame_height = design_frame(job.get("design_aspect", "16:9"), VideoFormat(width, height, 1))
     settings = {
         "media_dir": str(media_dir),
         "pixel_width": width,
         "pixel_height": height,
         "frame_rate": int(job["fps"]),
         "frame_height": frame_height,
-        "frame_width": frame_height * width / height,
+        "frame_width": frame_width,
         # Scenes drawn over footage are transparent (QuickTime RLE with alpha), for ffmpeg to lay
         # over the background.
         "format": "mov" if job.get("transparent") else "mp4",

@@ -66,7 +66,7 @@ class TemplatePlanner:
         reading = reading.model_copy(update={"notes": [*reading.notes, *notes, *language_notes(brief)]})
         return ScenePlan(
             video_type=video_type,
-            aspect_ratio=deck.aspect_ratio,
+            aspect_ratio=getattr(brief, "aspect", None) or deck.aspect_ratio,
             total_seconds=round(sum(scene.target_seconds for scene in scenes), 2),
             scenes=scenes,
             directives=directives,

@@ -159,7 +159,7 @@ class OpenAIPlanner:
         self._check_plan(deck, scenes)
         return ScenePlan(
             video_type=video_type,
-            aspect_ratio=deck.aspect_ratio,
+            aspect_ratio=getattr(brief, "aspect", None) or deck.aspect_ratio,
             total_seconds=round(sum(s.target_seconds for s in scenes), 2),
             scenes=scenes,
             directives=Directives(style=initial_style(str(getattr(brief, "tone", "")))),
@@ -234,7 +234,7 @@ class OpenAIPlanner:
             f"company. The audience is {audience}.",
             f"Persona of the narrator: {getattr(brief, 'persona', '')}. Tone: {getattr(brief, 'tone', '')}."
             + (f" Region: {region}." if region else ""),
-            f"Aspect ratio {deck.aspect_ratio}. The whole video lasts {deck.min_seconds:.0f} to "
+            f"Aspect ratio {getattr(brief, 'aspect', None) or deck.aspect_ratio}. The whole video lasts {deck.min_seconds:.0f} to "
             f"{deck.max_seconds:.0f} seconds; narration runs at about {WORDS_PER_SECOND} words a second.",
             f"Scene kinds you may use (the renderer draws only these):\n{kinds}",
             f"The usual structure is: {standard}.",

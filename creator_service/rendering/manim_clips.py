@@ -39,6 +39,8 @@ class ClipJob:
     output: Path
     # Drawn over footage: rendered with an alpha channel, for ffmpeg to lay over a background.
     transparent: bool = False
+    # The aspect the scene's layout was written for (its type's default).
+    design_aspect: str = "16:9"
 
 
 def layout_path(clip: Path) -> Path:
@@ -174,6 +176,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "media_dir": str(work_dir / "manim-media" / f"clip-{job.index}"),
         "output": str(job.output),
         "transparent": job.transparent,
+        "design_aspect": job.design_aspect,
         "spec": {**job.spec, "duration": job.seconds},
     }
 

@@ -35,6 +35,7 @@ from ..models import (
     Script,
     Visuals,
 )
+from ..planner.decks import DECKS
 from ..planner.figures import parse_figures
 from ..processes import ChildProcessFailed
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
@@ -261,6 +262,7 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             spec=_manim_spec(ctx, scene, narration[scene.index].text, look),
             output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
             transparent=footage,
+            design_aspect=DECKS[ctx.video_type].aspect_ratio,
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
     try:

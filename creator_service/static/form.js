@@ -9,8 +9,10 @@ export function renderFields(container, type) {
     const common = {id, name: field.name, 'aria-describedby': `${id}-help ${id}-error`, required: field.required};
     let input;
     if (field.type === 'choice') {
-      input = el('select', common, field.choices.map((choice) =>
-        el('option', {value: choice, selected: choice === field.default}, choice)));
+      // An optional choice without a default (aspect) offers "the type's own" first.
+      const own = field.default == null && !field.required ? [el('option', {value: '', selected: true}, "the type's own")] : [];
+      input = el('select', common, [...own, ...field.choices.map((choice) =>
+        el('option', {value: choice, selected: choice === field.default}, choice))]);
     } else if (field.type === 'long_text') {
       input = el('textarea', {...common, rows: field.name === 'reference_docs' ? 6 : 3, maxlength: field.max_length});
     } else {

@@ -100,7 +100,8 @@ const RENDERERS = {
       el('ul', {class: 'facts'},
         el('li', {}, `voice: ${data.engine} (${data.voice})`),
         el('li', {}, `${seconds(data.total_duration)} of speech`),
-        data.pace !== 1 ? el('li', {}, `pace ${data.pace}`) : null),
+        data.pace !== 1 ? el('li', {}, `pace ${data.pace}`) : null,
+        data.loudness ? el('li', {}, `as spoken: ${data.loudness.integrated_lufs} LUFS, peak ${data.loudness.true_peak_dbtp} dBTP`) : null),
       (data.notes ?? []).map((note) => el('p', {class: 'muted'}, note)),
       el('ol', {class: 'narration'}, data.tracks.map((track) =>
         el('li', {},
@@ -113,14 +114,27 @@ const RENDERERS = {
   },
 
   render(data) {
+    const captions = data.captions ?? {mode: 'none'};
+    // Sidecar captions play in the player too (burned ones are already in the picture).
+    const track = captions.vtt_url && captions.mode === 'sidecar'
+      ? el('track', {kind: 'captions', src: captions.vtt_url, srclang: captions.language, label: 'Captions', default: true})
+      : null;
+    const sound = data.sound?.loudness;
     return [
       el('video', {class: 'player', controls: true, preload: 'metadata', src: data.video_url,
-                   'aria-label': 'Final video'}),
+                   'aria-label': 'Final video'}, track),
       el('ul', {class: 'facts'},
         el('li', {}, seconds(data.duration)),
         el('li', {}, `${data.width}×${data.height}, ${data.fps} fps`),
         el('li', {}, `${(data.size_bytes / 1e6).toFixed(1)} MB`),
-        el('li', {}, `${data.video_codec} + ${data.audio_codec}`)),
+        el('li', {}, `${data.video_codec} + ${data.audio_codec}`),
+        sound ? el('li', {class: sound.within_target ? '' : 'warning'},
+                   `${sound.integrated_lufs} LUFS (target ${sound.target_lufs}), peak ${sound.true_peak_dbtp} dBTP`) : null,
+        data.music ? el('li', {}, `music: ${data.music.mood} (${data.music.source}), ` +
+                                  `${data.music.under_voice_while_speaking_db} dB under the voice`) : null,
+        captions.vtt_url ? el('li', {}, `captions (${captions.mode}): `,
+                              el('a', {href: captions.vtt_url}, 'WebVTT'), ' · ',
+                              el('a', {href: captions.srt_url}, 'SRT')) : null),
     ];
   },
 };
