@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -82,7 +83,8 @@ class BrandScene(Scene):
         if name.width > self.frame_width * 0.6:
             name.scale_to_fit_width(self.frame_width * 0.6)
         group = VGroup(rule, name).arrange(DOWN, buff=0.18)
-        return group.to_edge(DOWN, buff=self.frame_height * 0.04)
+        # Inside the action-safe area (5 %), below where the captions' bottom band ends (10 %).
+        return group.to_edge(DOWN, buff=self.frame_height * 0.065)
 
     def animate(self) -> None:  # pragma: no cover - every scene overrides it
         raise NotImplementedError
@@ -143,6 +145,12 @@ class BrandScene(Scene):
     @property
     def frame_height(self) -> float:
         return float(config.frame_height)
+
+    def safe_buff(self, share: float = 0.07) -> np.ndarray:
+        """A margin from the frame's edges as a share of each side, for `to_edge`/`to_corner`:
+        a fixed number of units would put text at the very edge of a frame taller or wider
+        than the layout's design frame."""
+        return np.array([self.frame_width * share, self.frame_height * share, 0.0])
 
     @property
     def portrait(self) -> bool:

@@ -19,7 +19,7 @@ class FootageCaption(BrandScene):
         text = self.text_block(self.spec["on_screen_text"], font_size=40, weight="BOLD", max_width_share=0.8,
                                align_left=True)
         card = VGroup(eyebrow, text).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
-        card.to_corner(DOWN + LEFT, buff=0.9).shift(UP * self.frame_height * 0.08)
+        card.to_corner(DOWN + LEFT, buff=self.safe_buff(0.08)).shift(UP * self.frame_height * 0.08)
         accent = Line(card.get_corner(UP + LEFT) + LEFT * 0.3, card.get_corner(DOWN + LEFT) + LEFT * 0.3,
                       color=self.palette.primary, stroke_width=8)
         self.add(scrim)

@@ -45,7 +45,7 @@ class MoaScene(BrandScene):
         title = self.text_block(self.spec["on_screen_text"], font_size=40, weight="BOLD",
                                 chars_per_line=48, max_width_share=0.8)
         group = VGroup(eyebrow, title).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
-        return group.to_corner(UP + LEFT, buff=0.5)
+        return group.to_corner(UP + LEFT, buff=self.safe_buff())
 
     def cell_surface(self, receptors: int = 3) -> tuple[VGroup, VGroup]:
         wall = membrane(self.frame_width * 1.1, self.palette, y=-0.4)

@@ -154,8 +154,12 @@ export const AdSceneView: React.FC<Props> = ({scene, local, layer, palette, bran
           {scene.body ? (
             <div
               style={{
+                ...BALANCED,
                 marginTop: unit * 4,
                 padding: `${unit * 2}px ${unit * 5}px`,
+                // Inside the title-safe width in every aspect, however long the line.
+                maxWidth: width * 0.8,
+                boxSizing: 'border-box',
                 borderRadius: unit * 6,
                 background: palette.primary,
                 color: palette.background,
