@@ -64,7 +64,8 @@ def build_planner(settings: Settings) -> Planner:
 def build_voice(settings: Settings) -> VoiceProvider:
     """ElevenLabs with a key (its failures are stage errors, not a silent switch of voice);
     otherwise Piper, then espeak-ng if Piper cannot run. CREATOR_VOICE picks one explicitly."""
-    piper = PiperSpeaker(model_path=settings.piper_model, models=settings.piper_models)
+    piper = PiperSpeaker(model_path=settings.piper_model, models=settings.piper_models,
+                         cache_dir=settings.cache_dir / "piper")
     espeak = EspeakSpeaker(voice=settings.espeak_voice)
     if settings.voice == "elevenlabs" or (settings.voice == "auto" and settings.elevenlabs.enabled):
         from .providers.elevenlabs_voice import ElevenLabsSpeaker

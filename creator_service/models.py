@@ -329,6 +329,22 @@ class SceneTiming(Model):
     duration: float
 
 
+class FormatVideo(Model):
+    """One aspect of the final video, when the brief asks for several (`formats`)."""
+
+    aspect: str
+    path: str
+    width: int
+    height: int
+    duration: float
+    size_bytes: int
+
+    @classmethod
+    def of(cls, aspect: str, video: "FinalVideo") -> "FormatVideo":
+        return cls(aspect=aspect, path=video.path, width=video.width, height=video.height,
+                   duration=video.duration, size_bytes=video.size_bytes)
+
+
 class FinalVideo(Model):
     path: str
     duration: float
@@ -342,6 +358,8 @@ class FinalVideo(Model):
     sound: SoundReport | None = None
     music: MusicReport | None = None
     captions: CaptionFiles | None = None
+    # Every aspect made, this video's first, when the brief asks for several.
+    formats: list[FormatVideo] = Field(default_factory=list)
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
         captions = None
@@ -352,6 +370,9 @@ class FinalVideo(Model):
                 "srt_url": urls(self.captions.srt) if self.captions.srt else None,
             }
         return {
+            "formats": [
+                {**f.model_dump(mode="json", exclude={"path"}), "video_url": urls(f.path)} for f in self.formats
+            ],
             "sound": self.sound.model_dump(mode="json") if self.sound else None,
             "music": self.music.model_dump(mode="json") if self.music else None,
             "captions": captions,

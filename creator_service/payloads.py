@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .rendering.formats import Aspect
 
@@ -64,6 +64,8 @@ class Brief(BaseModel):
     language: Language = "en"
     # None: the type's own aspect (9:16 for social_media, 16:9 for the others).
     aspect: Aspect | None = None
+    # Several aspects from one run: the render makes an MP4 for each (the first is `aspect`'s).
+    formats: list[Aspect] | None = Field(default=None, min_length=1, max_length=4)
     # A brand kit's id, from POST /brands (checked again at start: it must exist and be yours).
     brand: BrandId | None = None
 
@@ -199,6 +201,7 @@ FIELD_HELP: dict[str, str] = {
     "captions": "burned: drawn on the video; sidecar: WebVTT and SRT files beside it; none.",
     "language": "The narration's language, as a BCP-47 tag: en, de, fr, es, pt-BR, ja…",
     "aspect": "16:9, 9:16, 1:1 or 4:5; empty keeps the type's own (9:16 for social_media, 16:9 otherwise).",
+    "formats": "Several aspects from one run, e.g. [\"16:9\", \"9:16\"]: the render makes an MP4 for each.",
     "brand": "A brand kit from POST /brands: its colours, font and logo (optional).",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
@@ -230,6 +233,10 @@ def field_schema(model: type[Brief]) -> list[dict[str, Any]]:
         if get_origin(annotation) is Literal:
             entry["type"] = "choice"
             entry["choices"] = list(get_args(annotation))
+        elif get_origin(annotation) is list:
+            # A list of choices (formats): pick several.
+            entry["type"] = "multi_choice"
+            entry["choices"] = list(get_args(get_args(annotation)[0]))
         elif name == "logo":
             entry["type"] = "asset"
         else:

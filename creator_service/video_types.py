@@ -13,6 +13,7 @@ from typing import Literal, Mapping
 from .payloads import BRIEF_MODELS, Brief
 from .stages.animations import generate_animations
 from .stages.context import StageHandler
+from .stages.formats import with_formats
 from .stages.render import render_doctor_video, render_moa_video, render_remotion, render_sm_video
 from .stages.scenes import generate_doctor_scenes, generate_moa_scenes, generate_scenes, generate_sm_scenes
 from .stages.script import generate_script
@@ -96,14 +97,14 @@ class VideoType:
 
 VideoTypes = Mapping[str, VideoType]
 
-REMOTION_HANDLERS: dict[str, StageHandler] = {
+REMOTION_HANDLERS: dict[str, StageHandler] = with_formats({
     "scenes": generate_scenes,
     "script": generate_script,
     "visuals": run_stage2,
     "animations": generate_animations,
     "tts": tts_generate,
     "render": render_remotion,
-}
+})
 
 VIDEO_TYPES: dict[str, VideoType] = {
     "product_ad": VideoType(
@@ -117,13 +118,13 @@ VIDEO_TYPES: dict[str, VideoType] = {
         "moa",
         BRIEF_MODELS["moa"],
         "manim",
-        {
+        with_formats({
             "scenes": generate_moa_scenes,
             "script": generate_script,
             "visuals": run_stage2_moa,
             "tts": tts_generate,
             "render": render_moa_video,
-        },
+        }),
         "Mechanism of action (MoA)",
         "/create-moa",
     ),
@@ -131,13 +132,13 @@ VIDEO_TYPES: dict[str, VideoType] = {
         "doctor_ad",
         BRIEF_MODELS["doctor_ad"],
         "manim",
-        {
+        with_formats({
             "scenes": generate_doctor_scenes,
             "script": generate_script,
             "visuals": run_stage2_doctor,
             "tts": tts_generate,
             "render": render_doctor_video,
-        },
+        }),
         "Doctor ad",
         "/create-doctor",
     ),
@@ -145,13 +146,13 @@ VIDEO_TYPES: dict[str, VideoType] = {
         "social_media",
         BRIEF_MODELS["social_media"],
         "manim",
-        {
+        with_formats({
             "scenes": generate_sm_scenes,
             "script": generate_script,
             "visuals": run_stage2_sm,
             "tts": tts_generate,
             "render": render_sm_video,
-        },
+        }),
         "Social media short",
         "/create-sm",
     ),

@@ -1,9 +1,10 @@
-"""Render every video type for real (low quality) and keep one still of each for the README.
+"""Render every video type for real (1080p) and keep one still of each for the README.
 
     .venv/bin/python scripts/make_stills.py docs/stills
 
 Starts the service on a free loopback port, runs the spec's automated client for each type
-with its example brief, and writes `<type>.png` (480 px wide) from a third of the way in.
+with its example brief at high quality, and writes `<type>.png` (480 px wide, scaled down from
+1080p so type and edges are smooth) from a third of the way in.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ def main(out_dir: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="creator-stills-") as tmp:
         with running_server(Path(tmp) / "data") as server:
             for video_type, example in EXAMPLE_PAYLOADS.items():
-                payload = {**example, "quality": "low"}
+                payload = {**example, "quality": "high"}
                 video = Path(asyncio.run(run(server.ws_url, video_type, payload, auto=True, out=io.StringIO(), token=server.token)))
                 still = out_dir / f"{video_type}.png"
                 subprocess.run(
                     ["ffmpeg", "-v", "error", "-y", "-ss", f"{duration_of(video) * STILL_AT:.2f}", "-i", str(video),
-                     "-frames:v", "1", "-vf", f"scale='if(gt(iw,ih),{WIDTH},{WIDTH * 9 // 16})':-2", str(still)],
+                     "-frames:v", "1", "-vf", f"scale='if(gt(iw,ih),{WIDTH},{WIDTH * 9 // 16})':-2:flags=lanczos",
+                     str(still)],
                     check=True,
                 )
                 print(f"{video_type}: {still}")

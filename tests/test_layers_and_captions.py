@@ -18,8 +18,9 @@ from creator_service.rendering.captions import (
     Spoken,
     build_cues,
     burned_layout,
-    caption_bands,
-    choose_band,
+    caption_band,
+    caption_height,
+    caption_margin,
     write_ass,
     write_srt,
     write_vtt,
@@ -165,18 +166,22 @@ def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Pat
 
 def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:
     fmt = video_format("9:16", "low")
-    bands = caption_bands(fmt)
-    assert bands["Top"][3] < bands["Bottom"][1]
-    lower_third = [[0.1, bands["Bottom"][1] + 0.01, 0.6, bands["Bottom"][3] - 0.01]]
-    assert choose_band(bands, []) == "Bottom" and choose_band(bands, lower_third) == "Top"
-    # Text in both bands: the one covering less.
-    both = [*lower_third, [0.1, bands["Top"][1], 0.9, bands["Top"][3]]]
-    assert choose_band(bands, both) == "Bottom"
+    usual = burned_layout(fmt)[2] / fmt.height
+    assert caption_margin(fmt, []) == usual
+    # Text where the captions usually go: the nearest clear place, inside the title-safe area.
+    band = caption_band(fmt, usual)
+    lower_third = [[0.1, band[1] + 0.01, 0.6, band[3] - 0.01]]
+    moved = caption_margin(fmt, lower_third)
+    assert moved != usual and 0.1 <= moved <= 0.9 - caption_height(fmt)
+    assert all(min(b[3], box[3]) <= max(b[1], box[1]) for b in [caption_band(fmt, moved)] for box in lower_third)
+    # Text everywhere: the place covering the least.
+    everywhere = [[0.0, y / 100, 1.0, y / 100 + 0.005] for y in range(0, 100, 3)]
+    assert 0.1 <= caption_margin(fmt, everywhere) <= 0.9
     scenes = [SceneText(0.0, 2.0, []), SceneText(2.0, 4.0, lower_third)]
     ass = write_ass([Spoken(0.3, 1.2, "First scene."), Spoken(2.3, 1.2, "Second scene.")], fmt,
                     {"accent": "#FFB547", "background": "#0B1F3A"}, tmp_path / "c.ass", scenes=scenes).read_text()
-    styles = [line.split(",")[3] for line in ass.splitlines() if line.startswith("Dialogue:")]
-    assert styles == ["Bottom", "Top"]
+    margins = [int(line.split(",")[7]) for line in ass.splitlines() if line.startswith("Dialogue:")]
+    assert margins == [round(usual * fmt.height), round(moved * fmt.height)]
 
 
 def test_caption_text_cannot_inject_commands(tmp_path: Path) -> None:

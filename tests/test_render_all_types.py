@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from creator_service.client import EXAMPLE_PAYLOADS
-from creator_service.rendering.captions import caption_bands
-from creator_service.rendering.formats import VideoFormat
+from creator_service.rendering.captions import caption_band
+from creator_service.rendering.formats import VideoFormat, video_format
 
 from .helpers import Creator, Server, ffprobe, loudness, parse_vtt, running_server, speech_onsets
 
@@ -110,6 +110,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     payload = {**EXAMPLE_PAYLOADS[video_type], "quality": "low"}
     if video_type == "doctor_ad":
         payload["logo"] = upload_logo(studio, tmp_path)
+    if video_type == "social_media":  # a second aspect from the same run
+        payload["formats"] = ["9:16", "1:1"]
     brand = None
     if video_type in ("product_ad", "social_media"):  # one Remotion type, one Manim type
         brand = create_brand(studio)
@@ -155,6 +157,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         assert result["animations"]["end_card"] is not None
         assert any(s["kind"] == "remotion" for s in credits)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
+    if "formats" in payload:
+        assert_one_video_per_format(studio, render)
     assert_captions_follow_the_speech(studio, video, render, video_type)
     if render["captions"]["mode"] == "burned":
         assert_burned_captions_clear_of_text(video.parent / "captions.ass", result["visuals"]["clips"], render["scenes"])
@@ -178,26 +182,36 @@ def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str,
             assert music["under_voice_during_safety_db"] >= 20, music
 
 
+def assert_one_video_per_format(studio: Server, render: dict[str, Any]) -> None:
+    made = {entry["aspect"]: entry for entry in render["formats"]}
+    assert list(made) == ["9:16", "1:1"] and made["9:16"]["video_url"] == render["video_url"]
+    square = video_format("1:1", "low")
+    path = studio.data_dir / made["1:1"]["video_url"].split("/videos/")[1].replace("/files/", "/", 1)
+    streams = {s["codec_type"]: s for s in ffprobe(path)["streams"]}
+    assert (streams["video"]["width"], streams["video"]["height"]) == (square.width, square.height)
+    assert abs(made["1:1"]["duration"] - render["duration"]) < 0.1
+    integrated, peak = loudness(path)
+    assert abs(integrated + 16) <= 1.0 and peak <= -1.5
+
+
 def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]], scenes: list[dict[str, Any]]) -> None:
     """No burned cue covers text its scene shows, by the renderer's own layout data."""
     boxes_by_scene = {clip["scene_index"]: clip["text_boxes"] for clip in clips}
     assert any(boxes_by_scene.values()), "the Manim clips reported no layout data"
-    size = (480, 854)
-    bands = caption_bands(VideoFormat(*size, 15))
-    used = set()
+    fmt = VideoFormat(480, 854, 15)
     for line in ass.read_text().splitlines():
         if not line.startswith("Dialogue:"):
             continue
-        _, start, end, band, *_ = line.split(",", 4)
+        _, start, end, _, _, _, _, margin, *_ = line.split(",", 9)
+        band = caption_band(fmt, int(margin) / fmt.height)
+        assert band[1] >= 0.1 - 0.001 and band[3] <= 0.9 + 0.001, line  # inside the title-safe area
         begin, finish = (sum(float(x) * 60 ** (2 - i) for i, x in enumerate(t.split(":"))) for t in (start, end))
-        used.add(band)
         for scene in scenes:
             if scene["start"] < finish and begin < scene["start"] + scene["duration"]:
                 for box in boxes_by_scene.get(scene["scene_index"], []):
-                    overlap_w = min(box[2], bands[band][2]) - max(box[0], bands[band][0])
-                    overlap_h = min(box[3], bands[band][3]) - max(box[1], bands[band][1])
+                    overlap_w = min(box[2], band[2]) - max(box[0], band[0])
+                    overlap_h = min(box[3], band[3]) - max(box[1], band[1])
                     assert overlap_w <= 0 or overlap_h <= 0, (line, scene["scene_index"], box)
-    assert "Bottom" in used
 
 
 def assert_captions_follow_the_speech(studio: Server, video: Path, render: dict[str, Any], video_type: str) -> None:

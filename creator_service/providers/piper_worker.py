@@ -11,6 +11,7 @@ stage's texts.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import wave
 from pathlib import Path
@@ -43,11 +44,37 @@ def word_spans(alignments: Any, offset: int) -> list[list[int]]:
     return spans
 
 
+def load_voice(model: str, config: str, aligned: str | None) -> Any:
+    """The voice, patched to report its phoneme alignments. The patched model is written once
+    to `aligned` (the cache) and loaded from there after, which is quicker than patching it
+    in memory at every load."""
+    from piper import PiperVoice
+
+    if aligned:
+        target = Path(aligned)
+        if not target.is_file():
+            try:
+                import onnx
+                from piper.patch_voice_with_alignment import add_alignment_output
+
+                patched = onnx.load(model)
+                add_alignment_output(patched)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+                onnx.save(patched, str(partial))
+                partial.replace(target)
+            except (ImportError, ValueError) as exc:  # no onnx, or a model that cannot be patched
+                print(f"Piper alignments unavailable ({exc}); word times will be estimated", file=sys.stderr)
+                return PiperVoice.load(model, config_path=config)
+        return PiperVoice.load(str(target), config_path=config)
+    return PiperVoice.load(model, config_path=config, include_alignments=True)
+
+
 def main(job_path: str) -> int:
-    from piper import PiperVoice, SynthesisConfig
+    from piper import SynthesisConfig
 
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    voice = PiperVoice.load(job["model"], config_path=job["config"], include_alignments=True)
+    voice = load_voice(job["model"], job["config"], job.get("aligned"))
     config = SynthesisConfig(length_scale=job.get("length_scale", 1.0))
     for index, item in enumerate(job["items"]):
         rate = voice.config.sample_rate

@@ -133,8 +133,11 @@ class PiperSpeaker:
 
     engine = "piper"
 
-    def __init__(self, model_path: str = "", length_scale: float = 1.1, models: Mapping[str, str] | None = None):
+    def __init__(self, model_path: str = "", length_scale: float = 1.1, models: Mapping[str, str] | None = None,
+                 cache_dir: Path | None = None):
         self._model_path = model_path
+        # Where models patched to report alignments are kept (made once per model file).
+        self._cache_dir = cache_dir
         self._models = {primary_language(tag): path for tag, path in (models or {}).items()}
         self._length_scale = length_scale
         self.voice = Path(model_path).stem if model_path else "en_US-joe-medium"
@@ -160,6 +163,11 @@ class PiperSpeaker:
             raise VoiceUnavailable(f"Piper voice files not found: {model} and {config}")
         return model, config
 
+    def _aligned_path(self, model: Path) -> Path:
+        assert self._cache_dir is not None
+        stat = model.stat()
+        return self._cache_dir / f"{model.stem}-{stat.st_size}-{stat.st_mtime_ns}-aligned.onnx"
+
     def speak(self, items: Sequence[SpeechItem], job: SpeechJob) -> Speech:
         model, config = self._model(job.language)
         job_file = job.log_dir / "piper-job.json"
@@ -169,6 +177,7 @@ class PiperSpeaker:
                     "model": str(model),
                     "config": str(config),
                     "length_scale": round(self._length_scale * job.pace, 3),
+                    "aligned": str(self._aligned_path(model)) if self._cache_dir else None,
                     "items": [{"text": item.text, "path": str(item.path)} for item in items],
                 }
             ),

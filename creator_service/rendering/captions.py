@@ -24,6 +24,8 @@ PAUSE_SECONDS = 0.5
 HOLD_SECONDS = 0.4
 # Title-safe area: this share of the frame is kept clear on every side.
 TITLE_SAFE_MARGIN = 0.1
+# Burned captions move in steps of this share of the height to find a place clear of text.
+CAPTION_STEP = 0.01
 # DejaVu Sans Bold's average advance, as a share of the font size (measured on English text).
 AVERAGE_CHAR_WIDTH_EM = 0.62
 
@@ -193,17 +195,17 @@ class SceneText:
     boxes: list[list[float]]
 
 
-def caption_bands(fmt: VideoFormat) -> dict[str, list[float]]:
-    """The boxes two lines of burned captions occupy, at the bottom and at the top of the
-    title-safe area ([left, top, right, bottom], frame fractions; the full safe width)."""
-    size, _, margin_v = burned_layout(fmt)
-    height = (2 * size * 1.25 + 2 * max(2, size // 5)) / fmt.height
-    bottom = 1 - margin_v / fmt.height
-    top = TITLE_SAFE_MARGIN
-    return {
-        "Bottom": [TITLE_SAFE_MARGIN, bottom - height, 1 - TITLE_SAFE_MARGIN, bottom],
-        "Top": [TITLE_SAFE_MARGIN, top, 1 - TITLE_SAFE_MARGIN, top + height],
-    }
+def caption_height(fmt: VideoFormat) -> float:
+    """How much of the frame's height two lines of burned captions take, box included."""
+    size = burned_layout(fmt)[0]
+    return (2 * size * 1.25 + 2 * max(2, size // 5)) / fmt.height
+
+
+def caption_band(fmt: VideoFormat, margin: float) -> list[float]:
+    """The box two lines of captions occupy `margin` (a share of the height) above the bottom:
+    [left, top, right, bottom], frame fractions, the full title-safe width."""
+    bottom = 1 - margin
+    return [TITLE_SAFE_MARGIN, bottom - caption_height(fmt), 1 - TITLE_SAFE_MARGIN, bottom]
 
 
 def _overlap(a: list[float], b: list[float]) -> float:
@@ -212,14 +214,20 @@ def _overlap(a: list[float], b: list[float]) -> float:
     return max(0.0, width) * max(0.0, height)
 
 
-def choose_band(bands: dict[str, list[float]], boxes: list[list[float]]) -> str:
-    """The bottom band unless the scene has text there; then the top; else the one that
-    covers the least text."""
-    covered = {name: sum(_overlap(band, box) for box in boxes) for name, band in bands.items()}
-    for name in ("Bottom", "Top"):
-        if covered[name] == 0:
-            return name
-    return min(covered, key=lambda name: covered[name])
+def caption_margin(fmt: VideoFormat, boxes: list[list[float]]) -> float:
+    """Where a cue goes (its margin above the bottom, as a share of the height): the usual
+    place when the scene shows no text there, else the nearest place inside the title-safe
+    area that is clear of all its text, else the place that covers the least."""
+    usual = burned_layout(fmt)[2] / fmt.height
+    highest = 1 - TITLE_SAFE_MARGIN - caption_height(fmt)
+    steps = int((highest - TITLE_SAFE_MARGIN) / CAPTION_STEP) + 1
+    places = sorted((TITLE_SAFE_MARGIN + n * CAPTION_STEP for n in range(steps)), key=lambda m: abs(m - usual))
+    places.insert(0, usual)
+    covered = [(sum(_overlap(caption_band(fmt, m), box) for box in boxes), m) for m in places]
+    for amount, margin in covered:
+        if amount == 0:
+            return margin
+    return min(covered)[1]
 
 
 def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path,
@@ -248,13 +256,11 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
         "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        style("Bottom", 2, margin_v),
-        style("Top", 8, round(fmt.height * TITLE_SAFE_MARGIN)),
+        style("Caption", 2, margin_v),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
-    bands = caption_bands(fmt)
     for cue in build_cues(spoken, per_line):
         # The text the cue's scene shows while the cue is up.
         boxes = [box for scene in scenes or [] if scene.start < cue.end and cue.start < scene.end
@@ -267,8 +273,10 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
                 ))
             else:
                 rows.append(" ".join(cue.words[i][0] for i in line))
-        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},{choose_band(bands, boxes)},,"
-                     f"0,0,0,,{ASS_NEWLINE.join(rows)}")
+        # Each cue's own bottom margin (the event's MarginV) keeps it clear of its scene's text.
+        margin = round(caption_margin(fmt, boxes) * fmt.height)
+        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,"
+                     f"0,0,{margin},,{ASS_NEWLINE.join(rows)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -66,6 +66,8 @@ class StageContext:
     # A per-scene regenerate: only these scenes (0-based) are redone; every other scene keeps
     # the previous version's output as it is. None: the whole stage.
     scenes: frozenset[int] | None = None
+    # Remaking this accepted output in another aspect (the brief's `formats`): keep its look.
+    reshape_of: StageOutput | None = None
 
     def redo(self, index: int) -> bool:
         return self.scenes is None or index in self.scenes

@@ -88,6 +88,9 @@ def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
     quality = str(getattr(ctx.brief, "quality", "high"))
     previous = ctx.previous_as(Visuals)
     palette, reading = choose_palette(ctx.feedback, previous.palette if previous else None)
+    if isinstance(ctx.reshape_of, Visuals):
+        # Another aspect of accepted visuals: the colours the reviewer accepted.
+        palette, reading = ctx.reshape_of.palette, FeedbackReading()
     if ctx.kept(Visuals) is not None and previous is not None and palette != previous.palette:
         # One scene redone keeps the video's colours, or it would not match the others.
         palette = previous.palette

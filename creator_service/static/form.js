@@ -13,6 +13,9 @@ export function renderFields(container, type) {
       const own = field.default == null && !field.required ? [el('option', {value: '', selected: true}, "the type's own")] : [];
       input = el('select', common, [...own, ...field.choices.map((choice) =>
         el('option', {value: choice, selected: choice === field.default}, choice))]);
+    } else if (field.type === 'multi_choice') {
+      input = el('select', {...common, multiple: true, size: field.choices.length},
+        field.choices.map((choice) => el('option', {value: choice}, choice)));
     } else if (field.type === 'long_text') {
       input = el('textarea', {...common, rows: field.name === 'reference_docs' ? 6 : 3, maxlength: field.max_length});
     } else {
@@ -32,7 +35,13 @@ export function renderFields(container, type) {
 export function collectPayload(form, type) {
   const payload = {};
   for (const field of type.fields) {
-    const value = form.elements[field.name].value.trim();
+    const input = form.elements[field.name];
+    if (field.type === 'multi_choice') {
+      const chosen = [...input.selectedOptions].map((option) => option.value);
+      if (chosen.length) payload[field.name] = chosen;
+      continue;
+    }
+    const value = input.value.trim();
     if (value !== '') payload[field.name] = value;
   }
   return payload;
