@@ -217,7 +217,7 @@ class Animations(Model):
             "end_card": _clip_data(self.end_card, urls) if self.end_card else None,
             "lower_thirds": self.lower_thirds,
             "callouts": self.callouts,
-            "captions": "kinetic captions are timed to the voice and added at render",
+            "captions": "captions are timed to the voice at render: burned or as WebVTT/SRT files, as the brief says",
         }
 
 
@@ -299,7 +299,7 @@ class SoundReport(Model):
     channels: int
     sample_rate: int
     bitrate: int
-    # How the level was set: "gain", or "limiter and gain".
+    # How the level was set.
     processing: str
 
 

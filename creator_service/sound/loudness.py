@@ -24,10 +24,9 @@ TRUE_PEAK_TARGET = -2.3
 TOLERANCE_LU = 1.0
 # The limiter aims this far under the target peak, as true peaks overshoot sample peaks a little.
 LIMITER_MARGIN_DB = 0.7
-OVERSAMPLED_RATE = 192_000
 OUTPUT_RATE = 48_000
 # Off the target by more than this after the limiter: one more gain pass.
-CORRECTION_LU = 0.3
+CORRECTION_LU = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,37 +105,42 @@ def measure_once(path: Path, *, cancel: CancelToken, slots: ProcessSlots | None,
     return _measured[key]
 
 
+def level_chain(gain: float) -> str:
+    """Filters that apply `gain` and keep true peaks under the ceiling: a fast limiter trims the
+    few peaks that the gain would push over it (speech's plosives) and leaves everything under
+    it as it was. It works on samples; peaks between samples rise a little above them, which
+    the margin under the ceiling allows for (the finished file's true peak is measured)."""
+    ceiling = 10 ** ((TRUE_PEAK_TARGET - LIMITER_MARGIN_DB) / 20)
+    return (f"volume={gain:.3f}dB,alimiter=limit={ceiling:.6f}:attack=2:release=60:level=disabled,"
+            "aformat=channel_layouts=stereo")
+
+
 def normalise(
     source: Path, level: Loudness, output: Path, target: float, *, cancel: CancelToken,
-    slots: ProcessSlots | None, work_dir: Path,
-) -> tuple[str, Loudness]:
-    """Write `source` (measured as `level`) at `target` LUFS integrated, true peak under the
-    ceiling, as 48 kHz stereo. Returns what it did ("gain", or "limiter and gain") and the
-    result as measured in the same pass."""
-    gain = target - level.integrated_lufs
-    filters, done = f"volume={gain:.3f}dB", "gain"
-    if level.true_peak_dbtp + gain > TRUE_PEAK_TARGET:
-        # One gain would push the peaks over the ceiling: the gain, then a fast limiter for the
-        # few peaks that stand out (speech's plosives), at 4x the sample rate to catch the peaks
-        # between samples.
-        ceiling = 10 ** ((TRUE_PEAK_TARGET - LIMITER_MARGIN_DB) / 20)
-        filters = (f"aresample={OVERSAMPLED_RATE},volume={gain:.3f}dB,alimiter=limit={ceiling:.6f}:attack=2:"
-                   f"release=60:level=disabled,aresample={OUTPUT_RATE}")
-        done = "limiter and gain"
-    result = _gain_pass(source, output, filters, cancel=cancel, slots=slots, log_path=work_dir / "master.log")
-    if abs(result.integrated_lufs - target) > CORRECTION_LU:
-        # The limiter took more than a trace of loudness with it: make up the difference.
-        corrected = output.with_name(f"{output.stem}.corrected.wav")
-        result = _gain_pass(output, corrected, f"volume={target - result.integrated_lufs:.3f}dB",
-                            cancel=cancel, slots=slots, log_path=work_dir / "master.corrected.log")
-        corrected.replace(output)
-    return done, result
-
-
-def _gain_pass(source: Path, output: Path, filters: str, *, cancel: CancelToken, slots: ProcessSlots | None,
-               log_path: Path) -> Loudness:
-    return metered(
-        ["-i", str(source), "-af", f"{filters},aformat=channel_layouts=stereo,{METER}",
+    slots: ProcessSlots | None, work_dir: Path, before: str = "anull",
+) -> Loudness:
+    """Write `source` at `target` LUFS integrated, true peak under the ceiling, as 48 kHz stereo;
+    `level` is what `source` measures after the `before` filters. Returns the result as
+    measured in the same pass."""
+    result = metered(
+        ["-i", str(source), "-af", f"{before},{level_chain(target - level.integrated_lufs)},{METER}",
          "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(output)],
-        cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness)",
+        cancel=cancel, slots=slots, log_path=work_dir / "master.log", what="ffmpeg (loudness)",
     )
+    return correct(output, result, target, cancel=cancel, slots=slots, work_dir=work_dir)
+
+
+def correct(path: Path, level: Loudness, target: float, *, cancel: CancelToken, slots: ProcessSlots | None,
+            work_dir: Path) -> Loudness:
+    """One more gain pass when `path` (measured as `level`) missed the target by more than
+    CORRECTION_LU: the limiter took more than a trace of loudness, or a prediction was off."""
+    if abs(level.integrated_lufs - target) <= CORRECTION_LU:
+        return level
+    corrected = path.with_name(f"{path.stem}.corrected.wav")
+    result = metered(
+        ["-i", str(path), "-af", f"{level_chain(target - level.integrated_lufs)},{METER}",
+         "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(corrected)],
+        cancel=cancel, slots=slots, log_path=work_dir / "master.corrected.log", what="ffmpeg (loudness)",
+    )
+    corrected.replace(path)
+    return result

@@ -1,11 +1,11 @@
 """The final mix: the narration, the music bed ducked under it, one loudness for the whole video.
 
 The narration is compressed gently (as broadcast narration is), so its peaks sit closer to its
-loudness and one gain can reach the target without a limiter. The bed is looped to the video's
-length, set a fixed distance under the narration's measured loudness, faded in and out, and
-ducked by a sidechain compressor keyed from the narration. During the safety scenes it drops out
-altogether, so nothing competes with the risk information. The mix is then normalised in two
-passes (`loudness.normalise`).
+loudness and the limiter has little to do. The bed is looped to the video's length, set a fixed
+distance under the narration's measured loudness, faded in and out, and ducked by a sidechain
+compressor keyed from the narration. During the safety scenes it drops out altogether, so
+nothing competes with the risk information. The mix is set to the target loudness in the same
+pass: one gain, then a true-peak limiter (`loudness.level_chain`), metered as it is written.
 
 The voice and the ducked bed are also written as stems, and `measure_ducking` reads them back:
 how far under the voice the bed sits while the voice speaks, in the pauses, and during safety.
@@ -28,6 +28,11 @@ from .music import MusicTrack
 RATE = loudness.OUTPUT_RATE
 # Where the bed sits under the narration before ducking, and how it fades.
 BED_UNDER_VOICE_DB = 12.0
+# What a bed 12 dB under the voice adds to the mix's loudness (10·log10(1 + 10^-1.2), less once ducked).
+BED_ADDS_DB = 0.2
+# The mono voice in both stereo channels measures 3 dB louder (BS.1770 sums the channels' power).
+DUAL_MONO_DB = 10 * math.log10(2)
+TO_STEREO = "pan=stereo|c0=c0|c1=c0"
 FADE_IN_SECONDS = 1.5
 FADE_OUT_SECONDS = 2.5
 SAFETY_RAMP_SECONDS = 0.3
@@ -54,7 +59,6 @@ class MixPlan:
 @dataclass(frozen=True)
 class MixResult:
     master: Path
-    normalisation: str
     voice_stem: Path
     bed_stem: Path | None
 
@@ -77,34 +81,38 @@ def make_mix(plan: MixPlan, work_dir: Path, *, cancel: CancelToken, slots: Proce
          f"aresample={RATE},{NARRATION_COMPRESSOR},atrim=duration={plan.duration:.3f},{loudness.METER}",
          "-c:a", "pcm_s16le", str(voice_stem)],
         cancel=cancel, slots=slots, log_path=work_dir / "voice.log", what="ffmpeg (narration)")
+    master = work_dir / "master.wav"
     if plan.music is None:
-        master = work_dir / "master.wav"
-        mode, _ = loudness.normalise(voice_stem, voice_level, master, plan.target_lufs,
-                                     cancel=cancel, slots=slots, work_dir=work_dir)
-        return MixResult(master=master, normalisation=mode, voice_stem=voice_stem, bed_stem=None)
+        # The voice alone, in both channels at full level (as in the mix).
+        in_stereo = loudness.Loudness(voice_level.integrated_lufs + DUAL_MONO_DB, voice_level.true_peak_dbtp)
+        loudness.normalise(voice_stem, in_stereo, master, plan.target_lufs, cancel=cancel, slots=slots,
+                           work_dir=work_dir, before=TO_STEREO)
+        return MixResult(master=master, voice_stem=voice_stem, bed_stem=None)
     bed_level = loudness.measure_once(plan.music.path, cancel=cancel, slots=slots,
                                       log_path=work_dir / "music.loudness.log")
     gain = voice_level.integrated_lufs - BED_UNDER_VOICE_DB - bed_level.integrated_lufs
     fade_out = max(0.0, plan.duration - FADE_OUT_SECONDS)
     bed_stem = work_dir / "stem.music.wav"
-    mix = work_dir / "mix.wav"
+    # The mix is set to the target in the same pass: its loudness is the voice's, in two channels,
+    # plus what a bed 12 dB under adds; `correct` makes up any difference the meter finds.
+    predicted = voice_level.integrated_lufs + DUAL_MONO_DB + BED_ADDS_DB
     graph = ";".join([
         "[0:a]asplit=2[voice][key]",
         f"[1:a]aresample={RATE},aformat=channel_layouts=stereo,atrim=duration={plan.duration:.3f},"
         f"asetpts=PTS-STARTPTS,volume={gain:.2f}dB,volume='{_safety_gain(plan.safety)}':eval=frame,"
         f"afade=t=in:d={FADE_IN_SECONDS},afade=t=out:st={fade_out:.3f}:d={FADE_OUT_SECONDS}[bed]",
         f"[bed][key]{DUCKER},asplit=2[ducked][bstem]",
-        "[voice]pan=stereo|c0=c0|c1=c0[vs]",
-        f"[vs][ducked]amix=inputs=2:duration=first:normalize=0,{loudness.METER}[mix]",
+        f"[voice]{TO_STEREO}[vs]",
+        f"[vs][ducked]amix=inputs=2:duration=first:normalize=0,"
+        f"{loudness.level_chain(plan.target_lufs - predicted)},{loudness.METER}[mix]",
     ])
-    mix_level = loudness.metered(
+    level = loudness.metered(
         ["-i", str(voice_stem), "-stream_loop", "-1", "-i", str(plan.music.path), "-filter_complex", graph,
-         "-map", "[mix]", "-c:a", "pcm_f32le", str(mix), "-map", "[bstem]", "-c:a", "pcm_s16le", str(bed_stem)],
+         "-map", "[mix]", "-ar", str(RATE), "-c:a", "pcm_s16le", str(master),
+         "-map", "[bstem]", "-c:a", "pcm_s16le", str(bed_stem)],
         cancel=cancel, slots=slots, log_path=work_dir / "mix.log", what="ffmpeg (audio mix)")
-    master = work_dir / "master.wav"
-    mode, _ = loudness.normalise(mix, mix_level, master, plan.target_lufs, cancel=cancel, slots=slots,
-                                 work_dir=work_dir)
-    return MixResult(master=master, normalisation=mode, voice_stem=voice_stem, bed_stem=bed_stem)
+    loudness.correct(master, level, plan.target_lufs, cancel=cancel, slots=slots, work_dir=work_dir)
+    return MixResult(master=master, voice_stem=voice_stem, bed_stem=bed_stem)
 
 
 def _frame_power(path: Path) -> np.ndarray:

@@ -12,7 +12,7 @@ import re
 from functools import partial
 from typing import Any
 
-from ..brands import BrandStore, remotion_font
+from ..brands import remotion_font
 from ..models import (
     Animations,
     Clip,
@@ -28,6 +28,7 @@ from ..processes import ChildProcessFailed
 from ..rendering.formats import VideoFormat
 from ..rendering.layers import SceneSources
 from ..rendering.remotion import render_frames
+from .branding import kit_font
 from .context import StageContext, StageFailure
 from .sources import scene_sources
 from .visuals import background_clip, finish_clip, in_parallel, split_keys
@@ -129,7 +130,7 @@ def generate_animations(ctx: StageContext) -> Animations:
         "durationInFrames": end_start + end_length, "enterFrames": enter,
         "calloutDelayFrames": round(enter * CALLOUT_DELAY_SHARE),
         "brandName": str(getattr(ctx.brief, "brand_name", "")), "palette": visuals.palette_colors,
-        "font": _brand_font(ctx),
+        "font": remotion_font(kit_font(ctx)),
         "lowerThirds": timed(lower), "callouts": timed(callouts),
         "endCard": {**end, "from": end_start, "durationInFrames": end_length},
     }
@@ -194,11 +195,3 @@ def generate_animations(ctx: StageContext) -> Animations:
         callouts_on=callouts_on,
         feedback=reading,
     )
-
-
-def _brand_font(ctx: StageContext) -> dict[str, str] | None:
-    try:
-        font = BrandStore(ctx.services.settings.assets_root).renderer_font(getattr(ctx.brief, "brand", None))
-    except FileNotFoundError as exc:
-        raise StageFailure(str(exc)) from exc
-    return remotion_font(font)

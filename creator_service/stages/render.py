@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..brands import BrandStore
 from ..models import (
     Animations,
     AudioTrack,
@@ -49,6 +48,7 @@ from ..sound import loudness
 from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
+from .branding import kit_font
 from .context import StageContext, StageFailure
 from .sources import scene_sources
 
@@ -146,10 +146,12 @@ def final_cut(
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
     if mode == "burned":
-        brand = brand_font(ctx)
+        # libass finds the brand kit's font in the kit's folder.
+        font = kit_font(ctx)
         script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass",
-                           font=brand[0] if brand else FONT, scenes=scene_text(segments, fps))
-        chains.append(f"[{current}]{ass_filter(script, brand[1] if brand else None)}[captioned]")
+                           font=font["family"] if font else FONT, scenes=scene_text(segments, fps))
+        fonts_dir = Path(font["path"]).parent if font else None
+        chains.append(f"[{current}]{ass_filter(script, fonts_dir)}[captioned]")
         current = "captioned"
     chains.append(f"[{current}]format=yuv420p[video]")
     audio_index = inputs.add("-i", str(mixed.master))
@@ -198,20 +200,11 @@ def final_cut(
         sound=SoundReport(
             loudness=LoudnessReport(**heard.as_data(settings.loudness_target)),
             channels=info.audio_channels or 0, sample_rate=info.audio_sample_rate or 0,
-            bitrate=info.audio_bitrate or 0, processing=mixed.normalisation,
+            bitrate=info.audio_bitrate or 0, processing="compression, one gain, true-peak limiter",
         ),
         music=music_report(track, mixed, safety, total_seconds),
         captions=caption_files(ctx, spoken, mode),
     )
-
-
-def brand_font(ctx: StageContext) -> tuple[str, Path] | None:
-    """(family, folder of its file) of the brief's brand kit font, for libass."""
-    try:
-        font = BrandStore(ctx.services.settings.assets_root).font_of(getattr(ctx.brief, "brand", None))
-    except FileNotFoundError as exc:
-        raise StageFailure(str(exc)) from exc
-    return (font[0], font[1].parent) if font else None
 
 
 def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from .. import brand_assets
-from ..brands import BrandKit, BrandStore, brand_palette, remotion_font
+from ..brands import BrandKit, brand_palette, remotion_font
 from ..fsutil import link_or_copy
 from ..media.assets import MediaRequest
 from ..media.backgrounds import prepare_background
@@ -44,6 +44,7 @@ from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumb
 from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
+from .branding import brand_kit, kit_font
 from .context import StageContext, StageFailure
 from .sources import scene_sources
 
@@ -72,16 +73,6 @@ class Look:
     brand: BrandKit | None = None
 
 
-def _brand(ctx: StageContext) -> BrandKit | None:
-    brand_id = getattr(ctx.brief, "brand", None)
-    if not brand_id:
-        return None
-    kit = BrandStore(ctx.services.settings.assets_root).get(brand_id)
-    if kit is None:
-        raise StageFailure(f"the brand kit {brand_id!r} is no longer in the assets folder")
-    return kit
-
-
 def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
     plan = ctx.output_of("scenes", ScenePlan)
     script = ctx.output_of("script", Script)
@@ -96,7 +87,7 @@ def _look(ctx: StageContext) -> tuple[Look, FeedbackReading]:
         palette = previous.palette
         reading = reading.model_copy(update={"notes": [*reading.notes, "Colours change for the whole video:"
                                                        " regenerate the stage without 'scenes' for that."]})
-    brand = _brand(ctx)
+    brand = brand_kit(ctx)
     colours = brand_palette(PALETTES[palette], brand) if brand else PALETTES[palette]
     return Look(plan, script, video_format(plan.aspect_ratio, quality), quality, palette, colours, brand), reading
 
@@ -236,16 +227,8 @@ def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, look: Lo
         "caption": (clinical if scene.kind == "clinical_data" else getattr(brief, "moa_summary", None)) or "",
         "figures": [f.__dict__ for f in parse_figures(clinical)] if scene.kind == "clinical_data" else [],
         "palette": look.colours,
-        "font": _font(ctx, look.brand),
+        "font": kit_font(ctx),
     }
-
-
-def _font(ctx: StageContext, brand: BrandKit | None) -> dict[str, str] | None:
-    """The brand's font file and family, for renderers to load (None: DejaVu Sans)."""
-    try:
-        return BrandStore(ctx.services.settings.assets_root).renderer_font(brand.id if brand else None)
-    except FileNotFoundError as exc:
-        raise StageFailure(str(exc)) from exc
 
 
 def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
@@ -383,7 +366,7 @@ def run_stage2(ctx: StageContext) -> Visuals:
     props = {
         "width": fmt.width, "height": fmt.height, "fps": fmt.fps, "durationInFrames": sum(lengths),
         "enterFrames": enter, "brandName": brand, "palette": look.colours,
-        "font": remotion_font(_font(ctx, look.brand)),
+        "font": remotion_font(kit_font(ctx)),
         "scenes": [
             _composition_scene(scene, start, length, ctx.video_type)
             for scene, start, length in zip(look.plan.scenes, starts, lengths)
