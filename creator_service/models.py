@@ -101,7 +101,7 @@ class Script(Model):
 class MediaCredit(Model):
     """Where an asset came from, for attribution and for the reviewer's audit trail."""
 
-    kind: Literal["manim", "generated", "library", "pexels", "remotion"]
+    kind: Literal["manim", "generated", "library", "pexels", "remotion", "music"]
     description: str
     author: str | None = None
     url: str | None = None

@@ -184,6 +184,15 @@ def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:
     assert margins == [round(usual * fmt.height), round(moved * fmt.height)]
 
 
+def test_text_without_spaces_is_cut_into_lines_of_42(tmp_path: Path) -> None:
+    japanese = "メトホルミンは二型糖尿病の血糖値を下げるのに役立つ処方薬です。" * 3
+    cues = build_cues([Spoken(0.0, 9.0, japanese)])
+    assert "".join(cue.text().replace("\n", "") for cue in cues) == japanese
+    for cue in cues:
+        assert all(len(line) <= 42 for line in cue.text().split("\n")) and cue.text().count("\n") <= 1
+    assert cues[0].start == 0.0 and all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+
+
 def test_caption_text_cannot_inject_commands(tmp_path: Path) -> None:
     cues = build_cues([Spoken(0, 1, "{\\pos(0,0)}hello --> <b>x</b>")])
     ass = write_ass([Spoken(0, 1, "{\\pos(0,0)}hello")], video_format("16:9", "low"),

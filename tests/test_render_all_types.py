@@ -46,11 +46,26 @@ def make_media(folder: Path) -> None:
                              "url": "https://example.test/clinic", "license": "CC0"}}))
 
 
+def make_music(folder: Path) -> None:
+    """A music library with one track, tagged corporate (doctor_ad's default mood)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=220:duration=8", "-f", "lavfi",
+         "-i", "sine=frequency=330:duration=8", "-filter_complex", "[0:a][1:a]amix=inputs=2,volume=0.5",
+         "-ac", "2", "-ar", "48000", str(folder / "theme.wav")],
+        check=True,
+    )
+    (folder / "tags.json").write_text(json.dumps({
+        "theme.wav": {"tags": ["corporate"], "author": "Test Composer", "license": "CC0"}}))
+
+
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("studio")
     make_media(root / "media")
-    with running_server(root / "data", CREATOR_MEDIA_DIR=str(root / "media")) as server:
+    make_music(root / "music")
+    with running_server(root / "data", CREATOR_MEDIA_DIR=str(root / "media"),
+                       CREATOR_MUSIC_DIR=str(root / "music")) as server:
         yield server
 
 
@@ -177,7 +192,13 @@ def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str,
     music = render["music"]
     if music is not None:
         # Measured on the stems: ducked ≥ 15 dB under the voice while it speaks, ≥ 20 dB in safety.
-        assert music["source"] == "composed" and music["under_voice_while_speaking_db"] >= 15, music
+        # doctor_ad's mood (corporate) is in the test's music library; the others are composed.
+        if music["mood"] == "corporate":
+            assert (music["source"], music["file"], music["credit"]["author"]) == ("library", "theme.wav",
+                                                                                  "Test Composer")
+        else:
+            assert music["source"] == "composed"
+        assert music["under_voice_while_speaking_db"] >= 15, music
         if music["under_voice_during_safety_db"] is not None:
             assert music["under_voice_during_safety_db"] >= 20, music
 

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from creator_service.payloads import BRIEF_MODELS, SocialMediaBrief, field_schema
+from creator_service.rendering.credits import credit_lines
 from creator_service.settings import Settings
 from creator_service.sound import beds
 from creator_service.sound.music import choose_music
+from creator_service.stages.render import music_credits
 from creator_service.typography import balanced_lines
 
 
@@ -66,6 +68,17 @@ def test_music_comes_from_the_users_library_by_mood(tmp_path: Path) -> None:
     assert calm is not None and calm.path.name == "calm-piano.wav"
     warm = choose_music("warm", library, cache)  # nothing warm in the library: composed
     assert warm is not None and warm.source == "composed" and warm.path.is_relative_to(cache)
+
+
+def test_a_library_tracks_author_is_on_the_credits_card(tmp_path: Path) -> None:
+    library = tmp_path / "music"
+    library.mkdir()
+    (library / "calm-piano.wav").write_bytes(b"RIFF")
+    (library / "tags.json").write_text(json.dumps({"calm-piano.wav": {"author": "Ann Lee", "license": "CC-BY 4.0"}}))
+    credits = music_credits(choose_music("calm", library, tmp_path / "cache"))
+    assert credit_lines(credits) == ["Music: Ann Lee (CC-BY 4.0)"]
+    # A composed bed is ours: no credit.
+    assert music_credits(choose_music("warm", library, tmp_path / "cache")) == []
 
 
 def test_every_brief_has_music_and_captions_with_its_types_defaults() -> None:

@@ -18,7 +18,7 @@ from .formats import VideoFormat
 FONT = "DejaVu Sans"
 MAX_LINE_CHARS = 42
 ASS_NEWLINE = "\\N"
-SENTENCE_END = frozenset(".!?…")
+SENTENCE_END = frozenset(".!?…。！？")
 # A silence this long between words ends a cue.
 PAUSE_SECONDS = 0.5
 HOLD_SECONDS = 0.4
@@ -109,8 +109,23 @@ def _lines(words: list[str], max_chars: int) -> list[list[int]] | None:
     return best
 
 
+def _pieces(timed: list[tuple[str, float, float]], max_chars: int) -> list[tuple[str, float, float]]:
+    """Words longer than a line cut into line-sized pieces, each with its share of the word's
+    time. Text written without spaces (Chinese, Japanese, Thai) arrives as one long "word" a
+    sentence; this is what keeps its cues to two lines of `max_chars`."""
+    pieces: list[tuple[str, float, float]] = []
+    for word, start, end in timed:
+        if len(word) <= max_chars:
+            pieces.append((word, start, end))
+            continue
+        share = (end - start) / len(word)
+        for first in range(0, len(word), max_chars):
+            chunk = word[first:first + max_chars]
+            pieces.append((chunk, start + first * share, start + (first + len(chunk)) * share))
+    return pieces
+
+
 def _cue(words: list[tuple[str, float, float]], max_chars: int) -> Cue:
-    # A single word longer than a line gets a line of its own rather than being cut.
     lines = _lines([w for w, _, _ in words], max_chars) or [list(range(len(words)))]
     return Cue(words[0][1], words[-1][2], words, lines)
 
@@ -121,7 +136,7 @@ def build_cues(spoken: list[Spoken], max_chars: int = MAX_LINE_CHARS) -> list[Cu
     cues: list[Cue] = []
     for part in spoken:
         current: list[tuple[str, float, float]] = []
-        for word, start, end in _timed_words(part):
+        for word, start, end in _pieces(_timed_words(part), max_chars):
             if current and (start - current[-1][2] > PAUSE_SECONDS
                             or _lines([w for w, _, _ in current] + [word], max_chars) is None):
                 cues.append(_cue(current, max_chars))

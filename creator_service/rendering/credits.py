@@ -20,8 +20,11 @@ def credit_lines(credits: list[MediaCredit]) -> list[str]:
     for credit in credits:
         if not credit.author:
             continue
-        source = {"pexels": "Pexels", "library": "media library"}.get(credit.kind, credit.kind)
-        line = f"{credit.author} ({source})"
+        if credit.kind == "music":
+            line = f"Music: {credit.author}" + (f" ({credit.license})" if credit.license else "")
+        else:
+            source = {"pexels": "Pexels", "library": "media library"}.get(credit.kind, credit.kind)
+            line = f"{credit.author} ({source})"
         if line not in lines:
             lines.append(line)
     return lines[:MAX_LINES]

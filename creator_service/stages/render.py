@@ -21,6 +21,7 @@ from ..models import (
     ClipLayers,
     FinalVideo,
     LoudnessReport,
+    MediaCredit,
     MusicReport,
     ScenePlan,
     SceneTiming,
@@ -117,7 +118,9 @@ def final_cut(
     voice = ctx.output_of("tts", Voiceover)
     fps = fmt.fps
     tails = [tail] if tail else []
-    credits = credits_clip(ctx, [*clips, *tails], fmt, palette)
+    settings = ctx.services.settings
+    track = choose_music(getattr(ctx.brief, "music", "none"), settings.music_dir, settings.cache_dir)
+    credits = credits_clip(ctx, [*clips, *tails], fmt, palette, music_credits(track))
     if credits is not None:
         tails.append(credits)
     segments = plan_segments(clips, voice.tracks, fps, tails)
@@ -126,9 +129,6 @@ def final_cut(
     build_narration(segments, fps, ctx.video_dir, narration)
 
     ctx.progress(0.01, "mixing the narration and the music")
-    settings = ctx.services.settings
-    mood = getattr(ctx.brief, "music", "none")
-    track = choose_music(mood, settings.music_dir, settings.cache_dir)
     safety = safety_windows(ctx, segments, fps)
     mixed = make_mix(MixPlan(narration, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
                      cancel=ctx.cancel, slots=ctx.services.slots)
@@ -258,9 +258,18 @@ def music_report(track: MusicTrack | None, mixed: MixResult, safety: list[tuple[
     )
 
 
-def credits_clip(ctx: StageContext, clips: list[Clip], fmt: VideoFormat, palette: dict[str, str]) -> Clip | None:
-    """A credits card naming the authors of stock footage and photos, when there are any."""
-    lines = credit_lines([credit for clip in clips for credit in clip.sources])
+def music_credits(track: MusicTrack | None) -> list[MediaCredit]:
+    """The music's credit, when it came from the library with an author."""
+    if track is None or track.source != "library" or not track.credit.get("author"):
+        return []
+    return [MediaCredit(kind="music", description=f"music: {track.path.name}", author=track.credit["author"],
+                        url=track.credit.get("url"), license=track.credit.get("license"))]
+
+
+def credits_clip(ctx: StageContext, clips: list[Clip], fmt: VideoFormat, palette: dict[str, str],
+                 extra: list[MediaCredit] | None = None) -> Clip | None:
+    """A credits card naming the authors of stock footage, photos and music, when there are any."""
+    lines = credit_lines([credit for clip in clips for credit in clip.sources] + (extra or []))
     if not lines:
         return None
     output = ctx.work_dir / "credits.mp4"
