@@ -24,6 +24,8 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from report import save  # noqa: E402
+
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import running_server  # noqa: E402
 
@@ -82,9 +84,7 @@ def main() -> int:
         "targets": {"script_three_over_one": "about 1", "visuals_two_over_one": 1.3},
     }
     print(json.dumps(result, indent=2))
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"branch-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+    save("branch", result)
     return 0 if result["visuals_two_over_one"] <= 1.3 else 1
 
 

@@ -29,6 +29,8 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from report import save  # noqa: E402
+
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
 
@@ -138,11 +140,7 @@ def main() -> int:
                     report["results"].append(result)
                     print(json.dumps(result, indent=2), flush=True)
 
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"pipeline-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"written to {out}")
+    print(f"written to {save('pipeline', report)}")
     return 0
 
 

@@ -23,6 +23,8 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from report import save  # noqa: E402
+
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
 
@@ -73,9 +75,7 @@ def main() -> int:
         "ratio": statistics.median(ones) / statistics.median(wholes), "target_ratio": 0.30,
     }
     print(json.dumps(result, indent=2))
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"scene-regen-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+    save("scene-regen", result)
     return 0 if result["ratio"] <= 0.30 else 1
 
 

@@ -35,6 +35,7 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench_pipeline import percentile  # noqa: E402
+from report import save  # noqa: E402
 
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
@@ -113,9 +114,7 @@ def main() -> int:
         "targets": {"restart_ready_seconds": 2.0, "resume_p50_ms": 50.0, "resume_p99_ms": 50.0},
     }
     print(json.dumps(result, indent=2))
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"sessions-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(result, indent=2))
+    save("sessions", result)
     ok = (result["restart_ready_seconds_median"] <= 2.0 and result["resume_p99_ms_median"] <= 50.0
           and result["resume_p50_ms_median"] <= 50.0)
     return 0 if ok else 1

@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from report import save  # noqa: E402
+
 from creator_service.processes import CancelToken, ProcessSlots  # noqa: E402
 from creator_service.providers.voice import PiperSpeaker, SpeechItem, SpeechJob  # noqa: E402
 from creator_service.rendering import wav  # noqa: E402
@@ -84,9 +86,7 @@ def main() -> int:
         "loudness": [r.as_data(-16.0) for r in results][-1],
     }
     print(json.dumps(report, indent=2))
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "bench_sound.json").write_text(json.dumps(report, indent=2))
+    save("sound", report)
     return 0
 
 
