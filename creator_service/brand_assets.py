@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 
 from .auth.access import Forbidden
 from .auth.http import current_user, forbidden, require_global_role
+from .brands import BrandStore
 from .files import resolve_inside
 from .payloads import Brief, FieldError
 
@@ -46,8 +47,6 @@ def resolve_logo(assets_root: Path, logo: str) -> Path | None:
 def check_brief_assets(brief: Brief, assets_root: Path, user: str, admin: bool) -> list[FieldError]:
     """Field errors for assets a brief names that are not usable: a logo that is not an image
     in the assets folder, a brand kit that does not exist or is not the caller's."""
-    from .brands import BrandStore
-
     problems = []
     logo = getattr(brief, "logo", None)
     if logo and resolve_logo(assets_root, logo) is None:

@@ -12,11 +12,12 @@ notices; within a sentence the estimate is close enough for a caption, not for l
 from __future__ import annotations
 
 import re
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .rendering import wav
 
 FRAME_SECONDS = 0.01
 # A frame counts as speech when it is within this many dB of the track's loudest frame.
@@ -95,11 +96,7 @@ def spread(words: list[str], start: float, end: float) -> list[TimedWord]:
 
 def estimate_words(text: str, wav_path: Path) -> list[TimedWord]:
     """Word timings for a track from its own audio (seconds from the track's start)."""
-    with wave.open(str(wav_path), "rb") as handle:
-        rate, channels = handle.getframerate(), handle.getnchannels()
-        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
-    if channels > 1:
-        samples = samples.reshape(-1, channels).mean(axis=1)
+    samples, rate = wav.read_mono(wav_path)
     runs = speech_runs(samples, rate)
     if not runs:
         return []

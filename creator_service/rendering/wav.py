@@ -9,6 +9,8 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import numpy as np
+
 SAMPLE_RATE = 22_050
 SAMPLE_WIDTH = 2  # bytes: 16-bit PCM
 CHANNELS = 1
@@ -55,3 +57,11 @@ def exact_length(frames: bytes, samples: int) -> bytes:
     """Pad with silence or cut so the audio is exactly `samples` long."""
     size = samples * SAMPLE_WIDTH * CHANNELS
     return frames[:size] + b"\x00" * max(0, size - len(frames))
+
+
+def read_mono(path: Path) -> tuple[np.ndarray, int]:
+    """Any 16-bit PCM WAV (a stem, a voice's take) as mono samples in [-1, 1), and its rate."""
+    with wave.open(str(path), "rb") as handle:
+        channels, rate = handle.getnchannels(), handle.getframerate()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float64) / 32768
+    return (samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples), rate

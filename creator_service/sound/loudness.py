@@ -122,11 +122,8 @@ def normalise(
     """Write `source` at `target` LUFS integrated, true peak under the ceiling, as 48 kHz stereo;
     `level` is what `source` measures after the `before` filters. Returns the result as
     measured in the same pass."""
-    result = metered(
-        ["-i", str(source), "-af", f"{before},{level_chain(target - level.integrated_lufs)},{METER}",
-         "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(output)],
-        cancel=cancel, slots=slots, log_path=work_dir / "master.log", what="ffmpeg (loudness)",
-    )
+    result = _set_level(source, output, f"{before},{level_chain(target - level.integrated_lufs)}",
+                        cancel=cancel, slots=slots, log_path=work_dir / "master.log")
     return correct(output, result, target, cancel=cancel, slots=slots, work_dir=work_dir)
 
 
@@ -137,10 +134,16 @@ def correct(path: Path, level: Loudness, target: float, *, cancel: CancelToken, 
     if abs(level.integrated_lufs - target) <= CORRECTION_LU:
         return level
     corrected = path.with_name(f"{path.stem}.corrected.wav")
-    result = metered(
-        ["-i", str(path), "-af", f"{level_chain(target - level.integrated_lufs)},{METER}",
-         "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(corrected)],
-        cancel=cancel, slots=slots, log_path=work_dir / "master.corrected.log", what="ffmpeg (loudness)",
-    )
+    result = _set_level(path, corrected, level_chain(target - level.integrated_lufs),
+                        cancel=cancel, slots=slots, log_path=work_dir / "master.corrected.log")
     corrected.replace(path)
     return result
+
+
+def _set_level(source: Path, output: Path, filters: str, *, cancel: CancelToken, slots: ProcessSlots | None,
+               log_path: Path) -> Loudness:
+    """`source` through `filters` into a 48 kHz 16-bit WAV, metered as it is written."""
+    return metered(
+        ["-i", str(source), "-af", f"{filters},{METER}", "-ar", str(OUTPUT_RATE), "-c:a", "pcm_s16le", str(output)],
+        cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness)",
+    )

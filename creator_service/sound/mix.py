@@ -15,13 +15,13 @@ Those figures go into the render's data; they are measured, not assumed.
 from __future__ import annotations
 
 import math
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..processes import CancelToken, ProcessSlots
+from ..rendering import wav
 from . import loudness
 from .music import MusicTrack
 
@@ -117,10 +117,7 @@ def make_mix(plan: MixPlan, work_dir: Path, *, cancel: CancelToken, slots: Proce
 
 def _frame_power(path: Path) -> np.ndarray:
     """Mean power per analysis frame (all channels together), from a 16-bit WAV."""
-    with wave.open(str(path), "rb") as handle:
-        channels, rate = handle.getnchannels(), handle.getframerate()
-        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2").astype(np.float64) / 32768
-    samples = samples.reshape(-1, channels).mean(axis=1) if channels > 1 else samples
+    samples, rate = wav.read_mono(path)
     per_frame = int(rate * ANALYSIS_SECONDS)
     frames = samples[: samples.size // per_frame * per_frame].reshape(-1, per_frame)
     return (frames ** 2).mean(axis=1)
