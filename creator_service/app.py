@@ -36,6 +36,7 @@ from .planner.template import TemplatePlanner
 from .processes import ProcessSlots
 from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
+from .references import list_references, upload_reference
 from .rendering.manim_clips import child_env
 from .rendering.warm import WarmWorkers
 from .review_routes import review_routes
@@ -195,6 +196,8 @@ def create_app(settings: Settings | None = None, video_types: VideoTypes = VIDEO
             Route("/assets/logos", upload_logo, methods=["POST"]),
             Route("/brands", create_brand, methods=["POST"]),
             Route("/brands", list_brands, methods=["GET"]),
+            Route("/assets/references", upload_reference, methods=["POST"]),
+            Route("/assets/references", list_references, methods=["GET"]),
             WebSocketRoute("/ws/creator", creator_socket),
         ],
         # Outermost first: headers on every answer, then the body cap, then who is asking.

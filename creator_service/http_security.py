@@ -20,7 +20,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_JSON_BYTES = 1024 * 1024
 # Routes with their own, larger cap (they check it themselves, with their own message).
-OWN_BODY_CAPS = {"/assets/logos": 5 * 1024 * 1024, "/brands": 12 * 1024 * 1024}
+OWN_BODY_CAPS = {"/assets/logos": 5 * 1024 * 1024, "/brands": 12 * 1024 * 1024,
+                 "/assets/references": 10 * 1024 * 1024}
 
 # Reachable without a token: the health check, what the brief form is built from, the studio's
 # own files, and the login that turns a token into the studio's cookie.
