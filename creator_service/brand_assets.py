@@ -17,6 +17,7 @@ from .auth.http import current_user, forbidden, require_global_role
 from .brands import BrandStore
 from .files import resolve_inside
 from .payloads import Brief, FieldError
+from .references import ReferenceStore
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -46,7 +47,7 @@ def resolve_logo(assets_root: Path, logo: str) -> Path | None:
 
 def check_brief_assets(brief: Brief, assets_root: Path, user: str, admin: bool) -> list[FieldError]:
     """Field errors for assets a brief names that are not usable: a logo that is not an image
-    in the assets folder, a brand kit that does not exist or is not the caller's."""
+    in the assets folder, a brand kit or a reference that does not exist or is not the caller's."""
     problems = []
     logo = getattr(brief, "logo", None)
     if logo and resolve_logo(assets_root, logo) is None:
@@ -58,6 +59,12 @@ def check_brief_assets(brief: Brief, assets_root: Path, user: str, admin: bool) 
     if brief.brand and BrandStore(assets_root).visible(brief.brand, user, admin) is None:
         problems.append(FieldError(field="payload.brand",
                                    error=f"no brand kit {brief.brand!r} of yours; create one with POST /brands"))
+    store = ReferenceStore(assets_root)
+    for n, reference in enumerate(brief.references or []):
+        if store.visible(reference, user, admin) is None:
+            problems.append(FieldError(field=f"payload.references.{n}",
+                                       error=f"no reference {reference!r} of yours; upload it with "
+                                             "POST /assets/references"))
     return problems
 
 

@@ -188,8 +188,14 @@ async def run(
 
 
 async def _review(ws: Any, event: dict[str, Any], *, auto: bool, ask: Any, out: TextIO) -> None:
+    warnings = event["data"].get("warnings") or []
+    for warning in warnings:
+        where = f" scene {warning['scene'] + 1}" if warning.get("scene") is not None else ""
+        said = f' "{warning["text"]}"' if warning.get("text") else ""
+        print(f"  warning [{warning['rule']}]{where}:{said} {warning['detail']}", file=out)
     if auto:
-        await ws.send(json.dumps({"action": "accept"}))
+        # The acceptance run reads like a reviewer who has seen the warnings printed above.
+        await ws.send(json.dumps({"action": "accept", "acknowledge_warnings": bool(warnings)}))
         return
     if event["data"].get("reused"):
         print("  (offered again: nothing this stage reads has changed)", file=out)
@@ -199,7 +205,13 @@ async def _review(ws: Any, event: dict[str, Any], *, auto: bool, ask: Any, out: 
         print(json.dumps(event["data"], indent=2))
         choice = ask("[a]ccept, [r]egenerate, [s]top, [g]o back or s[k]ip? ").strip().lower()
     actions = {"r": "regenerate", "s": "stop", "g": "goto", "k": "skip"}
-    await _send_choice(ws, actions.get(choice[:1], "accept"), ask)
+    action = actions.get(choice[:1], "accept")
+    if action == "accept" and warnings:
+        if ask(f"Acknowledge the {len(warnings)} warning(s) above and accept? [y/N] ").strip().lower()[:1] == "y":
+            await ws.send(json.dumps({"action": "accept", "acknowledge_warnings": True}))
+            return
+        action = "regenerate"
+    await _send_choice(ws, action, ask)
 
 
 async def _send_choice(ws: Any, action: str, ask: Any) -> None:

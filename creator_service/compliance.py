@@ -58,6 +58,12 @@ EXEMPT_SENTENCES: tuple[str, ...] = (
     r"\breport (any )?(side effects|adverse (events|reactions))\b",
     r"^this (video|presentation|overview) (summari[sz]es|covers|presents|explains|is)\b",
 )
+# An imperative opening: the sentence tells the viewer what to do.
+DIRECTION = re.compile(
+    r"^(please\s+|now\s+|so\s+|always\s+)?(ask|talk|speak|tell|read|review|consult|check|visit|call|"
+    r"contact|see|learn|find out|keep|follow|be open)\b",
+    re.IGNORECASE,
+)
 SAFETY_WORDS = re.compile(
     r"\b(warning|warnings|contraindicat\w*|do not (take|use)|should not|side effects?|adverse|"
     r"risk of|may cause|serious|allerg\w*|precaution\w*|safety)\b",
@@ -130,7 +136,13 @@ def support(sentence: str, reference: list[str]) -> tuple[float, str | None]:
 
 
 def is_exempt(sentence: str) -> bool:
-    return any(re.search(pattern, sentence.strip(), re.IGNORECASE) for pattern in EXEMPT_SENTENCES)
+    """A question, or a direction to the viewer ("Ask your doctor…", "Read the leaflet."): it
+    states no fact about the product, so there is nothing to trace. A sentence with a figure in
+    it always counts as a claim."""
+    text = sentence.strip()
+    if any(re.search(pattern, text, re.IGNORECASE) for pattern in EXEMPT_SENTENCES):
+        return True
+    return bool(DIRECTION.search(text)) and not _NUMBER.search(text)
 
 
 def approved_use_statement(reference_text: str) -> str | None:
@@ -154,8 +166,8 @@ def reference_problems(reference_text: str | None) -> list[Violation]:
     """What makes a reference text unusable before any script is written."""
     if not reference_text or not reference_text.strip():
         return [Violation(None, "no_reference",
-                          "the brief has no reference_docs, so no statement can be checked; "
-                          "start a new compliance_video with the approved reference text")]
+                          "the brief has no reference_docs and no references, so no statement can be "
+                          "checked; start a new compliance_video with the approved reference text")]
     problems = []
     if approved_use_statement(reference_text) is None:
         problems.append(Violation(None, "missing_approved_use",
@@ -174,24 +186,10 @@ def check_script(script_sentences: list[str], reference_text: str | None) -> lis
     reference_lower = reference_text.lower()
     violations: list[Violation] = []
     for sentence in script_sentences:
-        violations.extend(_claim_violations(sentence, reference_lower))
         if is_exempt(sentence):
-            continue
-        covered, source = support(sentence, reference)
-        missing_numbers = numbers(sentence) - numbers(source or "")
-        if covered < SUPPORT_THRESHOLD:
-            unsupported = sorted(content_words(sentence) - content_words(source or ""))
-            violations.append(Violation(
-                sentence, "unsupported_statement",
-                f"not supported by the reference text ({covered:.0%} of its content words are in "
-                f"its closest reference sentence; words not found: {', '.join(unsupported[:8])})",
-            ))
-        elif missing_numbers:
-            violations.append(Violation(
-                sentence, "unsupported_statement",
-                f"the figure(s) {', '.join(sorted(missing_numbers))} are not in the reference sentence "
-                f"it paraphrases: \"{source}\"",
-            ))
+            violations.extend(claim_violations(sentence, reference_lower))
+        else:
+            violations.extend(assess(sentence, reference, reference_lower).violations)
 
     violations.extend(reference_problems(reference_text))
     approved = approved_use_statement(reference_text)
@@ -205,7 +203,36 @@ def check_script(script_sentences: list[str], reference_text: str | None) -> lis
     return violations
 
 
-def _claim_violations(sentence: str, reference_lower: str) -> list[Violation]:
+@dataclass(frozen=True)
+class Assessment:
+    """One factual sentence judged against a reference: the reference sentence that covers it
+    best, and what is wrong with it (nothing when it is supported)."""
+
+    source: str | None
+    violations: list[Violation]
+
+
+def assess(sentence: str, reference: list[str], reference_lower: str) -> Assessment:
+    violations = claim_violations(sentence, reference_lower)
+    covered, source = support(sentence, reference)
+    missing_numbers = numbers(sentence) - numbers(source or "")
+    if covered < SUPPORT_THRESHOLD:
+        unsupported = sorted(content_words(sentence) - content_words(source or ""))
+        violations.append(Violation(
+            sentence, "unsupported_statement",
+            f"not supported by the reference text ({covered:.0%} of its content words are in "
+            f"its closest reference sentence; words not found: {', '.join(unsupported[:8])})",
+        ))
+    elif missing_numbers:
+        violations.append(Violation(
+            sentence, "unsupported_statement",
+            f"the figure(s) {', '.join(sorted(missing_numbers))} are not in the reference sentence "
+            f"it paraphrases: \"{source}\"",
+        ))
+    return Assessment(source, violations)
+
+
+def claim_violations(sentence: str, reference_lower: str) -> list[Violation]:
     found: list[Violation] = []
     for pattern, name in ABSOLUTE_CLAIMS:
         if re.search(pattern, sentence, re.IGNORECASE):

@@ -70,6 +70,38 @@ class ScenePlan(Model):
         }
 
 
+class Claim(Model):
+    """One factual sentence of the narration, traced to the reference sentence that supports it."""
+
+    scene: int
+    text: str
+    supported: bool
+    # When supported: the reference's id, its number on the references card, and the sentence.
+    reference: str | None = None
+    reference_number: int | None = None
+    quote: str | None = None
+    # When not: the rule it failed, and why, in words for the reviewer.
+    rule: str | None = None
+    detail: str | None = None
+
+
+class RuleResult(Model):
+    """One compliance rule checked on a stage's output; `evidence` gives what was measured."""
+
+    rule: str
+    passed: bool
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReviewWarning(Model):
+    """Something a reviewer must acknowledge before accepting (an unsupported claim, a failed rule)."""
+
+    rule: str
+    detail: str
+    scene: int | None = None
+    text: str | None = None
+
+
 class SceneNarration(Model):
     scene_index: int
     kind: str
@@ -88,14 +120,33 @@ class Script(Model):
     directives: Directives
     planner: str
     feedback: FeedbackReading = Field(default_factory=FeedbackReading)
+    # Each factual sentence traced to its reference, and the content rules (risk_content).
+    claims: list[Claim] = Field(default_factory=list)
+    compliance: list[RuleResult] = Field(default_factory=list)
+
+    def review_warnings(self) -> list[ReviewWarning]:
+        return [*claim_warnings(self.claims), *rule_warnings(self.compliance)]
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
         return {
-            "script": self.model_dump(mode="json"),
+            "script": self.model_dump(mode="json", exclude={"claims", "compliance"}),
             "scene_count": len(self.scenes),
             "total_words": self.total_words,
             "estimated_seconds": self.estimated_seconds,
+            "claims": [claim.model_dump(mode="json") for claim in self.claims],
+            "compliance": [rule.model_dump(mode="json") for rule in self.compliance],
+            "warnings": [warning.model_dump(mode="json") for warning in self.review_warnings()],
         }
+
+
+def claim_warnings(claims: list[Claim]) -> list[ReviewWarning]:
+    return [ReviewWarning(rule=c.rule or "unsupported_statement", detail=c.detail or "not supported",
+                          scene=c.scene, text=c.text) for c in claims if not c.supported]
+
+
+def rule_warnings(rules: list[RuleResult]) -> list[ReviewWarning]:
+    return [ReviewWarning(rule=r.rule, detail=str(r.evidence.get("summary") or f"{r.rule} failed"))
+            for r in rules if not r.passed]
 
 
 class MediaCredit(Model):
@@ -360,6 +411,11 @@ class FinalVideo(Model):
     captions: CaptionFiles | None = None
     # Every aspect made, this video's first, when the brief asks for several.
     formats: list[FormatVideo] = Field(default_factory=list)
+    # The fair-balance rules measured on this video, and the script's content rules again.
+    compliance: list[RuleResult] = Field(default_factory=list)
+
+    def review_warnings(self) -> list[ReviewWarning]:
+        return rule_warnings(self.compliance)
 
     def client_data(self, urls: FileUrls) -> dict[str, Any]:
         captions = None
@@ -385,6 +441,8 @@ class FinalVideo(Model):
             "video_codec": self.video_codec,
             "audio_codec": self.audio_codec,
             "scenes": [timing.model_dump(mode="json") for timing in self.scenes],
+            "compliance": [rule.model_dump(mode="json") for rule in self.compliance],
+            "warnings": [warning.model_dump(mode="json") for warning in self.review_warnings()],
         }
 
 

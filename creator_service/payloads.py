@@ -49,6 +49,7 @@ Language = Annotated[
 ]
 
 
+ReferenceId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=r"^ref_[0-9a-f]{12}$")]
 BrandId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=r"^brand_[0-9a-f]{12}$")]
 
 
@@ -68,6 +69,8 @@ class Brief(BaseModel):
     formats: list[Aspect] | None = Field(default=None, min_length=1, max_length=4)
     # A brand kit's id, from POST /brands (checked again at start: it must exist and be yours).
     brand: BrandId | None = None
+    # References from POST /assets/references: every claim is traced to them, in this order.
+    references: list[ReferenceId] | None = Field(default=None, max_length=20)
 
 
 class ProductAdBrief(Brief):
@@ -76,6 +79,8 @@ class ProductAdBrief(Brief):
     persona: Text
     tone: Text
     region: Text | None = None
+    # The risks the safety scene must state (risk_content); a reference's safety statements count too.
+    safety_information: Text | None = None
     quality: Quality = "high"
     music: MusicMood = "warm"
 
@@ -106,6 +111,8 @@ class DoctorAdBrief(Brief):
     clinical_data: Text | None = None
     persona: Text = "professional medical narrator"
     tone: Text = "scientific and professional"
+    # The risks the safety scene must state (risk_content); a reference's safety statements count too.
+    safety_information: Text | None = None
     quality: Quality = "high"
     logo: AssetPath | None = None
     music: MusicMood = "corporate"
@@ -118,6 +125,8 @@ class SocialMediaBrief(Brief):
     target_audience: Text = "patients"
     persona: Text = "friendly health narrator"
     tone: Text = "engaging and conversational"
+    # The risks the safety scene must state (risk_content); a reference's safety statements count too.
+    safety_information: Text | None = None
     quality: Quality = "high"
     music: MusicMood = "uplifting"
     captions: CaptionMode = "burned"
@@ -203,6 +212,8 @@ FIELD_HELP: dict[str, str] = {
     "aspect": "16:9, 9:16, 1:1 or 4:5; empty keeps the type's own (9:16 for social_media, 16:9 otherwise).",
     "formats": "Several aspects from one run, e.g. [\"16:9\", \"9:16\"]: the render makes an MP4 for each.",
     "brand": "A brand kit from POST /brands: its colours, font and logo (optional).",
+    "references": "Documents every claim is traced to (PDF, text or Markdown, uploaded with POST /assets/references).",
+    "safety_information": "The risks the safety scene must state, in your approved words (risk_content checks them).",
 }
 FIELD_LABELS: dict[str, str] = {"moa_summary": "MoA summary", "reference_docs": "Reference documents"}
 LONG_TEXT_FIELDS = frozenset({"reference_docs", "clinical_data", "moa_summary", "prompt"})
@@ -233,6 +244,8 @@ def field_schema(model: type[Brief]) -> list[dict[str, Any]]:
         if get_origin(annotation) is Literal:
             entry["type"] = "choice"
             entry["choices"] = list(get_args(annotation))
+        elif name == "references":
+            entry["type"] = "references"
         elif get_origin(annotation) is list:
             # A list of choices (formats): pick several.
             entry["type"] = "multi_choice"

@@ -36,7 +36,7 @@ from .events import (
     VariantsReady,
 )
 from .machine import build_machine
-from .models import FinalVideo, ScenePlan, StageOutput
+from .models import FinalVideo, ScenePlan, Script, StageOutput
 from .payloads import FieldError
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError, Variant
@@ -78,6 +78,8 @@ class Pipeline:
         self._cancel: CancelToken | None = None
         self._latest_progress: StageProgressed | None = None
         self._actor: str | None = None
+        # The warnings the reviewer acknowledged with the accept now running, for the audit trail.
+        self._acknowledged: str | None = None
         self._goto_target = ""
         self._chosen: StageAttempt | None = None
         self._branch: list[Variant] | None = None
@@ -146,10 +148,11 @@ class Pipeline:
         elif self.state == "awaiting_review" and self.session.auto_accept:
             await self.accept_stage()
 
-    async def accept_stage(self, actor: str | None = None) -> None:
+    async def accept_stage(self, actor: str | None = None, acknowledge_warnings: bool = False) -> None:
         async with self._actions:
             await self._require("accept")
             self._check_approvals()
+            self._acknowledged = self._check_warnings(acknowledge_warnings or self.session.auto_accept)
             self._actor = actor
             await self.accept()  # type: ignore[attr-defined]
 
@@ -293,6 +296,24 @@ class Pipeline:
         every subscriber, like the rest."""
         self._publish(event)
 
+    def _check_warnings(self, acknowledged: bool) -> str | None:
+        """The version under review may carry warnings (unsupported claims, failed compliance
+        rules): a plain accept is refused with the list; an acknowledged one records them. The
+        automatic policy acknowledges for itself (the warnings stay in the data and the audit)."""
+        output = self.session.stage_outputs.get(self.session.current_stage)
+        warnings = output.review_warnings() if isinstance(output, (Script, FinalVideo)) else []
+        if not warnings:
+            return None
+        if not acknowledged:
+            raise ProtocolError(
+                ErrorCode.WARNINGS_UNACKNOWLEDGED,
+                f"{self.session.current_stage} has {len(warnings)} warning(s) to acknowledge before it is "
+                "accepted: read them, then send accept with \"acknowledge_warnings\": true, or regenerate",
+                warnings=[w.model_dump(mode="json") for w in warnings],
+            )
+        return f"acknowledged {len(warnings)} warning(s): " + "; ".join(
+            f"{w.rule}{' (scene ' + str(w.scene + 1) + ')' if w.scene is not None else ''}" for w in warnings)
+
     def _check_approvals(self) -> None:
         """Under an approval policy, the version under review needs its disciplines' signatures,
         and none of them may have rejected it."""
@@ -357,6 +378,10 @@ class Pipeline:
         actor, self._actor = self._actor, None
         return actor
 
+    def _take_acknowledged(self) -> str | None:
+        acknowledged, self._acknowledged = self._acknowledged, None
+        return acknowledged
+
     def _record(self, state: str, *, attempt: StageAttempt | None = None, decision: Decision | None = None,
                 error: str | None = None) -> None:
         # Synchronous on purpose: a WAL commit takes well under a millisecond, and writing
@@ -372,14 +397,14 @@ class Pipeline:
         return self.session.is_last_stage
 
     def advance_stage(self) -> None:
-        decision = self._decision("accept", actor=self._take_actor())
+        decision = self._decision("accept", self._take_acknowledged(), actor=self._take_actor())
         self.session.accept_current()
         self.session.advance()
         self._advancing = True
         self._record("running", decision=decision)
 
     def accept_final(self) -> None:
-        decision = self._decision("accept", actor=self._take_actor())
+        decision = self._decision("accept", self._take_acknowledged(), actor=self._take_actor())
         self.session.accept_current()
         self._record("complete", decision=decision)
 

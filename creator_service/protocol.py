@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, TypeAdapter, ValidationError
 
 from .events import (
     ApprovalSigned,
@@ -63,6 +63,7 @@ class ErrorCode(StrEnum):
     REGENERATION_LIMIT = "regeneration_limit"
     INVALID_STAGE_ORDER = "invalid_stage_order"
     APPROVAL_REQUIRED = "approval_required"
+    WARNINGS_UNACKNOWLEDGED = "warnings_unacknowledged"
 
 
 class ProtocolError(Exception):
@@ -109,6 +110,8 @@ class StartAction(_Action):
 
 class AcceptAction(_Action):
     action: Literal["accept"] = "accept"
+    # The reviewer has read the version's warnings (unsupported claims, failed rules) and accepts anyway.
+    acknowledge_warnings: StrictBool = False
 
 
 class RegenerateAction(_Action):

@@ -147,6 +147,11 @@ class Settings:
     loudness_target: float = -16.0
     # The user's music: audio files and an optional tags.json naming their moods.
     music_dir: Path | None = None
+    # "warn": an unsupported claim or a failed fair-balance rule is a warning the reviewer must
+    # acknowledge; "strict": it is a stage error in every video type.
+    compliance: str = "warn"
+    # fair_balance passes when the risk narration lasts at least this share of the benefit's.
+    fair_balance_ratio: float = 0.3
 
     def stage_timeout(self, stage: str) -> float:
         return self.stage_timeouts.get(stage, self.stage_timeout_seconds)
@@ -199,6 +204,8 @@ class Settings:
             approval_policy=_path(env, "CREATOR_APPROVAL_POLICY"),
             loudness_target=_loudness(env),
             music_dir=_path(env, "CREATOR_MUSIC_DIR"),
+            compliance=_choice(env, "CREATOR_COMPLIANCE", "warn", ("warn", "strict")),
+            fair_balance_ratio=_float(env, "CREATOR_FAIR_BALANCE_RATIO", 0.3, minimum=0.0),
             stage_timeout_seconds=_float(env, "CREATOR_STAGE_TIMEOUT_SECONDS", 1800.0, minimum=0.1),
             stage_timeouts={
                 stage: _float(env, f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", 0.0, minimum=0.1)

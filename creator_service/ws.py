@@ -170,7 +170,7 @@ class CreatorConnection:
         self._require_runner(pipeline, f"action '{action.name}'")
         self._check_running_quota(pipeline)
         if isinstance(action, AcceptAction):
-            await pipeline.accept_stage(self.user.name)
+            await pipeline.accept_stage(self.user.name, action.acknowledge_warnings)
         elif isinstance(action, RegenerateAction):
             await pipeline.regenerate_stage(action.feedback, self.user.name, action.scenes)
         elif isinstance(action, AutoAction):

@@ -65,9 +65,11 @@ class FakeStages:
     def succeed(self, stage: str) -> None:
         self._failing.discard(stage)
 
-    def registry(self) -> dict[str, VideoType]:
-        """Every real video type, with these handlers in place of the real ones."""
-        return {name: replace(vt, handlers={stage: self.handle for stage in vt.stage_order})
+    def registry(self, real: frozenset[str] = frozenset()) -> dict[str, VideoType]:
+        """Every real video type, with these handlers in place of the real ones, except for the
+        `real` stages (the planning stages are instant for real: no renderer runs)."""
+        return {name: replace(vt, handlers={stage: vt.handlers[stage] if stage in real else self.handle
+                                            for stage in vt.stage_order})
                 for name, vt in VIDEO_TYPES.items()}
 
     def handle(self, ctx: StageContext) -> StageOutput:

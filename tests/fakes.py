@@ -124,9 +124,12 @@ class FakeProviders:
         elif mode == "schema":
             content = json.dumps({"scenes": [{"kind": "nonsense"}]})
         elif schema["name"] == "ScenePlanAnswer":
-            content = json.dumps(self._scene_plan(schema["schema"], body["messages"][-1]["content"]))
+            content = json.dumps(self._scene_plan(schema["schema"], body["messages"][1]["content"]))
         else:
-            content = json.dumps(self._script(body["messages"][-1]["content"]))
+            script = self._script(body["messages"][1]["content"])
+            if mode == "overlong":  # an answer that parses but fails the planner's word budget
+                script["scenes"][0]["text"] = " ".join(["word"] * 200) + "."
+            content = json.dumps(script)
         return JSONResponse({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],

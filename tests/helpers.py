@@ -78,8 +78,11 @@ class Creator:
         assert done.get("status") == "completed" and done["stage"] == stage, done
         return done
 
-    def accept(self) -> None:
-        self.send({"action": "accept"})
+    def accept(self, acknowledge_warnings: bool = True) -> None:
+        """Accept the version under review. Like a reviewer who has read the stage's warnings
+        (the script's claims without references, say), the default acknowledges them; tests of
+        the refusal pass False."""
+        self.send({"action": "accept", **({"acknowledge_warnings": True} if acknowledge_warnings else {})})
 
     def advance_to(self, stage: str, timeout: float = 300) -> dict[str, dict[str, Any]]:
         """Accept every stage before `stage` as it completes; `stage` runs next."""

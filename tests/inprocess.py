@@ -15,14 +15,15 @@ from .helpers import Creator
 class Studio:
     """The service in this process (real uvicorn, real store) over fake stages; restartable."""
 
-    def __init__(self, data_dir: Path, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, real_stages: frozenset[str] = frozenset(), **settings: Any) -> None:
         self.data_dir = data_dir
         self.fakes = FakeStages()
+        self.real_stages = real_stages
         self.settings = settings
         self.server: ThreadedServer | None = None
 
     def start(self) -> "Studio":
-        self.app = create_app(fake_settings(self.data_dir, **self.settings), self.fakes.registry())
+        self.app = create_app(fake_settings(self.data_dir, **self.settings), self.fakes.registry(self.real_stages))
         self.server = ThreadedServer(self.app).start()
         self.server.use_admin_token(self.data_dir)
         return self

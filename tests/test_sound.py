@@ -84,7 +84,7 @@ def test_a_library_tracks_author_is_on_the_credits_card(tmp_path: Path) -> None:
 def test_every_brief_has_music_and_captions_with_its_types_defaults() -> None:
     for name, model in BRIEF_MODELS.items():
         fields = [f["name"] for f in field_schema(model)]
-        assert fields[-6:] == ["music", "captions", "language", "aspect", "formats", "brand"], name
+        assert fields[-7:] == ["music", "captions", "language", "aspect", "formats", "brand", "references"], name
     assert SocialMediaBrief.model_fields["captions"].default == "burned"
     assert BRIEF_MODELS["moa"].model_fields["captions"].default == "sidecar"
     assert BRIEF_MODELS["compliance_video"].model_fields["music"].default == "none"

@@ -11,6 +11,7 @@ import re
 import string
 from typing import Mapping
 
+from ..claims import PROMOTIONAL_TYPES, SAFETY_KINDS, Evidence
 from ..models import Directives, FeedbackReading, PlannedScene, SceneNarration, ScenePlan, Script
 from ..timing import estimate_seconds
 from .deck import CopyDeck, SceneKind
@@ -41,13 +42,15 @@ class TemplatePlanner:
     # ---- scenes ------------------------------------------------------------------------
 
     def plan_scenes(
-        self, video_type: str, brief: object, feedback: str | None, previous: ScenePlan | None
+        self, video_type: str, brief: object, feedback: str | None, previous: ScenePlan | None,
+        *, evidence: Evidence | None = None,
     ) -> ScenePlan:
         deck = self._decks[video_type]
         directives, reading = self._directives(brief, feedback, previous)
+        brief = _with_references(brief, evidence)
         values = deck.values(brief)
         kinds, notes = _choose_scenes(deck, directives.scene_delta, values)
-        narrations = _compose_all(deck, kinds, directives, values)
+        narrations = _with_risks(deck, kinds, _compose_all(deck, kinds, directives, values), evidence)
         scenes = [
             PlannedScene(
                 index=index,
@@ -83,8 +86,10 @@ class TemplatePlanner:
         plan: ScenePlan,
         feedback: str | None,
         previous: Script | None,
+        *, evidence: Evidence | None = None,
     ) -> Script:
         deck = self._decks[video_type]
+        brief = _with_references(brief, evidence)
         base = previous.directives if previous else plan.directives
         directives, reading = (
             read_feedback(feedback, base) if previous else (base, FeedbackReading())
@@ -98,7 +103,8 @@ class TemplatePlanner:
             directives = directives.model_copy(update={"scene_delta": base.scene_delta})
         kinds_by_name = {kind.kind: kind for kind in (*deck.standard_plan, *deck.extra_scenes)}
         kinds = [kinds_by_name[scene.kind] for scene in plan.scenes]
-        narrations = _compose_all(deck, kinds, directives, deck.values(brief))
+        narrations = _with_risks(deck, kinds, _compose_all(deck, kinds, directives, deck.values(brief)),
+                                 evidence)
         scenes = []
         for scene, sentences in zip(plan.scenes, narrations):
             text = " ".join(sentences)
@@ -140,6 +146,27 @@ def language_notes(brief: object) -> list[str]:
         return []
     return [f"The built-in planner writes English only, so this text is in English, not '{language}'. "
             "With OPENAI_API_KEY set, the OpenAI planner writes in the brief's language."]
+
+
+def _with_references(brief: object, evidence: Evidence | None) -> object:
+    """compliance_video writes only from its reference text: `reference_docs` and the uploaded
+    references together, in citation order."""
+    if evidence is None or not evidence.sources or not hasattr(brief, "reference_docs"):
+        return brief
+    text = "\n".join(sentence for source in evidence.sources for sentence in source.sentences)
+    return brief.model_copy(update={"reference_docs": text})  # type: ignore[attr-defined]
+
+
+def _with_risks(deck: CopyDeck, kinds: list[SceneKind], narrations: list[list[str]],
+                evidence: Evidence | None) -> list[list[str]]:
+    """A promotional video's safety scenes state the brief's risks word for word, after their
+    opening sentence. The built-in planner never writes a risk of its own: only what the brief
+    and its references give (the deck's generic lines say no more than that risks exist)."""
+    risks = [sentence_case(r.rstrip(".") + ".") for r in (evidence.risks if evidence else ())]
+    if not risks or deck.video_type not in PROMOTIONAL_TYPES:
+        return narrations
+    return [[*sentences[:1], *risks, *sentences[1:]] if kind.kind in SAFETY_KINDS else sentences
+            for kind, sentences in zip(kinds, narrations)]
 
 
 def _has_facts(template: str, values: dict[str, str]) -> bool:

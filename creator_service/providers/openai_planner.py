@@ -4,19 +4,22 @@ speaks its API: Ollama, vLLM, llama.cpp).
 Answers come back as structured outputs (`chat.completions.parse` with a strict JSON schema
 built from pydantic models), so they are validated on arrival; the scene kinds a type may use are
 an enum in that schema, because the renderers draw only those. The plan and the script are then
-checked (scene count, durations, word budgets) before a reviewer sees them. Every failure is a
-`StageFailure` whose words a reviewer understands.
+checked (scene count, durations, word budgets, the safety scene, claims against the references)
+before a reviewer sees them; an answer that fails goes back to the model with its problems, at most
+twice. Every failure is a `StageFailure` whose words a reviewer understands.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 import openai
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
+from .. import compliance
+from ..claims import PROMOTIONAL_TYPES, SAFETY_KINDS, Evidence, link_claims
 from ..models import Directives, FeedbackReading, PlannedScene, SceneNarration, ScenePlan, Script
 from ..planner.deck import CopyDeck
 from ..planner.feedback import initial_style
@@ -32,6 +35,9 @@ MIN_SCENE_SECONDS = 2.0
 MAX_SCENE_SECONDS = 20.0
 # How far past a scene's word budget the script may run before it is sent back.
 WORD_BUDGET_SLACK = 1.6
+# A plan or script that fails its checks goes back to the model with its problems this often.
+REPAIR_ROUNDS = 2
+T = TypeVar("T")
 
 AUDIENCE = {
     "social_media": "patients and the public, on a phone, often with the sound off",
@@ -132,16 +138,31 @@ class OpenAIPlanner:
     # ---- the two planner calls -----------------------------------------------------------
 
     def plan_scenes(
-        self, video_type: str, brief: object, feedback: str | None, previous: ScenePlan | None
+        self, video_type: str, brief: object, feedback: str | None, previous: ScenePlan | None,
+        *, evidence: Evidence | None = None,
     ) -> ScenePlan:
         deck = self._decks[video_type]
-        answer_model = scene_plan_answer(deck)
         messages = [
-            {"role": "system", "content": self._system_prompt(deck, brief, "scene plan")},
+            {"role": "system", "content": self._system_prompt(deck, brief, "scene plan", evidence)},
             {"role": "user", "content": self._plan_request(deck, brief, feedback, previous)},
         ]
-        answer = self._ask(messages, answer_model)
-        scenes = [
+        scenes, repairs = self._ask_checked(
+            messages, scene_plan_answer(deck), self._planned_scenes, lambda found: self._plan_problems(deck, found),
+            "scene plan")
+        reading = self._reading(feedback, previous is not None)
+        return ScenePlan(
+            video_type=video_type,
+            aspect_ratio=getattr(brief, "aspect", None) or deck.aspect_ratio,
+            total_seconds=round(sum(s.target_seconds for s in scenes), 2),
+            scenes=scenes,
+            directives=Directives(style=initial_style(str(getattr(brief, "tone", "")))),
+            planner=self.name,
+            feedback=reading.model_copy(update={"notes": [*reading.notes, *repairs]}),
+        )
+
+    @staticmethod
+    def _planned_scenes(answer: Any) -> list[PlannedScene]:
+        return [
             PlannedScene(
                 index=index,
                 kind=scene.kind,
@@ -154,44 +175,22 @@ class OpenAIPlanner:
                 bullets=[b.strip() for b in scene.bullets if b.strip()][:4],
                 media_query=(scene.media_query or "").strip() or None,
             )
-            for index, scene in enumerate(answer.scenes)  # type: ignore[attr-defined]
+            for index, scene in enumerate(answer.scenes)
         ]
-        self._check_plan(deck, scenes)
-        return ScenePlan(
-            video_type=video_type,
-            aspect_ratio=getattr(brief, "aspect", None) or deck.aspect_ratio,
-            total_seconds=round(sum(s.target_seconds for s in scenes), 2),
-            scenes=scenes,
-            directives=Directives(style=initial_style(str(getattr(brief, "tone", "")))),
-            planner=self.name,
-            feedback=self._reading(feedback, previous is not None),
-        )
 
     def write_script(
-        self, video_type: str, brief: object, plan: ScenePlan, feedback: str | None, previous: Script | None
+        self, video_type: str, brief: object, plan: ScenePlan, feedback: str | None, previous: Script | None,
+        *, evidence: Evidence | None = None,
     ) -> Script:
         deck = self._decks[video_type]
         messages = [
-            {"role": "system", "content": self._system_prompt(deck, brief, "narration script")},
+            {"role": "system", "content": self._system_prompt(deck, brief, "narration script", evidence)},
             {"role": "user", "content": self._script_request(plan, brief, feedback, previous)},
         ]
-        answer = self._ask(messages, ScriptAnswer)
-        by_index = {item.scene_index: item.text.strip() for item in answer.scenes}  # type: ignore[attr-defined]
-        missing = [scene.index for scene in plan.scenes if not by_index.get(scene.index)]
-        if missing or len(by_index) != len(plan.scenes):
-            raise StageFailure(
-                f"the LLM's script does not match the {len(plan.scenes)} accepted scenes "
-                f"(missing or empty: {missing or 'none'}, got {len(by_index)} scenes); regenerate"
-            )
-        scenes = []
-        for scene in plan.scenes:
-            text = by_index[scene.index]
-            words = count_words(text)
-            scenes.append(SceneNarration(
-                scene_index=scene.index, kind=scene.kind, title=scene.title, text=text,
-                word_count=words, estimated_seconds=estimate_seconds(words),
-            ))
-        self._check_script(deck, plan, scenes)
+        scenes, repairs = self._ask_checked(
+            messages, ScriptAnswer, lambda answer: self._narrations(plan, answer),
+            lambda found: self._script_problems(deck, plan, found, evidence), "script")
+        reading = self._reading(feedback, previous is not None)
         return Script(
             persona=str(getattr(brief, "persona", "")),
             tone=str(getattr(brief, "tone", "")),
@@ -200,10 +199,46 @@ class OpenAIPlanner:
             estimated_seconds=round(sum(s.estimated_seconds for s in scenes), 2),
             directives=plan.directives,
             planner=self.name,
-            feedback=self._reading(feedback, previous is not None),
+            feedback=reading.model_copy(update={"notes": [*reading.notes, *repairs]}),
         )
 
+    @staticmethod
+    def _narrations(plan: ScenePlan, answer: Any) -> list[SceneNarration]:
+        """One narration per planned scene; a scene the answer left out is left empty (a problem)."""
+        by_index = {item.scene_index: item.text.strip() for item in answer.scenes}
+        scenes = []
+        for scene in plan.scenes:
+            text = by_index.get(scene.index, "")
+            words = count_words(text)
+            scenes.append(SceneNarration(
+                scene_index=scene.index, kind=scene.kind, title=scene.title, text=text,
+                word_count=words, estimated_seconds=estimate_seconds(words),
+            ))
+        return scenes
+
     # ---- talking to the model ----------------------------------------------------------
+
+    def _ask_checked(self, messages: list[dict[str, str]], model: type[BaseModel], build: Callable[[Any], T],
+                     problems_of: Callable[[T], list[str]], what: str) -> tuple[T, list[str]]:
+        """Ask, check, and send a failing answer back with its problems, at most REPAIR_ROUNDS
+        times; then it is a stage error. Returns the answer and a note per repair for the reviewer."""
+        notes: list[str] = []
+        for repair in range(REPAIR_ROUNDS + 1):
+            answer = self._ask(messages, model)
+            result = build(answer)
+            problems = problems_of(result)
+            if not problems:
+                return result, notes
+            logger.info("LLM %s failed %d check(s) (round %d)", what, len(problems), repair + 1)
+            if repair == REPAIR_ROUNDS:
+                raise StageFailure(f"the LLM's {what} failed its checks after {REPAIR_ROUNDS} repair rounds: "
+                                   + "; ".join(problems) + ". Regenerate.")
+            notes.append(f"The model's {what} was sent back once more for: " + "; ".join(problems) + ".")
+            messages = [*messages, {"role": "assistant", "content": answer.model_dump_json()},
+                        {"role": "user", "content": "Your answer failed these checks:\n"
+                         + "\n".join(f"- {p}" for p in problems)
+                         + "\nAnswer again in full, with every problem fixed and everything else kept."}]
+        raise AssertionError("unreachable")
 
     def _ask(self, messages: list[dict[str, str]], model: type[BaseModel]) -> Any:
         try:
@@ -220,7 +255,7 @@ class OpenAIPlanner:
             raise StageFailure("OpenAI's answer was empty")
         return message.parsed
 
-    def _system_prompt(self, deck: CopyDeck, brief: object, what: str) -> str:
+    def _system_prompt(self, deck: CopyDeck, brief: object, what: str, evidence: Evidence | None) -> str:
         audience = AUDIENCE.get(deck.video_type, "a general audience")
         kinds = "\n".join(
             f"- {kind.kind}: {kind.title}. {kind.visual}" for kind in (*deck.standard_plan, *deck.extra_scenes)
@@ -242,6 +277,7 @@ class OpenAIPlanner:
             "Keep the JSON field names and scene kinds in English.",
             "Rules:",
             *(f"- {rule}" for rule in rules),
+            *_evidence_prompt(evidence),
         ])
 
     def _plan_request(self, deck: CopyDeck, brief: object, feedback: str | None, previous: ScenePlan | None) -> str:
@@ -279,7 +315,7 @@ class OpenAIPlanner:
 
     # ---- checks before a reviewer sees the answer ----------------------------------------
 
-    def _check_plan(self, deck: CopyDeck, scenes: list[PlannedScene]) -> None:
+    def _plan_problems(self, deck: CopyDeck, scenes: list[PlannedScene]) -> list[str]:
         problems = []
         most = len(deck.standard_plan) + len(deck.extra_scenes)
         if not MIN_SCENES <= len(scenes) <= most:
@@ -295,11 +331,13 @@ class OpenAIPlanner:
         if not deck.min_seconds <= total <= deck.max_seconds:
             problems.append(f"the video would last {total:.0f} s "
                             f"(allowed: {deck.min_seconds:.0f} to {deck.max_seconds:.0f} s)")
-        if problems:
-            raise StageFailure("the LLM's scene plan failed its checks: " + "; ".join(problems) + ". Regenerate.")
+        if deck.video_type in PROMOTIONAL_TYPES and not any(s.kind in SAFETY_KINDS for s in scenes):
+            problems.append("there is no safety scene (the major statement of risks is required)")
+        return problems
 
-    def _check_script(self, deck: CopyDeck, plan: ScenePlan, scenes: list[SceneNarration]) -> None:
-        problems = []
+    def _script_problems(self, deck: CopyDeck, plan: ScenePlan, scenes: list[SceneNarration],
+                         evidence: Evidence | None) -> list[str]:
+        problems = [f"scene_index {s.scene_index} has no narration" for s in scenes if not s.text]
         for planned, narration in zip(plan.scenes, scenes):
             budget = max(4, (planned.target_seconds - SCENE_PADDING_SECONDS) * WORDS_PER_SECOND)
             if narration.word_count > budget * WORD_BUDGET_SLACK:
@@ -308,8 +346,34 @@ class OpenAIPlanner:
         total = sum(s.estimated_seconds for s in scenes)
         if total > deck.max_seconds * 1.1:
             problems.append(f"the narration would last {total:.0f} s (at most {deck.max_seconds:.0f} s)")
-        if problems:
-            raise StageFailure("the LLM's script failed its checks: " + "; ".join(problems) + ". Regenerate.")
+        if evidence is not None and evidence.cited:
+            # Claims only when there are references to trace them to: without any, no rewrite helps.
+            script = Script(persona="", tone="", scenes=scenes, total_words=0, estimated_seconds=0,
+                            directives=plan.directives, planner=self.name)
+            problems += [f'"{c.text}" (scene {c.scene + 1}) fails {c.rule}: {c.detail}'
+                         for c in link_claims(script, evidence) if not c.supported]
+            if deck.video_type == "compliance_video":  # and the rules about the script as a whole
+                said = [sentence for scene in scenes for sentence in compliance.sentences(scene.text)]
+                reference = "\n".join(s for source in evidence.sources for s in source.sentences)
+                problems += [f"{v.rule}: {v.detail}" for v in compliance.check_script(said, reference)
+                             if v.sentence is None]
+        return problems
+
+
+def _evidence_prompt(evidence: Evidence | None) -> list[str]:
+    if evidence is None:
+        return []
+    lines = []
+    if evidence.sources:
+        lines.append("- Use only these references for claims: every factual sentence must be one of their "
+                     "sentences or a close paraphrase with the same words and figures.")
+        for source in evidence.sources:
+            lines.append(f"Reference [{source.number}] {source.title}:")
+            lines.extend(f"  {sentence}" for sentence in source.sentences)
+    if evidence.risks:
+        lines.append("- The safety scene must state each of these risks, in plain words a patient understands:")
+        lines.extend(f"  {risk}" for risk in evidence.risks)
+    return lines
 
 
 def _brief_json(brief: object) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""End credits: who made the footage and photos, on a short card after the last scene."""
+"""End cards after the last scene: who made the footage, photos and music (the credits), and
+the references the video's claims are traced to, numbered as in the claims."""
 
 from __future__ import annotations
 
@@ -35,13 +36,19 @@ def _hex_to_ass(colour: str) -> str:
     return f"&H00{value[4:6]}{value[2:4]}{value[0:2]}".upper()
 
 
-def make_credits_clip(
-    lines: list[str], fmt: VideoFormat, palette: dict[str, str], output: Path, *,
+def reference_lines(references: list[tuple[int, str]]) -> list[str]:
+    """"[n] title" per reference, in citation order."""
+    return [f"[{number}] {title}" for number, title in references][:MAX_LINES]
+
+
+def make_card(
+    title: str, lines: list[str], fmt: VideoFormat, palette: dict[str, str], output: Path, *,
     cancel: CancelToken, slots: ProcessSlots, work_dir: Path,
 ) -> None:
+    """A short card: a title and up to MAX_LINES lines, drawn by libass on the background colour."""
     size = round(fmt.height * 0.04)
     body = "\\N".join(line.replace("{", "").replace("}", "").replace("\\", "") for line in lines)
-    script = work_dir / "credits.ass"
+    script = work_dir / f"{output.stem}.ass"
     script.write_text("\n".join([
         "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {fmt.width}", f"PlayResY: {fmt.height}", "",
         "[V4+ Styles]",
@@ -54,7 +61,7 @@ def make_credits_clip(
         f"0,0,0,0,100,100,0,0,1,0,0,8,40,40,{round(fmt.height * 0.4)},1",
         "", "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-        f"Dialogue: 0,0:00:00.00,0:00:{CREDITS_SECONDS:05.2f},Title,,0,0,0,,{{\\fad(300,0)}}Footage and photos",
+        f"Dialogue: 0,0:00:00.00,0:00:{CREDITS_SECONDS:05.2f},Title,,0,0,0,,{{\\fad(300,0)}}{title}",
         f"Dialogue: 0,0:00:00.00,0:00:{CREDITS_SECONDS:05.2f},Body,,0,0,0,,{{\\fad(500,0)}}{body}",
     ]) + "\n", encoding="utf-8")
     colour = "0x" + palette["background"].lstrip("#")
@@ -62,5 +69,5 @@ def make_credits_clip(
         ["-f", "lavfi", "-i", f"color=c={colour}:s={fmt.width}x{fmt.height}:r={fmt.fps}:d={CREDITS_SECONDS}",
          "-vf", f"{ass_filter(script)},format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast",
          "-crf", "16", str(output)],
-        cancel=cancel, slots=slots, log_path=work_dir / "credits.log", what="the end credits",
+        cancel=cancel, slots=slots, log_path=work_dir / f"{output.stem}.log", what=f"the {title.lower()} card",
     )

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..claims import SAFETY_KINDS
 from ..models import (
     Animations,
     AudioTrack,
@@ -41,7 +42,7 @@ from ..rendering.captions import (
     write_srt,
     write_vtt,
 )
-from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_credits_clip
+from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_card, reference_lines
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.layers import Inputs, logo_filter, scene_filter
@@ -51,6 +52,7 @@ from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .branding import kit_font
 from .context import StageContext, StageFailure
+from .evidence import brief_evidence
 from .sources import scene_sources
 
 # veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
@@ -59,9 +61,6 @@ FINAL_CRF = "20"
 # Stereo AAC at 192 kb/s, 48 kHz: above the 160 kb/s floor platforms and broadcasters ask for.
 AUDIO_BITRATE = "192k"
 AUDIO_RATE = "48000"
-# The scenes that carry the safety information (the major statement): the music drops out.
-SAFETY_KINDS = frozenset({"safety", "isi"})
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -123,6 +122,9 @@ def final_cut(
     credits = credits_clip(ctx, [*clips, *tails], fmt, palette, music_credits(track))
     if credits is not None:
         tails.append(credits)
+    references = references_clip(ctx, len(clips) + len(tails), fmt, palette)
+    if references is not None:
+        tails.append(references)
     segments = plan_segments(clips, voice.tracks, fps, tails)
     total_seconds = sum(s.frames for s in segments) / fps
     narration = ctx.work_dir / "narration.wav"
@@ -270,16 +272,27 @@ def credits_clip(ctx: StageContext, clips: list[Clip], fmt: VideoFormat, palette
                  extra: list[MediaCredit] | None = None) -> Clip | None:
     """A credits card naming the authors of stock footage, photos and music, when there are any."""
     lines = credit_lines([credit for clip in clips for credit in clip.sources] + (extra or []))
-    if not lines:
+    return end_card(ctx, "credits", "Footage and photos", lines, len(clips), fmt, palette) if lines else None
+
+
+def references_clip(ctx: StageContext, index: int, fmt: VideoFormat, palette: dict[str, str]) -> Clip | None:
+    """The references card that ends a video whose brief cites references, numbered as in its claims."""
+    evidence = brief_evidence(ctx)
+    if not evidence.cited:
         return None
-    output = ctx.work_dir / "credits.mp4"
-    make_credits_clip(lines, fmt, palette, output, cancel=ctx.cancel, slots=ctx.services.slots,
-                      work_dir=ctx.work_dir)
+    lines = reference_lines([(source.number, source.title) for source in evidence.sources])
+    return end_card(ctx, "references", "References", lines, index, fmt, palette)
+
+
+def end_card(ctx: StageContext, stem: str, title: str, lines: list[str], index: int, fmt: VideoFormat,
+             palette: dict[str, str]) -> Clip:
+    output = ctx.work_dir / f"{stem}.mp4"
+    make_card(title, lines, fmt, palette, output, cancel=ctx.cancel, slots=ctx.services.slots, work_dir=ctx.work_dir)
     thumbnail = output.with_suffix(".jpg")
     extract_frame(output, CREDITS_SECONDS / 2, thumbnail, cancel=ctx.cancel, slots=ctx.services.slots,
-                  log_path=ctx.work_dir / "credits.thumbnail.log")
+                  log_path=ctx.work_dir / f"{stem}.thumbnail.log")
     return Clip(
-        scene_index=len(clips), path=ctx.relative(output), thumbnail=ctx.relative(thumbnail),
+        scene_index=index, path=ctx.relative(output), thumbnail=ctx.relative(thumbnail),
         duration=CREDITS_SECONDS, width=fmt.width, height=fmt.height, fps=fmt.fps,
         layers=ClipLayers(clip=ctx.relative(output)),
     )
