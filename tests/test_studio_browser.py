@@ -140,6 +140,13 @@ def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Serv
     shot(page, artifacts_dir, "2-script-v2")
     page.get_by_role("tab", name="v1").click()
     expect(page.locator("#changes")).to_be_hidden()
+    # No references in this brief: every claim is marked unsupported, with why on hover, and
+    # Accept is refused until the reviewer acknowledges the warnings.
+    expect(page.locator(".warnings")).to_contain_text("to acknowledge before accepting")
+    expect(page.locator("mark.claim.unsupported").first).to_have_attribute("title", re.compile("no_reference"))
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator("#connection")).to_contain_text("acknowledge_warnings")
+    page.get_by_label(re.compile("I have read the \\d+ warnings")).check()
     page.get_by_role("button", name="Accept").click()
 
     expect(page.locator("#running")).to_be_visible(timeout=30_000)
@@ -188,6 +195,8 @@ def test_a_stage_error_offers_regenerate_and_stop(page: Page, tmp_path: Path, ar
         page.get_by_role("button", name="Start").click()
         for stage in ("Scene plan", "Narration", "Visuals"):
             expect(page.locator("#stage-title")).to_have_text(stage, timeout=240_000)
+            if stage == "Narration":  # its claims have no references: acknowledged first
+                page.get_by_label(re.compile("I have read the")).check()
             page.get_by_role("button", name="Accept").click()
         alert = page.locator("#stage-error")
         expect(alert).to_contain_text("Voice (version 1) failed", timeout=120_000)
@@ -359,5 +368,34 @@ def test_variants_show_side_by_side_and_one_is_chosen_and_a_fork_is_listed(page:
         expect(page.get_by_role("tab", name="v3")).to_have_attribute("aria-selected", "true", timeout=10_000)
         page.get_by_role("button", name="Fork").click()
         expect(page.locator("#forks")).to_contain_text("Forked into vid_")
+    finally:
+        studio.stop()
+
+
+def test_a_reference_uploaded_in_the_form_is_cited_by_the_narration(page: Page, tmp_path: Path,
+                                                                     artifacts_dir: Path) -> None:
+    # Real planning stages (instant), stand-ins for the renderers: this is about the studio.
+    studio = Studio(tmp_path / "data", real_stages=frozenset({"scenes", "script"})).start()
+    label = tmp_path / "label.md"
+    label.write_text("# Metformin label (excerpt)\n\nMetformin helps keep blood sugar in a healthy range.\n\n"
+                     "## Important Safety Information\nMetformin can cause lactic acidosis, which is rare but serious.\n")
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        fill_social_brief(page)
+        page.get_by_label("Upload a reference (PDF, text or Markdown)").set_input_files(str(label))
+        expect(page.get_by_label("References", exact=True).locator("option:checked")).to_have_text(
+            "Metformin label (excerpt) (4 sentences)")
+        page.get_by_role("button", name="Start").click()
+        expect(page.locator("#stage-title")).to_have_text("Scene plan", timeout=10_000)
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Narration", timeout=10_000)
+        # The benefit claim is marked supported, and its source shows on hover; the label's
+        # safety statement is said in the safety scene, so risk_content passes.
+        supported = page.locator("mark.claim.supported").filter(has_text="healthy range").first
+        expect(supported).to_have_attribute("title", "[1] “Metformin helps keep blood sugar in a healthy range.”")
+        expect(page.locator(".compliance")).to_contain_text("✓ risk_content")
+        supported.hover()
+        shot(page, artifacts_dir, "claims")
     finally:
         studio.stop()

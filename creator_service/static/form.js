@@ -16,6 +16,8 @@ export function renderFields(container, type) {
     } else if (field.type === 'multi_choice') {
       input = el('select', {...common, multiple: true, size: field.choices.length},
         field.choices.map((choice) => el('option', {value: choice}, choice)));
+    } else if (field.type === 'references') {
+      input = referencesPicker(common);
     } else if (field.type === 'long_text') {
       input = el('textarea', {...common, rows: field.name === 'reference_docs' ? 6 : 3, maxlength: field.max_length});
     } else {
@@ -24,11 +26,39 @@ export function renderFields(container, type) {
     }
     container.append(
       el('label', {for: id, class: field.required ? 'required' : ''}, field.label),
-      input,
+      input.wrapper ?? input,
       help,
       el('p', {class: 'field-error', id: `${id}-error`, hidden: true}),
     );
   }
+}
+
+const REFERENCE_TYPES = {pdf: 'application/pdf', md: 'text/markdown', markdown: 'text/markdown', txt: 'text/plain'};
+
+// The caller's references to choose from, and a file input that uploads one more and selects it.
+function referencesPicker(common) {
+  const select = el('select', {...common, multiple: true, size: 3});
+  const add = (reference, selected) => select.append(
+    el('option', {value: reference.id, selected}, `${reference.title} (${reference.sentences.length} sentences)`));
+  fetch('/assets/references').then((r) => (r.ok ? r.json() : {references: []}))
+    .then((body) => body.references.forEach((reference) => add(reference, false)))
+    .catch(() => {});
+  const upload = el('input', {type: 'file', id: `${common.id}-upload`, accept: '.pdf,.txt,.md,.markdown',
+                              'aria-label': 'Upload a reference (PDF, text or Markdown)'});
+  upload.addEventListener('change', async () => {
+    const file = upload.files[0];
+    if (!file) return;
+    const kind = REFERENCE_TYPES[file.name.split('.').pop().toLowerCase()] ?? file.type;
+    const response = await fetch('/assets/references', {method: 'POST', headers: {'Content-Type': kind}, body: file});
+    const body = await response.json();
+    const error = document.getElementById(`${common.id}-error`);
+    error.hidden = response.ok;
+    error.textContent = response.ok ? '' : `${file.name}: ${body.error}`;
+    if (response.ok) add(body, true);
+    upload.value = '';
+  });
+  // The form reads the select (by its name); the upload sits beside it.
+  return Object.assign(select, {wrapper: el('div', {class: 'references'}, select, upload)});
 }
 
 // The payload: every filled field, trimmed; empty optional fields are left to their defaults.
@@ -36,7 +66,7 @@ export function collectPayload(form, type) {
   const payload = {};
   for (const field of type.fields) {
     const input = form.elements[field.name];
-    if (field.type === 'multi_choice') {
+    if (field.type === 'multi_choice' || field.type === 'references') {
       const chosen = [...input.selectedOptions].map((option) => option.value);
       if (chosen.length) payload[field.name] = chosen;
       continue;

@@ -36,6 +36,43 @@ function clipFigure(clip, label) {
     label.startsWith('Scene') ? redoBox(clip.scene_index) : null);
 }
 
+// What the reviewer must acknowledge before accepting: unsupported claims, failed rules.
+function warningsBox(warnings) {
+  if (!warnings?.length) return null;
+  return el('section', {class: 'warnings', 'aria-label': 'Warnings'},
+    el('h4', {}, `${warnings.length} warning${warnings.length === 1 ? '' : 's'} to acknowledge before accepting`),
+    el('ul', {}, warnings.map((w) => el('li', {},
+      el('strong', {}, w.rule), w.scene != null ? ` · scene ${w.scene + 1}` : '',
+      w.text ? ` · “${w.text}”` : '', ` — ${w.detail}`))));
+}
+
+// The narration with each claim marked: supported ones name their source on hover.
+function narrationWithClaims(text, claims) {
+  const parts = [];
+  let cursor = 0;
+  for (const claim of claims) {
+    const at = text.indexOf(claim.text, cursor);
+    if (at < 0) continue;
+    if (at > cursor) parts.push(text.slice(cursor, at));
+    const source = claim.supported
+      ? `[${claim.reference_number}] “${claim.quote}”`
+      : `Unsupported (${claim.rule}): ${claim.detail}`;
+    parts.push(el('mark', {class: `claim ${claim.supported ? 'supported' : 'unsupported'}`, title: source,
+                           tabindex: 0, 'aria-label': `${claim.text} (${source})`},
+      claim.text, claim.supported ? el('sup', {}, `[${claim.reference_number}]`) : null));
+    cursor = at + claim.text.length;
+  }
+  parts.push(text.slice(cursor));
+  return el('p', {}, ...parts);
+}
+
+function complianceList(rules) {
+  if (!rules?.length) return null;
+  return el('ul', {class: 'facts compliance', 'aria-label': 'Compliance checks'}, rules.map((r) =>
+    el('li', {class: r.passed ? '' : 'warning', title: JSON.stringify(r.evidence)},
+       `${r.passed ? '✓' : '✗'} ${r.rule}${r.evidence?.summary ? `: ${r.evidence.summary}` : ''}`)));
+}
+
 const RENDERERS = {
   scenes(data) {
     const plan = data.scenes_data;
@@ -63,11 +100,14 @@ const RENDERERS = {
         el('li', {}, `${data.total_words} words`),
         el('li', {}, `about ${seconds(data.estimated_seconds)}`),
         el('li', {}, `persona: ${data.script.persona}`),
-        el('li', {}, `tone: ${data.script.tone}`)),
+        el('li', {}, `tone: ${data.script.tone}`),
+        data.claims ? el('li', {}, `${data.claims.filter((c) => c.supported).length} of ${data.claims.length} claims supported`) : null),
+      warningsBox(data.warnings),
+      complianceList(data.compliance),
       el('ol', {class: 'narration'}, data.script.scenes.map((scene) =>
         el('li', {},
           el('p', {class: 'kind'}, `${scene.scene_index + 1} · ${scene.title}`),
-          el('p', {}, scene.text),
+          narrationWithClaims(scene.text, (data.claims ?? []).filter((c) => c.scene === scene.scene_index)),
           el('p', {class: 'muted'}, `${scene.word_count} words · ~${seconds(scene.estimated_seconds)}`),
           redoBox(scene.scene_index)))),
     ];
@@ -135,6 +175,8 @@ const RENDERERS = {
         captions.vtt_url ? el('li', {}, `captions (${captions.mode}): `,
                               el('a', {href: captions.vtt_url}, 'WebVTT'), ' · ',
                               el('a', {href: captions.srt_url}, 'SRT')) : null),
+      warningsBox(data.warnings),
+      complianceList(data.compliance),
     ];
   },
 };

@@ -463,6 +463,12 @@ function showStage(stage) {
   clear($('stage-content')).append(...notice, ...renderStage(stage, current.data));
   view.hidden = false;
   state.shown = stage;
+  // Warnings on the version under review must be acknowledged before Accept is taken.
+  const warnings = stage === state.current ? (info.versions.at(-1)?.data?.warnings ?? []) : [];
+  $('acknowledge-box').hidden = warnings.length === 0;
+  $('acknowledge').checked = false;
+  $('acknowledge-text').textContent =
+    `I have read the ${warnings.length} warning${warnings.length === 1 ? '' : 's'} above and accept this version anyway`;
   renderApprovals($('approvals'), stage, current.version);
   renderComments($('comments'), stage, current.version, $('stage-content'));
   // Reviewers sign the version under review (the server checks their role on this video).
@@ -545,7 +551,8 @@ async function watch(videoId) {
 }
 
 function wireActions() {
-  $('accept').addEventListener('click', () => send({action: 'accept'}));
+  $('accept').addEventListener('click', () => send(
+    $('acknowledge-box').hidden ? {action: 'accept'} : {action: 'accept', acknowledge_warnings: $('acknowledge').checked}));
   $('skip').addEventListener('click', () => send({action: 'skip'}));
   $('fork').addEventListener('click', () => send({action: 'fork'}));
   $('branch').addEventListener('click', () => {
