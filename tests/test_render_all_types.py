@@ -127,6 +127,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         payload["logo"] = upload_logo(studio, tmp_path)
     if video_type == "social_media":  # a second aspect from the same run
         payload["formats"] = ["9:16", "1:1"]
+    if video_type in ("product_ad", "social_media"):  # risk_content passes when risks are given
+        payload["safety_information"] = RISKS[video_type]
     brand = None
     if video_type in ("product_ad", "social_media"):  # one Remotion type, one Manim type
         brand = create_brand(studio)
@@ -172,11 +174,40 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         assert result["animations"]["end_card"] is not None
         assert any(s["kind"] == "remotion" for s in credits)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
+    assert_the_major_statement_is_presented_fairly(video_type, payload, render, result["script"])
     if "formats" in payload:
         assert_one_video_per_format(studio, render)
     assert_captions_follow_the_speech(studio, video, render, video_type)
     if render["captions"]["mode"] == "burned":
         assert_burned_captions_clear_of_text(video.parent / "captions.ass", result["visuals"]["clips"], render["scenes"])
+
+
+PROMOTIONAL = ("product_ad", "doctor_ad", "social_media")
+RISKS = {"product_ad": "DiabetEase may cause low blood sugar when used with insulin.",
+         "social_media": "Metformin can cause lactic acidosis, a rare but serious condition."}
+
+
+def assert_the_major_statement_is_presented_fairly(video_type: str, payload: dict[str, Any], render: dict[str, Any],
+                                                   script: dict[str, Any]) -> None:
+    """The service's own output passes the five rules in every promotional type, measured on the
+    MP4; risk_content passes when the brief gives risks, and says what to add when it does not."""
+    rules = {rule["rule"]: rule for rule in render["compliance"]}
+    if video_type not in PROMOTIONAL:
+        assert rules == {}
+        return
+    for name in ("dual_modality", "readable_text", "no_distraction", "audio_parity", "fair_balance"):
+        assert rules[name]["passed"] is True, (video_type, rules[name])
+    assert rules["readable_text"]["evidence"]["min_height"] >= 0.035
+    risk = rules["risk_content"]
+    assert risk == script["compliance"][0]
+    if "safety_information" in payload:
+        assert risk["passed"] is True and payload["safety_information"] in risk["evidence"]["stated"]
+        safety = [scene["text"] for scene in script["script"]["scenes"] if scene["kind"] in ("safety", "isi")]
+        assert any(payload["safety_information"] in text for text in safety)
+    else:
+        assert risk["passed"] is False and "add safety_information or a reference" in risk["evidence"]["summary"]
+    # What failed is what the reviewer must acknowledge.
+    assert [w["rule"] for w in render["warnings"]] == [r["rule"] for r in render["compliance"] if not r["passed"]]
 
 
 def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str, Any], tts: dict[str, Any]) -> None:

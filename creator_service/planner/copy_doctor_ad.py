@@ -79,11 +79,17 @@ SAFETY = SceneKind(
             [
                 "Important safety information: {drug} is not appropriate for every patient.",
                 "Review contraindications, warnings, precautions and adverse reactions in the full prescribing information.",
+                "Consider each patient's medical history and concomitant medicines before prescribing.",
             ]
         ],
-        "neutral": [["Important safety information: {drug} is not right for every patient.", "Review the warnings and adverse reactions in the prescribing information."]],
-        "simple": [["Safety: {drug} is not for every patient.", "Check the warnings in the prescribing information."]],
-        "casual": [["Safety first: {drug} isn't for everyone.", "Check the warnings and side effects in the prescribing information."]],
+        "neutral": [["Important safety information: {drug} is not right for every patient.",
+                     "Review the warnings and adverse reactions in the prescribing information.",
+                     "Consider each patient's medical history and other medicines before prescribing."]],
+        "simple": [["Safety: {drug} is not for every patient.", "Check the warnings in the prescribing information.",
+                    "Check each patient's history and other medicines first."]],
+        "casual": [["Safety first: {drug} isn't for everyone.",
+                    "Check the warnings and side effects in the prescribing information.",
+                    "Consider each patient's history and other medicines before prescribing."]],
     },
 )
 CALL_TO_ACTION = SceneKind(

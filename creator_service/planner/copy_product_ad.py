@@ -82,12 +82,16 @@ SAFETY = SceneKind(
     visual="The safety information in a bordered panel, on screen while it is read.",
     narration={
         "neutral": [["{brand} is not right for everyone, and side effects can happen.",
-                     "Read the patient information and talk to your doctor about any concerns."]],
+                     "Read the patient information and talk to your doctor about any concerns.",
+                     "Tell your doctor about your health history and any other medicines you take."]],
         "casual": [["Quick safety note: {brand} isn't right for everyone, and side effects can happen.",
-                    "Read the leaflet and talk to your doctor."]],
-        "simple": [["{brand} is not for everyone.", "It can have side effects.", "Read the leaflet."]],
+                    "Read the leaflet and talk to your doctor.",
+                    "Be open with your doctor about your health and other medicines."]],
+        "simple": [["{brand} is not for everyone.", "It can have side effects.", "Read the leaflet.",
+                    "Tell your doctor about other medicines you take."]],
         "formal": [["{brand} is not suitable for every patient, and adverse effects may occur.",
-                    "Please review the patient information and consult your healthcare provider."]],
+                    "Please review the patient information and consult your healthcare provider.",
+                    "Inform your healthcare provider of your medical history and all other medicines."]],
     },
 )
 CALL_TO_ACTION = SceneKind(

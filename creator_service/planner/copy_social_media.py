@@ -189,29 +189,35 @@ SAFETY = SceneKind(
             [
                 "{drug} is not right for everyone, and side effects can happen.",
                 "Read the patient information that comes with your medicine.",
+                "Tell your doctor about your health history and any other medicines you take.",
             ],
             [
                 "Like any medicine, {drug} can cause side effects.",
                 "Tell your doctor about your health history and other medicines.",
+                "Read the patient information that comes with your medicine.",
             ],
         ],
         "casual": [
             [
                 "Quick safety note: {drug} isn't right for everyone, and side effects can happen.",
                 "Always read the leaflet that comes with it.",
+                "Be open with your doctor about your health and other medicines.",
             ],
             [
                 "Heads up: like any medicine, {drug} can have side effects.",
                 "Be open with your doctor about your health and other medicines.",
+                "Always read the leaflet that comes with it.",
             ],
         ],
         "simple": [
-            ["{drug} is not for everyone.", "It can have side effects.", "Read the leaflet."],
+            ["{drug} is not for everyone.", "It can have side effects.", "Read the leaflet.",
+             "Tell your doctor about other medicines you take."],
         ],
         "formal": [
             [
                 "{drug} is not suitable for every patient, and adverse effects may occur.",
                 "Please review the full prescribing information.",
+                "Inform your healthcare provider of your medical history and all other medicines.",
             ],
         ],
     },

@@ -217,6 +217,10 @@ def _compose_all(
         count = 1
         while count < len(pool) and count_words(" ".join(pool[: count + 1])) <= budget:
             count += 1
+        if kind.kind in SAFETY_KINDS:
+            # The major statement is said in full, whatever the word budget or a "shorter"
+            # asks, so it keeps its share of the video (fair_balance).
+            count = len(pool)
         pools.append(pool)
         chosen_counts.append(count)
 
@@ -230,7 +234,10 @@ def _compose_all(
 
     # Keep the whole video inside the type's bounds by adding or dropping optional sentences.
     while total_seconds() > deck.max_seconds:
-        candidates = [i for i in range(len(kinds)) if chosen_counts[i] > 1]
+        candidates = [i for i in range(len(kinds)) if chosen_counts[i] > 1 and kinds[i].kind not in SAFETY_KINDS]
+        # The safety narration gives up its last sentences only when nothing else can, and
+        # keeps its first (fair_balance then says if it became too short).
+        candidates = candidates or [i for i in range(len(kinds)) if chosen_counts[i] > 1]
         if not candidates:
             break
         longest = max(candidates, key=lambda i: count_words(" ".join(scene_sentences(i))))

@@ -111,14 +111,15 @@ class ElevenLabsSpeaker:
             encoded = job.log_dir / f"{item.path.stem}.mp3"
             encoded.write_bytes(base64.b64decode(answer.audio_base_64))
             # Decoded to the pipeline's standard WAV; a pace other than 1 stretches it.
+            pace = job.pace * item.pace
             run_ffmpeg(
                 ["-i", str(encoded), "-ac", str(wav.CHANNELS), "-ar", str(wav.SAMPLE_RATE),
-                 "-sample_fmt", "s16", "-filter:a", f"atempo={1 / job.pace:.3f}", str(item.path)],
+                 "-sample_fmt", "s16", "-filter:a", f"atempo={1 / pace:.3f}", str(item.path)],
                 cancel=job.cancel, slots=job.slots, log_path=job.log_dir / "decode.log",
                 what=f"decoding {encoded.name}",
             )
             words = [
-                WordTiming(word=w.word, start=w.start * job.pace, end=w.end * job.pace)
+                WordTiming(word=w.word, start=w.start * pace, end=w.end * pace)
                 for w in words_from_alignment(answer.alignment)
             ]
             tracks.append(SpokenTrack(path=item.path, duration=wav.duration_of(item.path), words=words))

@@ -75,8 +75,8 @@ def main(job_path: str) -> int:
 
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     voice = load_voice(job["model"], job["config"], job.get("aligned"))
-    config = SynthesisConfig(length_scale=job.get("length_scale", 1.0))
     for index, item in enumerate(job["items"]):
+        config = SynthesisConfig(length_scale=item.get("length_scale", job.get("length_scale", 1.0)))
         rate = voice.config.sample_rate
         pause = b"\x00\x00" * round(SENTENCE_PAUSE_SECONDS * rate)
         chunks, sentences, offset = [], [], 0

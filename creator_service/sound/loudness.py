@@ -92,6 +92,14 @@ def measure(
                    cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness meter)")
 
 
+def measure_windows(path: Path, windows: list[tuple[float, float]], *, cancel: CancelToken,
+                    slots: ProcessSlots | None, log_path: Path) -> Loudness:
+    """Integrated loudness and true peak of the parts of `path` inside `windows` (seconds), joined."""
+    inside = "+".join(f"between(t,{start:.3f},{end:.3f})" for start, end in windows)
+    return metered(["-i", str(path), "-af", f"aselect='{inside}',asetpts=N/SR/TB,{METER}", "-f", "null", "-"],
+                   cancel=cancel, slots=slots, log_path=log_path, what="ffmpeg (loudness meter, windows)")
+
+
 _measured: dict[tuple[str, int, int], Loudness] = {}
 
 

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from ..brands import remotion_font
+from ..claims import SAFETY_KINDS
 from ..models import (
     Animations,
     Clip,
@@ -69,8 +70,10 @@ def _overlay_words(
         end = {"headline": "Important Safety Information and full Prescribing Information",
                "cta": "See the full prescribing information",
                "disclaimer": "Report side effects to your healthcare provider."}
-    # Requested callouts go on scenes that have none yet, the middle of the video first.
-    free = [s.index for s in plan.scenes if not any(c["scene"] == s.index for c in callouts)] or [0]
+    # Requested callouts go on scenes that have none yet, the middle of the video first; never
+    # on the safety information, which must play free of distractions (no_distraction).
+    free = [s.index for s in plan.scenes if s.kind not in SAFETY_KINDS
+            and not any(c["scene"] == s.index for c in callouts)] or [0]
     for n, mention in enumerate(mentions):
         callouts.append({"scene": free[(len(free) // 2 + n) % len(free)], "text": mention})
     return lower, (callouts if callouts_on else []), end

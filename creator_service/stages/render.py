@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..claims import SAFETY_KINDS
+from ..claims import PROMOTIONAL_TYPES, SAFETY_KINDS
+from ..major_statement import TextSpan
 from ..models import (
     Animations,
     AudioTrack,
@@ -24,11 +25,13 @@ from ..models import (
     LoudnessReport,
     MediaCredit,
     MusicReport,
+    RuleResult,
     ScenePlan,
     SceneTiming,
     SoundReport,
     Visuals,
     Voiceover,
+    rule_warnings,
 )
 from ..processes import ChildProcessFailed
 from ..rendering import wav
@@ -38,6 +41,7 @@ from ..rendering.captions import (
     Spoken,
     ass_filter,
     build_cues,
+    placed_cues,
     write_ass,
     write_srt,
     write_vtt,
@@ -52,7 +56,8 @@ from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .branding import kit_font
 from .context import StageContext, StageFailure
-from .evidence import brief_evidence
+from .evidence import brief_evidence, enforce
+from .risk_checks import Narration, check_risk_presentation, safety_overlays
 from .sources import scene_sources
 
 # veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
@@ -147,11 +152,19 @@ def final_cut(
         current = "branded"
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
-    if mode == "burned":
+    narration = narration_parts(ctx, segments, fps)
+    # A promotional video's major statement is always shown in text while it is spoken (dual
+    # modality): its captions are burned whatever `captions` says, without gaps between cues.
+    major = [(n.start, n.end) for n in narration if n.safety] if ctx.video_type in PROMOTIONAL_TYPES else []
+    burn_only = None if mode == "burned" else major
+    placed = []
+    if mode == "burned" or major:
         # libass finds the brand kit's font in the kit's folder.
         font = kit_font(ctx)
+        scenes = scene_text(segments, fps)
         script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass",
-                           font=font["family"] if font else FONT, scenes=scene_text(segments, fps))
+                           font=font["family"] if font else FONT, scenes=scenes, only=burn_only, gapless=major)
+        placed = placed_cues(spoken, fmt, scenes=scenes, only=burn_only, gapless=major)
         fonts_dir = Path(font["path"]).parent if font else None
         chains.append(f"[{current}]{ass_filter(script, fonts_dir)}[captioned]")
         current = "captioned"
@@ -181,6 +194,16 @@ def final_cut(
     ctx.progress(0.97, "measuring the final video's loudness")
     heard = loudness.measure(output, cancel=ctx.cancel, slots=ctx.services.slots,
                              log_path=ctx.work_dir / "final.loudness.log")
+    music = music_report(track, mixed, safety, total_seconds)
+    compliance: list[RuleResult] = []
+    if major:
+        spans = [TextSpan(p.cue.start, p.cue.end, p.box(fmt), len(p.cue.lines)) for p in placed
+                 if any(start <= p.cue.start < end for start, end in major)]
+        safety_scenes = {s.clip.scene_index for s, n in zip(voiced(segments), narration) if n.safety}
+        compliance = check_risk_presentation(
+            ctx, output, mixed.voice_stem, narration, spans,
+            music.under_voice_during_safety_db if music else None, safety_overlays(ctx, safety_scenes))
+        enforce(ctx, rule_warnings(compliance), "failed compliance rule(s) on the finished video")
     ctx.progress(1.0, f"final video ready: {info.duration:.1f} s at {heard.integrated_lufs} LUFS")
     return FinalVideo(
         path=ctx.relative(output),
@@ -204,8 +227,9 @@ def final_cut(
             channels=info.audio_channels or 0, sample_rate=info.audio_sample_rate or 0,
             bitrate=info.audio_bitrate or 0, processing="compression, one gain, true-peak limiter",
         ),
-        music=music_report(track, mixed, safety, total_seconds),
+        music=music,
         captions=caption_files(ctx, spoken, mode),
+        compliance=compliance,
     )
 
 
@@ -219,6 +243,23 @@ def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list
         (s.start_frame / fps, (s.start_frame + s.frames) / fps)
         for s in segments if s.track is not None and kinds.get(s.clip.scene_index) in SAFETY_KINDS
     ]
+
+
+def voiced(segments: list[Segment]) -> list[Segment]:
+    return [s for s in segments if s.track is not None]
+
+
+def narration_parts(ctx: StageContext, segments: list[Segment], fps: int) -> list[Narration]:
+    """Each scene's speech in video time, the safety scenes' marked: what the rules measure."""
+    plan = ctx.accepted.get("scenes")
+    kinds = {scene.index: scene.kind for scene in plan.scenes} if isinstance(plan, ScenePlan) else {}
+    parts = []
+    for s in voiced(segments):
+        assert s.track is not None
+        start = s.start_frame / fps + LEAD_IN_SECONDS
+        parts.append(Narration(start, start + s.track.spoken_seconds, len(s.track.text.split()),
+                               kinds.get(s.clip.scene_index) in SAFETY_KINDS))
+    return parts
 
 
 def scene_text(segments: list[Segment], fps: int) -> list[SceneText]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ..claims import SAFETY_KINDS
 from ..models import AudioTrack, FeedbackReading, LoudnessReport, Script, Voiceover, WordTime
 from ..processes import ChildProcessFailed
 from ..providers.voice import SpeechItem, SpeechJob, SpokenTrack, VoiceFailure, VoiceUnavailable
@@ -17,6 +18,9 @@ from ..speech_timing import estimate_words
 from .context import StageContext, StageFailure
 
 PACE_STEP = 1.12
+# The major statement is said this much slower than the rest: no faster than the benefits, and
+# as understandable (audio_parity).
+SAFETY_PACE = 1.12
 PACE_LIMITS = (0.75, 1.4)
 _SLOWER = re.compile(r"\b(slower|more slowly|slow (it )?down|too fast)\b", re.IGNORECASE)
 _FASTER = re.compile(r"\b(faster|quicker|speed (it )?up|too slow)\b", re.IGNORECASE)
@@ -46,7 +50,8 @@ def tts_generate(ctx: StageContext) -> Voiceover:
     kept = ctx.kept(Voiceover)
     spoken = [scene for scene in script.scenes if ctx.redo(scene.scene_index)]
     items = [
-        SpeechItem(text=scene.text, path=audio_dir / f"scene_{scene.scene_index:02d}.wav")
+        SpeechItem(text=scene.text, path=audio_dir / f"scene_{scene.scene_index:02d}.wav",
+                   pace=SAFETY_PACE if scene.kind in SAFETY_KINDS else 1.0)
         for scene in spoken
     ]
     ctx.progress(0.02, f"speaking {len(items)} scenes")

@@ -1,0 +1,273 @@
+"""The major statement of risks, checked on the finished video.
+
+FDA's final rule on the major statement in DTC TV ads (21 CFR 202.1(e)(1), 88 FR 80958) asks
+that it be understandable, shown in text while it is spoken (dual modality), easy to read, and
+free of distractions. Each rule here turns one of those into measurements on the MP4 and its
+stems, and reports `{"rule", "passed", "evidence"}` with the times and values it measured. They
+are aids for reviewers, not a regulatory determination: the README says what each one can miss.
+
+- `dual_modality`: frames sampled every half second across the safety narration show text in the
+  place the captions put it, from no later than 0.5 s after the speech starts until it ends.
+- `readable_text`: on those frames, the text's tallest line (ascender to descender) is at least
+  3.5 % of the frame's height, and its weakest contrast with what is behind it is at least 4.5:1
+  (WCAG).
+- `no_distraction`: music at least 20 dB under the voice (measured on the stems); no cut and no
+  fast movement in the picture (the mean change between frames a quarter second apart, outside
+  the captions); no overlay (lower third, callout) on the safety scenes.
+- `audio_parity`: the safety narration is no faster than the rest (words per second ≤ 1.1 ×) and
+  within 2 LU of the rest's loudness (ffmpeg's ebur128 on the voice stem).
+- `fair_balance`: the risk narration lasts at least `ratio` (0.3) of the benefit narration. This
+  is a proxy: time is not the whole of fair balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .models import RuleResult
+from .processes import CancelToken, ProcessSlots
+from .rendering.ffmpeg import probe, run_ffmpeg
+
+MIN_TEXT_HEIGHT = 0.035
+MIN_CONTRAST = 4.5
+MAX_TEXT_DELAY = 0.5
+SAMPLE_SECONDS = 0.5
+# A pixel this many times brighter (or darker) than the caption's backing is part of a glyph.
+GLYPH_CONTRAST = 3.0
+MUSIC_UNDER_DB = 20.0
+MAX_RATE_RATIO = 1.1
+MAX_LOUDNESS_GAP_LU = 2.0
+# Mean change (0-255 grey levels) between frames MOTION_SECONDS apart: above CUT_CHANGE is a
+# cut; a mean above FAST_CHANGE is fast movement. Measured on our own safety scenes (text
+# appearing, a slow pan) at 1-4, and on a cut between two stills at 40 or more.
+MOTION_SECONDS = 0.25
+CUT_CHANGE = 30.0
+FAST_CHANGE = 8.0
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """Where the safety text should be while it is up: seconds, and a [left, top, right,
+    bottom] box in frame fractions (from the captions' layout)."""
+
+    start: float
+    end: float
+    box: tuple[float, float, float, float]
+    lines: int = 2
+
+
+@dataclass(frozen=True)
+class TextReading:
+    height: float   # the tallest line's glyphs, as a share of the frame's height
+    contrast: float  # WCAG contrast between the glyphs and what is right behind them
+
+
+def _frames(video: Path, start: float, end: float, fps: float, *, cancel: CancelToken, slots: ProcessSlots,
+            work_dir: Path, name: str) -> tuple[np.ndarray, int, int]:
+    """RGB frames from `start` to `end` at `fps`, as one array (count, height, width, 3)."""
+    size = _probe_size(video)
+    raw = work_dir / f"{name}.rgb"
+    run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{max(0.05, end - start):.3f}", "-i", str(video),
+                "-vf", f"fps={fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
+               cancel=cancel, slots=slots, log_path=work_dir / f"{name}.log", what=f"reading frames ({name})")
+    width, height = size
+    data = np.fromfile(raw, dtype=np.uint8)
+    raw.unlink(missing_ok=True)
+    count = data.size // (width * height * 3)
+    return data[: count * width * height * 3].reshape(count, height, width, 3), width, height
+
+
+def _probe_size(video: Path) -> tuple[int, int]:
+    info = probe(video)
+    if not info.width or not info.height:
+        raise ValueError(f"{video.name} has no picture to read")
+    return info.width, info.height
+
+
+def relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG 2 relative luminance of sRGB pixels (0-255)."""
+    c = rgb.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear[..., 0] * 0.2126 + linear[..., 1] * 0.7152 + linear[..., 2] * 0.0722
+
+
+def contrast_ratio(a: float, b: float) -> float:
+    high, low = max(a, b), min(a, b)
+    return (high + 0.05) / (low + 0.05)
+
+
+def read_text(frame: np.ndarray, box: tuple[float, float, float, float], lines: int = 2) -> TextReading | None:
+    """The text in `box` of a frame (a caption's `lines` lines), or None when there is none.
+
+    The box's middle fifth across is surely glyphs on their backing, and the backing is most of
+    it: its median is the backing's luminance, and a glyph pixel is one at least GLYPH_CONTRAST
+    from it (white and highlighted words alike). Across the middle three fifths, a row is text
+    when it crosses at least two narrow strokes (a plain picture, or the backing's edge, has
+    none); a line is a run of such rows, grown by the rows above and below with one stroke (the
+    ascenders and descenders, and crossbars), and measured from top to bottom."""
+    height, width = frame.shape[:2]
+    left, top, right, bottom = box
+    middle, span = (left + right) / 2, (right - left)
+    rows_slice = slice(int(top * height), int(np.ceil(bottom * height)))
+    core = relative_luminance(
+        frame[rows_slice, int((middle - span / 10) * width):int(np.ceil((middle + span / 10) * width))])
+    wide = relative_luminance(
+        frame[rows_slice, int((middle - span * 0.3) * width):int(np.ceil((middle + span * 0.3) * width))])
+    if core.size == 0:
+        return None
+    backing = float(np.median(core))
+    dark_backing = backing < 0.18
+
+    def glyphs_of(luminance: np.ndarray) -> np.ndarray:
+        if dark_backing:
+            return (luminance + 0.05) >= GLYPH_CONTRAST * (backing + 0.05)
+        return (backing + 0.05) >= GLYPH_CONTRAST * (luminance + 0.05)
+
+    core_glyphs = glyphs_of(core)
+    if not 0.01 <= float(core_glyphs.mean()) <= 0.45:
+        return None
+    glyphs = glyphs_of(wide)
+    em = (rows_slice.stop - rows_slice.start) / (1.25 * lines + 0.4)
+    strokes = np.array([_strokes(row, em * 0.3) for row in glyphs])
+    # Rows of crossbars and joined tops (wide runs) carry a line on, but never start one.
+    marked = np.array([_strokes(row, em * 2) for row in glyphs])
+    text_rows = np.flatnonzero(_grow(strokes >= 2, marked >= 1))
+    if text_rows.size < 3:
+        return None
+    runs = np.split(text_rows, np.flatnonzero(np.diff(text_rows) > 1) + 1)
+    tallest = max(run[-1] - run[0] + 1 for run in runs)
+    # The glyphs' own colour is their brightest tenth (the rest is anti-aliased edge).
+    contrast = contrast_ratio(float(np.percentile(core[core_glyphs], 90)), backing)
+    return TextReading(height=tallest / height, contrast=round(contrast, 2))
+
+
+def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """`seeds`, extended up and down through contiguous `allowed` rows."""
+    grown = seeds.copy()
+    for order in (range(1, len(seeds)), range(len(seeds) - 2, -1, -1)):
+        step = -1 if order.step == 1 else 1
+        for row in order:
+            if not grown[row] and allowed[row] and grown[row + step]:
+                grown[row] = True
+    return grown
+
+
+def _strokes(row: np.ndarray, widest: float) -> int:
+    """How many runs of glyph pixels in a row are narrow enough to be strokes of letters."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], row.astype(np.int8), [0]))))
+    widths = edges[1::2] - edges[::2]
+    return int(np.count_nonzero(widths <= max(2.0, widest)))
+
+
+def text_readings(video: Path, spans: list[TextSpan], windows: list[tuple[float, float]], *, cancel: CancelToken,
+                  slots: ProcessSlots, work_dir: Path) -> list[tuple[float, TextReading | None]]:
+    """The text read every SAMPLE_SECONDS across each safety narration window, from MAX_TEXT_DELAY
+    after its speech starts to just before it ends."""
+    readings: list[tuple[float, TextReading | None]] = []
+    for number, (start, end) in enumerate(windows):
+        first = start + MAX_TEXT_DELAY
+        frames, _, _ = _frames(video, first, end, 1 / SAMPLE_SECONDS, cancel=cancel, slots=slots,
+                               work_dir=work_dir, name=f"safety{number}.text")
+        for index, frame in enumerate(frames):
+            at = first + index * SAMPLE_SECONDS
+            span = next((s for s in spans if s.start <= at < s.end), None)
+            readings.append((round(at, 2), read_text(frame, span.box, span.lines) if span else None))
+    return readings
+
+
+def dual_modality(readings: list[tuple[float, TextReading | None]], windows: list[tuple[float, float]]) -> RuleResult:
+    missing = [at for at, reading in readings if reading is None]
+    passed = bool(readings) and not missing
+    summary = (f"text is on screen at all {len(readings)} sampled moments of the safety narration" if passed else
+               "no safety narration to check" if not readings else
+               f"no text on screen at {len(missing)} of {len(readings)} moments of the safety narration "
+               f"(first at {missing[0]:.2f} s)")
+    return RuleResult(rule="dual_modality", passed=passed, evidence={
+        "summary": summary, "audio": [[round(a, 2), round(b, 2)] for a, b in windows],
+        "samples": len(readings), "text_missing_at": missing[:20], "max_delay_seconds": MAX_TEXT_DELAY})
+
+
+def readable_text(readings: list[tuple[float, TextReading | None]]) -> RuleResult:
+    seen = [r for _, r in readings if r is not None]
+    if not seen:
+        return RuleResult(rule="readable_text", passed=False,
+                          evidence={"summary": "no safety text was found on screen to measure"})
+    # The text's size is its tallest line, ascender to descender (a line without either reads
+    # shorter, though its letters are the same size); its contrast is the weakest seen.
+    height = max(r.height for r in seen)
+    contrast = min(r.contrast for r in seen)
+    passed = height >= MIN_TEXT_HEIGHT and contrast >= MIN_CONTRAST
+    summary = (f"text {height:.1%} of the height (≥ {MIN_TEXT_HEIGHT:.1%}), contrast {contrast}:1 "
+               f"(≥ {MIN_CONTRAST}:1)")
+    return RuleResult(rule="readable_text", passed=passed, evidence={
+        "summary": summary if passed else f"too hard to read: {summary}", "min_height": round(height, 4),
+        "min_contrast": contrast, "samples": len(seen)})
+
+
+def picture_motion(video: Path, windows: list[tuple[float, float]], exclude: list[tuple[float, float, float, float]],
+                   *, cancel: CancelToken, slots: ProcessSlots, work_dir: Path) -> tuple[float, float]:
+    """(largest, mean) change between frames MOTION_SECONDS apart across the windows, in grey
+    levels, outside the `exclude` boxes (the captions, whose words change by design)."""
+    changes: list[float] = []
+    for number, (start, end) in enumerate(windows):
+        frames, width, height = _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
+                                        work_dir=work_dir, name=f"safety{number}.motion")
+        grey = frames.astype(np.float32).mean(axis=3)
+        keep = np.ones((height, width), dtype=bool)
+        for left, top, right, bottom in exclude:
+            keep[int(top * height):int(np.ceil(bottom * height)), int(left * width):int(np.ceil(right * width))] = False
+        changes += [float(np.abs(b - a)[keep].mean()) for a, b in zip(grey, grey[1:])]
+    if not changes:
+        return 0.0, 0.0
+    return round(max(changes), 2), round(float(np.mean(changes)), 2)
+
+
+def no_distraction(music_under_db: float | None, motion: tuple[float, float], overlays: list[str]) -> RuleResult:
+    problems = []
+    if music_under_db is not None and music_under_db < MUSIC_UNDER_DB:
+        problems.append(f"the music is only {music_under_db} dB under the voice (≥ {MUSIC_UNDER_DB:.0f} dB)")
+    largest, mean = motion
+    if largest >= CUT_CHANGE:
+        problems.append(f"the picture cuts (a change of {largest} grey levels)")
+    elif mean >= FAST_CHANGE:
+        problems.append(f"the picture moves fast (mean change {mean} grey levels)")
+    if overlays:
+        problems.append(f"other text overlays appear: {', '.join(overlays)}")
+    summary = "; ".join(problems) or "no music within 20 dB of the voice, no cut, no fast movement, no other overlay"
+    return RuleResult(rule="no_distraction", passed=not problems, evidence={
+        "summary": summary, "music_under_voice_db": music_under_db, "largest_change": largest,
+        "mean_change": mean, "overlays": overlays, "cut_at": CUT_CHANGE, "fast_at": FAST_CHANGE})
+
+
+def audio_parity(safety_words: int, safety_seconds: float, rest_words: int, rest_seconds: float,
+                 safety_lufs: float | None, rest_lufs: float | None) -> RuleResult:
+    safety_rate = safety_words / safety_seconds if safety_seconds else 0.0
+    rest_rate = rest_words / rest_seconds if rest_seconds else 0.0
+    problems = []
+    if rest_rate and safety_rate > MAX_RATE_RATIO * rest_rate:
+        problems.append(f"the safety narration is faster: {safety_rate:.2f} words/s against {rest_rate:.2f}")
+    gap = None if safety_lufs is None or rest_lufs is None else round(abs(safety_lufs - rest_lufs), 2)
+    if gap is None:
+        problems.append("the loudness could not be measured")
+    elif gap > MAX_LOUDNESS_GAP_LU:
+        problems.append(f"its loudness is {gap} LU from the rest's (≤ {MAX_LOUDNESS_GAP_LU:.0f} LU)")
+    summary = "; ".join(problems) or (f"{safety_rate:.2f} words/s against {rest_rate:.2f}, "
+                                      f"{gap} LU from the rest's loudness")
+    return RuleResult(rule="audio_parity", passed=not problems, evidence={
+        "summary": summary, "safety_words_per_second": round(safety_rate, 2),
+        "rest_words_per_second": round(rest_rate, 2), "safety_lufs": safety_lufs, "rest_lufs": rest_lufs,
+        "loudness_gap_lu": gap})
+
+
+def fair_balance(risk_seconds: float, benefit_seconds: float, ratio: float) -> RuleResult:
+    share = risk_seconds / benefit_seconds if benefit_seconds else 0.0
+    passed = risk_seconds > 0 and share >= ratio
+    summary = (f"the risk narration lasts {risk_seconds:.1f} s, {share:.0%} of the benefit narration's "
+               f"{benefit_seconds:.1f} s (at least {ratio:.0%})")
+    return RuleResult(rule="fair_balance", passed=passed, evidence={
+        "summary": summary if passed else f"too little risk narration: {summary}",
+        "risk_seconds": round(risk_seconds, 2), "benefit_seconds": round(benefit_seconds, 2),
+        "ratio": round(share, 3), "required_ratio": ratio, "proxy": True})

@@ -1,0 +1,158 @@
+"""The major-statement rules, each passing and failing on real (tiny) renders measured by the
+same code the render stage uses. The service's own videos pass them in test_render_all_types;
+here each rule is also made to fail on purpose: the safety text removed, text too small, a loud
+music bed, a cut and fast movement, a hurried and louder safety narration, too little of it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from creator_service import major_statement as rules
+from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.sound import loudness
+from creator_service.sound.mix import MixPlan, MixResult, make_mix, measure_ducking
+from creator_service.sound.music import choose_music
+
+pytestmark = pytest.mark.render
+
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+WIDTH, HEIGHT = 640, 360
+# Where a caption sits: the lower band of the title-safe area, two lines.
+BOX = (0.1, 0.70, 0.9, 0.88)
+WINDOW = (0.5, 3.5)
+
+
+def common(tmp_path: Path) -> dict[str, object]:
+    return {"cancel": CancelToken(), "slots": ProcessSlots(2), "work_dir": tmp_path}
+
+
+def card(path: Path, *, text: str | None, size: int, source: str = "color=c=0x0B1F3A") -> Path:
+    """Four seconds of a picture with (or without) one caption line drawn on a dark box."""
+    draw = []
+    if text:
+        y = int((BOX[1] + BOX[3]) / 2 * HEIGHT)
+        draw = ["-vf", f"drawtext=fontfile={BOLD}:text='{text}':fontsize={size}:fontcolor=white:"
+                       f"box=1:boxcolor=black@0.7:boxborderw=6:x=(w-text_w)/2:y={y}-text_h/2"]
+    joiner = ":" if "=" in source else "="
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}{joiner}s={WIDTH}x{HEIGHT}:r=15:d=4",
+                    *draw, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+def readings(video: Path, tmp_path: Path) -> list[tuple[float, rules.TextReading | None]]:
+    spans = [rules.TextSpan(0.0, 4.0, BOX, lines=2)]
+    return rules.text_readings(video, spans, [WINDOW], **common(tmp_path))  # type: ignore[arg-type]
+
+
+def test_readable_text_passes_a_caption_and_fails_one_too_small(tmp_path: Path) -> None:
+    good = readings(card(tmp_path / "good.mp4", text="Side effects can happen", size=24), tmp_path)
+    assert rules.dual_modality(good, [WINDOW]).passed
+    readable = rules.readable_text(good)
+    assert readable.passed, readable.evidence
+    assert readable.evidence["min_height"] >= 0.035 and readable.evidence["min_contrast"] >= 4.5
+
+    small = readings(card(tmp_path / "small.mp4", text="Side effects can happen", size=9), tmp_path)
+    assert rules.dual_modality(small, [WINDOW]).passed  # still there...
+    too_small = rules.readable_text(small)
+    assert not too_small.passed and too_small.evidence["min_height"] < 0.035  # ...but too small
+    assert too_small.evidence["summary"].startswith("too hard to read")
+
+
+def test_dual_modality_fails_when_the_safety_text_is_removed(tmp_path: Path) -> None:
+    for source in ("color=c=0x0B1F3A", "color=c=white"):
+        bare = readings(card(tmp_path / "bare.mp4", text=None, size=24, source=source), tmp_path)
+        result = rules.dual_modality(bare, [WINDOW])
+        assert not result.passed and result.evidence["text_missing_at"][0] == pytest.approx(1.0)
+        assert not rules.readable_text(bare).passed
+
+
+def test_no_distraction_fails_on_a_cut_and_on_fast_movement(tmp_path: Path) -> None:
+    still = card(tmp_path / "still.mp4", text="Side effects can happen", size=24)
+    calm = rules.picture_motion(still, [WINDOW], [BOX], **common(tmp_path))  # type: ignore[arg-type]
+    assert rules.no_distraction(None, calm, []).passed, calm
+
+    cut = tmp_path / "cut.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=navy:s={WIDTH}x{HEIGHT}:r=15:d=2",
+                    "-f", "lavfi", "-i", f"color=c=white:s={WIDTH}x{HEIGHT}:r=15:d=2", "-filter_complex",
+                    "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]", "-pix_fmt", "yuv420p", str(cut)], check=True)
+    cutting = rules.no_distraction(None, rules.picture_motion(cut, [WINDOW], [BOX], **common(tmp_path)), [])  # type: ignore[arg-type]
+    assert not cutting.passed and "cuts" in cutting.evidence["summary"]
+
+    # A fast pan: the picture slides 2 % of its width a frame.
+    moving = tmp_path / "moving.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r=15:d=4",
+                    "-vf", "scroll=horizontal=0.02", "-pix_fmt", "yuv420p", str(moving)], check=True)
+    fast = rules.no_distraction(None, rules.picture_motion(moving, [WINDOW], [BOX], **common(tmp_path)), [])  # type: ignore[arg-type]
+    assert not fast.passed and ("moves fast" in fast.evidence["summary"] or "cuts" in fast.evidence["summary"])
+    overlay = rules.no_distraction(None, calm, ['callout "New" on scene 5'])
+    assert not overlay.passed and "overlays" in overlay.evidence["summary"]
+
+
+def speech(path: Path, text: str, words_per_minute: int) -> Path:
+    subprocess.run(["espeak-ng", "-s", str(words_per_minute), "-w", str(path), text], check=True)
+    return path
+
+
+def test_no_distraction_fails_with_a_loud_music_bed_and_passes_when_it_drops_out(tmp_path: Path) -> None:
+    narration = speech(tmp_path / "voice.wav", "Important safety information. Side effects can happen. "
+                       "Read the patient information that comes with your medicine.", 150)
+    seconds = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                                    str(narration)], capture_output=True, text=True, check=True).stdout)
+    track = choose_music("uplifting", None, tmp_path / "cache")
+    assert track is not None
+    window = [(0.0, seconds)]
+    # The service's own mix drops the bed out for the safety narration.
+    mixed = make_mix(MixPlan(narration, seconds, track, window, -16.0), tmp_path,
+                     cancel=CancelToken(), slots=ProcessSlots(2))
+    dropped = rules.no_distraction(measure_ducking(mixed, window, seconds)["under_voice_during_safety_db"],
+                                   (0.0, 0.0), [])
+    assert dropped.passed, dropped.evidence
+    # A bed laid under the same voice only 8 dB down, as a careless edit would: caught.
+    loud_bed = tmp_path / "loud.bed.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(track.path), "-t", f"{seconds:.3f}",
+                    "-af", "loudnorm=I=-24:TP=-2", "-ar", "48000", "-ac", "2", str(loud_bed)], check=True)
+    voice = tmp_path / "loud.voice.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(narration), "-af", "loudnorm=I=-16:TP=-2",
+                    "-ar", "48000", "-ac", "2", str(voice)], check=True)
+    careless = MixResult(master=voice, voice_stem=voice, bed_stem=loud_bed)
+    under = measure_ducking(careless, window, seconds)["under_voice_during_safety_db"]
+    loud = rules.no_distraction(under, (0.0, 0.0), [])
+    assert not loud.passed and loud.evidence["music_under_voice_db"] < 20, loud.evidence
+    assert "music" in loud.evidence["summary"]
+
+
+def test_audio_parity_fails_when_the_safety_narration_is_hurried_and_louder(tmp_path: Path) -> None:
+    text = "Metformin helps keep blood sugar in a healthy range, day after day."
+    rest = speech(tmp_path / "rest.wav", text, 150)
+    same = speech(tmp_path / "same.wav", text, 150)
+    hurried = speech(tmp_path / "hurried.wav", text, 230)
+    measured = {}
+    for name, safety in (("fair", same), ("hurried", hurried)):
+        joined = tmp_path / f"joined-{name}.wav"
+        gain = "0dB" if name == "fair" else "6dB"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(rest), "-i", str(safety), "-filter_complex",
+                        f"[1:a]volume={gain}[s];[0:a][s]concat=n=2:v=0:a=1", str(joined)], check=True)
+        lengths = [float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                                         "csv=p=0", str(p)], capture_output=True, text=True, check=True).stdout)
+                   for p in (rest, safety)]
+        windows = {"rest": [(0.0, lengths[0])], "safety": [(lengths[0], lengths[0] + lengths[1])]}
+        lufs = {k: loudness.measure_windows(joined, w, cancel=CancelToken(), slots=None,
+                                            log_path=tmp_path / f"{name}.{k}.log").integrated_lufs
+                for k, w in windows.items()}
+        words = len(text.split())
+        measured[name] = rules.audio_parity(words, lengths[1], words, lengths[0], lufs["safety"], lufs["rest"])
+    assert measured["fair"].passed, measured["fair"].evidence
+    hurried_result = measured["hurried"]
+    assert not hurried_result.passed
+    assert "faster" in hurried_result.evidence["summary"] and hurried_result.evidence["loudness_gap_lu"] > 2
+
+
+def test_fair_balance_is_a_share_of_the_benefit_narration() -> None:
+    assert rules.fair_balance(6.0, 18.0, 0.3).passed
+    short = rules.fair_balance(3.0, 18.0, 0.3)
+    assert not short.passed and short.evidence["ratio"] == pytest.approx(0.167, abs=0.001)
+    assert short.evidence["proxy"] is True
+    assert not rules.fair_balance(0.0, 0.0, 0.3).passed
