@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from . import compliance
 from .models import Claim, RuleResult, Script
+from .planner.figures import chart_of, figures_faithful
 from .references import Reference
 
 # The scene kinds that carry the major statement of risks.
@@ -109,3 +110,10 @@ def risk_content(script: Script, evidence: Evidence) -> RuleResult:
     return RuleResult(rule="risk_content", passed=not missing,
                       evidence={"summary": summary, "stated": stated, "missing": missing,
                                 "safety_scenes": [s.scene_index for s in script.scenes if s.kind in SAFETY_KINDS]})
+
+
+def faithful_figures(brief: object) -> RuleResult:
+    """figures_faithful for what the visuals will draw from the brief's clinical data."""
+    source = getattr(brief, "clinical_data", None)
+    passed, evidence = figures_faithful(source, chart_of(source))
+    return RuleResult(rule="figures_faithful", passed=passed, evidence=evidence)

@@ -27,6 +27,7 @@ from creator_service.claims import (
 )
 from creator_service.models import Directives, SceneNarration, Script
 from creator_service.planner.decks import DECKS
+from creator_service.planner.figures import Chart, Figure, chart_of, figures_faithful
 from creator_service.providers.openai_planner import OpenAIPlanner
 from creator_service.references import Reference
 from creator_service.settings import OpenAISettings
@@ -302,3 +303,34 @@ def test_a_failing_answer_goes_back_to_the_model_with_its_problems(fake: FakePro
     with pytest.raises(StageFailure, match="after 2 repair rounds"):
         planner.write_script("social_media", SocialBrief(), plan, None, None)
     fake.set("openai", "ok")
+
+
+# ---- figures drawn as charts ---------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("source", "charted", "why"),
+    [
+        ("HbA1c reduced by 1.1% with Metformin vs 0.3% with placebo at 24 weeks",
+         [("Metformin", 1.1), ("placebo", 0.3)], None),
+        ("Lowers LDL-C by 39 to 60 percent across doses", [], "is a range"),
+        ("Between 39 and 60% fewer events", [], "is a range"),
+        ("DiabetEase lowered HbA1c by 1.1% compared with 0.3% for placebo.", [], "cannot be read unambiguously"),
+        ("HbA1c fell by 1.1% in 26 weeks", [], "single figure"),
+    ],
+)
+def test_only_figures_that_chart_faithfully_are_charted(source: str, charted: list[tuple[str, float]],
+                                                       why: str | None) -> None:
+    chart = chart_of(source)
+    assert [(f.label, f.value) for f in chart.figures] == charted
+    assert (chart.as_text is None) if why is None else (why in (chart.as_text or ""))
+    passed, evidence = figures_faithful(source, chart)
+    assert passed, evidence
+
+
+def test_figures_faithful_fails_a_range_drawn_as_one_bar_and_a_lone_arm() -> None:
+    # What the first release drew for this sentence: a single 60 % bar.
+    source = "Lowers LDL-C by 39 to 60 percent across doses"
+    passed, evidence = figures_faithful(source, Chart([Figure("across doses", 60.0, "%")]))
+    assert not passed and "one end of a range" in evidence["summary"] and "both arms" in evidence["summary"]
+    invented = figures_faithful("1.1% with A vs 0.3% with placebo", Chart([Figure("A", 1.4, "%"), Figure("placebo", 0.3, "%")]))
+    assert not invented[0] and "1.4% is not a figure of the source" in invented[1]["summary"]

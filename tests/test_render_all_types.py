@@ -199,7 +199,8 @@ def assert_the_major_statement_is_presented_fairly(video_type: str, payload: dic
         assert rules[name]["passed"] is True, (video_type, rules[name])
     assert rules["readable_text"]["evidence"]["min_height"] >= 0.035
     risk = rules["risk_content"]
-    assert risk == script["compliance"][0]
+    assert risk == script["compliance"][0] and rules["figures_faithful"] == script["compliance"][1]
+    assert rules["figures_faithful"]["passed"] is True
     if "safety_information" in payload:
         assert risk["passed"] is True and payload["safety_information"] in risk["evidence"]["stated"]
         safety = [scene["text"] for scene in script["script"]["scenes"] if scene["kind"] in ("safety", "isi")]

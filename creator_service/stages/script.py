@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import compliance
-from ..claims import PROMOTIONAL_TYPES, Evidence, link_claims, risk_content
+from ..claims import PROMOTIONAL_TYPES, Evidence, faithful_figures, link_claims, risk_content
 from ..models import ScenePlan, Script
 from .context import StageContext, StageFailure
 from .evidence import brief_evidence, enforce
@@ -33,9 +33,10 @@ def generate_script(ctx: StageContext) -> Script:
 
 
 def trace(ctx: StageContext, script: Script, evidence: Evidence) -> Script:
-    """The script with its claims linked and, for the promotional types, risk_content checked."""
+    """The script with its claims linked and, for the promotional types, the content rules
+    checked: risk_content, and figures_faithful for what the visuals will chart."""
     ctx.progress(0.7, "tracing every claim to the references")
-    rules = [risk_content(script, evidence)] if ctx.video_type in PROMOTIONAL_TYPES else []
+    rules = [risk_content(script, evidence), faithful_figures(ctx.brief)] if ctx.video_type in PROMOTIONAL_TYPES else []
     traced = script.model_copy(update={"claims": link_claims(script, evidence), "compliance": rules})
     enforce(ctx, traced.review_warnings(), "unsupported claim(s) or failed rule(s)")
     return traced

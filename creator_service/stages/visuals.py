@@ -36,7 +36,7 @@ from ..models import (
     Visuals,
 )
 from ..planner.decks import DECKS
-from ..planner.figures import parse_figures
+from ..planner.figures import chart_of
 from ..processes import ChildProcessFailed
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
@@ -225,7 +225,8 @@ def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, look: Lo
         # balance says the same thing.
         "lines": _sentences(narration, 3),
         "caption": (clinical if scene.kind == "clinical_data" else getattr(brief, "moa_summary", None)) or "",
-        "figures": [f.__dict__ for f in parse_figures(clinical)] if scene.kind == "clinical_data" else [],
+        # Only figures that chart faithfully are drawn; a range or an unclear label stays text.
+        "figures": [f.__dict__ for f in chart_of(clinical).figures] if scene.kind == "clinical_data" else [],
         "palette": look.colours,
         "font": kit_font(ctx),
     }
