@@ -16,6 +16,7 @@ from .auth.access import Forbidden
 from .auth.http import current_user, forbidden, require_global_role
 from .brands import BrandStore
 from .files import resolve_inside
+from .http_security import read_body
 from .payloads import Brief, FieldError
 from .references import ReferenceStore
 
@@ -74,14 +75,9 @@ async def upload_logo(request: Request) -> JSONResponse:
         require_global_role(current_user(request), "uploading a logo")
     except Forbidden as exc:
         return forbidden(exc)
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_LOGO_BYTES:
+    data = await read_body(request, MAX_LOGO_BYTES)
+    if data is None:
         return JSONResponse({"error": f"logo is larger than {MAX_LOGO_BYTES:,} bytes"}, status_code=413)
-    data = bytearray()
-    async for chunk in request.stream():
-        data.extend(chunk)
-        if len(data) > MAX_LOGO_BYTES:
-            return JSONResponse({"error": f"logo is larger than {MAX_LOGO_BYTES:,} bytes"}, status_code=413)
     suffix = image_suffix(bytes(data[:16]))
     if suffix is None:
         return JSONResponse({"error": "the body must be a PNG, JPEG or WebP image"}, status_code=415)

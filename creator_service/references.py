@@ -26,6 +26,7 @@ from . import compliance
 from .auth.access import Forbidden
 from .auth.http import current_user, forbidden, require_global_role
 from .files import resolve_inside
+from .http_security import read_body
 
 MAX_REFERENCE_BYTES = 10 * 1024 * 1024
 MAX_TITLE = 120
@@ -179,17 +180,12 @@ class ReferenceStore:
 
 
 async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_REFERENCE_BYTES:
+    data = await read_body(request, MAX_REFERENCE_BYTES)
+    if data is None:
         raise ReferenceProblem(413, f"the reference is larger than {MAX_REFERENCE_BYTES:,} bytes")
-    data = bytearray()
-    async for chunk in request.stream():
-        data.extend(chunk)
-        if len(data) > MAX_REFERENCE_BYTES:
-            raise ReferenceProblem(413, f"the reference is larger than {MAX_REFERENCE_BYTES:,} bytes")
     if not data:
         raise ReferenceProblem(422, "the body is empty: send the document itself")
-    return bytes(data)
+    return data
 
 
 async def upload_reference(request: Request) -> JSONResponse:
