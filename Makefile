@@ -14,8 +14,9 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # chromium is the only browser Remotion ever uses; nodejs and npm install and run Remotion.
 # Noto core (Arabic, Hebrew, Devanagari, Thai, ...) and Noto CJK (Chinese, Japanese, Korean) give
 # other scripts real glyphs: Pango (Manim), libass (captions) and Chromium find them by fontconfig.
+# redis-server is the Celery broker for CREATOR_EXECUTOR=celery (docs/scaling.md; the tests start one).
 APT_PACKAGES := curl ffmpeg pkg-config libcairo2-dev libpango1.0-dev espeak-ng fonts-dejavu-core \
-	fonts-noto-core fonts-noto-cjk gcc python3-dev chromium
+	fonts-noto-core fonts-noto-cjk gcc python3-dev chromium redis-server
 REMOTION := remotion_project
 
 .PHONY: help install system-deps python-deps remotion-deps run demo test lint bench bench-sessions diagram stills clean

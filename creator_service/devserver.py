@@ -139,3 +139,84 @@ def running_server(data_dir: Path, port: int | None = None, **env: str) -> Itera
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def running_redis(folder: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port, keeping nothing on disk; its URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with open(folder / "redis.log", "wb") as log:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+             "--save", "", "--appendonly", "no"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"redis-server exited early: {(folder / 'redis.log').read_text(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not answer PING")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class CeleryWorker:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_workers(count: int, broker: str, folder: Path, **env: str) -> Iterator[list[CeleryWorker]]:
+    """`count` real Celery workers (`celery -A creator_service.worker worker`), one process each,
+    as a worker machine would run them; ready when each says so."""
+    folder.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "CREATOR_BROKER_URL": broker, **env}
+    workers = []
+    try:
+        for number in range(1, count + 1):
+            log_path = folder / f"worker-{number}.log"
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "creator_service.worker", "worker", "--concurrency", "1",
+                     "--pool", "prefork", "-n", f"w{number}@%h", "--loglevel", "INFO",
+                     "--without-gossip", "--without-mingle"],
+                    cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                )
+            workers.append(CeleryWorker(f"w{number}", process, log_path))
+        deadline = time.monotonic() + 60
+        while not all(" ready." in worker.log() for worker in workers):
+            for worker in workers:
+                if worker.process.poll() is not None:
+                    raise RuntimeError(f"celery worker {worker.name} exited early:\n{worker.log()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the celery workers did not become ready")
+            time.sleep(0.2)
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.process.poll() is None:
+                worker.process.terminate()
+        for worker in workers:
+            try:
+                worker.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()

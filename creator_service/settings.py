@@ -152,6 +152,9 @@ class Settings:
     compliance: str = "warn"
     # fair_balance passes when the risk narration lasts at least this share of the benefit's.
     fair_balance_ratio: float = 0.3
+    # Where heavy work runs: "local" (the server's child processes) or "celery" (Celery workers,
+    # CREATOR_BROKER_URL; see docs/scaling.md).
+    executor: str = "local"
 
     def stage_timeout(self, stage: str) -> float:
         return self.stage_timeouts.get(stage, self.stage_timeout_seconds)
@@ -206,6 +209,7 @@ class Settings:
             music_dir=_path(env, "CREATOR_MUSIC_DIR"),
             compliance=_choice(env, "CREATOR_COMPLIANCE", "warn", ("warn", "strict")),
             fair_balance_ratio=_float(env, "CREATOR_FAIR_BALANCE_RATIO", 0.3, minimum=0.0),
+            executor=_choice(env, "CREATOR_EXECUTOR", "local", ("local", "celery")),
             stage_timeout_seconds=_float(env, "CREATOR_STAGE_TIMEOUT_SECONDS", 1800.0, minimum=0.1),
             stage_timeouts={
                 stage: _float(env, f"CREATOR_STAGE_TIMEOUT_{stage.upper()}", 0.0, minimum=0.1)

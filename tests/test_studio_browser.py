@@ -174,6 +174,11 @@ def test_a_reviewer_goes_from_brief_to_a_playable_video(page: Page, server: Serv
     seek.click()
     page.wait_for_function("() => Math.abs(document.querySelector('#stage-content video').currentTime - 5) < 0.1")
     shot(page, artifacts_dir, "5-final-cut")
+    # The render's compliance checks are listed; the brief gave no risks, so risk_content fails
+    # and must be acknowledged like the narration's claims.
+    expect(page.locator(".compliance")).to_contain_text("✓ dual_modality")
+    expect(page.locator(".compliance")).to_contain_text("✗ risk_content")
+    page.get_by_label(re.compile("I have read the")).check()
     page.get_by_role("button", name="Accept").click()
 
     player = page.locator("#final-video")

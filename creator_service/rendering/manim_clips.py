@@ -25,6 +25,7 @@ from ..processes import (
     spawn,
     terminate,
 )
+from .celery_clips import render_on_workers
 from .formats import VideoFormat
 from .warm import WORKER_MODULE, WarmWorkers
 
@@ -76,9 +77,14 @@ def render_clips(
     slots: ProcessSlots,
     progress: Callable[[float, str], None],
     warm: WarmWorkers | None = None,
+    executor: str = "local",
 ) -> None:
-    """Render every job to its `output` path, or raise ChildProcessFailed / StageCancelled."""
+    """Render every job to its `output` path, or raise ChildProcessFailed / StageCancelled.
+    `executor="celery"`: on the Celery workers, one task per clip (no local slot is held)."""
     if not jobs:
+        return
+    if executor == "celery":
+        render_on_workers(jobs, fmt, work_dir=work_dir, cancel=cancel, progress=progress, payload=_job_payload)
         return
     with slots.hold(cancel):
         extra = 0

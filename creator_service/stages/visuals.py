@@ -255,7 +255,7 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     try:
         render_clips(
             jobs, fmt, work_dir=ctx.work_dir, cancel=ctx.cancel, slots=ctx.services.slots,
-            warm=ctx.services.manim_workers,
+            warm=ctx.services.manim_workers, executor=ctx.services.settings.executor,
             progress=lambda fraction, detail: ctx.progress(fraction * 0.8, detail),
         )
     except ChildProcessFailed as exc:

@@ -1,0 +1,85 @@
+"""The Celery app: heavy work (Manim clips) runs on worker machines when CREATOR_EXECUTOR=celery.
+
+Start workers with `celery -A creator_service.worker worker --concurrency N` on any machine that
+mounts the data folder at the same path as the web server (see docs/scaling.md). Redis is the
+broker and the result backend (`CREATOR_BROKER_URL`, default redis://127.0.0.1:6379/0).
+
+What the settings below guarantee:
+- a task is acknowledged only when it is done (`task_acks_late`), each worker process takes one
+  at a time (`worker_prefetch_multiplier=1`), and a task whose worker process dies is put back
+  on the queue for another worker (`task_reject_on_worker_lost`);
+- Redis redelivers a task no worker acknowledged after `visibility_timeout`, set longer than the
+  longest stage may run, so a slow task is never run twice while it is still running;
+- each task's soft and hard time limits come from the stage timeouts; cancellation revokes the
+  task with SIGKILL to the worker's pool process, and the Manim child dies with it (it is
+  spawned with PR_SET_PDEATHSIG); the worker itself stays up and starts a new pool process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import SoftTimeLimitExceeded
+
+from .processes import CancelToken, ChildProcessFailed, python_command, run_child
+from .settings import Settings
+
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+# Above the longest stage timeout: Redis hands an unacknowledged task to another worker only
+# after this long, so it must never pass while the task may still be running.
+VISIBILITY_MARGIN_SECONDS = 300.0
+
+
+def broker_url(env: dict[str, str] | None = None) -> str:
+    source = os.environ if env is None else env
+    return source.get("CREATOR_BROKER_URL", "").strip() or DEFAULT_BROKER
+
+
+def make_app(settings: Settings | None = None) -> Celery:
+    settings = settings or Settings.from_env()
+    longest = max([settings.stage_timeout_seconds, *settings.stage_timeouts.values()])
+    visuals = settings.stage_timeout("visuals")
+    url = broker_url()
+    app = Celery("creator_service", broker=url, backend=url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_track_started=True,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=24 * 3600,
+        broker_transport_options={"visibility_timeout": longest + VISIBILITY_MARGIN_SECONDS},
+        result_backend_transport_options={"visibility_timeout": longest + VISIBILITY_MARGIN_SECONDS},
+        task_soft_time_limit=visuals,
+        task_time_limit=visuals + 30,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+app = make_app()
+
+
+@app.task(name="creator_service.render_manim_clip", bind=True)
+def render_manim_clip(self: Any, jobs_file: str, log: str) -> dict[str, Any]:
+    """Render the Manim clips listed in `jobs_file` (on the shared data folder) in a child
+    process, as the web server's own children do; the child dies if this process does."""
+    from .rendering.manim_clips import child_env
+    from .rendering.warm import WORKER_MODULE
+
+    token = CancelToken()
+    try:
+        run_child(python_command(WORKER_MODULE, jobs_file), cancel=token, slots=None,
+                  stderr_path=Path(log), what="Manim rendering", env=child_env())
+    except SoftTimeLimitExceeded:
+        token.cancel()  # the stage's time is up: the child goes, the worker stays
+        raise
+    except ChildProcessFailed as exc:
+        raise RuntimeError(str(exc)) from None
+    return {"jobs_file": jobs_file, "worker": self.request.hostname}

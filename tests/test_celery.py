@@ -1,0 +1,145 @@
+"""Scale-out on Celery: a real redis-server on a free loopback port, two real Celery workers
+(`celery -A creator_service.worker worker`), and the web server with CREATOR_EXECUTOR=celery.
+Manim's clips are rendered by the workers; a stop reaches their children; a worker process
+killed mid-task does not lose the video."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from creator_service.devserver import CeleryWorker, Server, running_redis, running_server, running_workers
+
+from .helpers import Creator, ffprobe
+
+pytestmark = pytest.mark.render
+
+BRIEF = {"drug_name": "Aspirin", "condition": "cardiovascular disease", "quality": "low", "music": "none"}
+MANIM_CHILD = "creator_service.manim_scenes.worker"
+
+
+@dataclass
+class Cluster:
+    server: Server
+    workers: list[CeleryWorker]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("cluster")
+    with running_redis(root / "redis") as broker, running_workers(2, broker, root / "workers") as workers, \
+            running_server(root / "data", CREATOR_EXECUTOR="celery", CREATOR_BROKER_URL=broker) as server:
+        yield Cluster(server, workers)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def manim_children(workers: list[CeleryWorker]) -> dict[int, int]:
+    """Manim render processes under the workers: pid -> the worker pool process that runs it."""
+    found = {}
+    for worker in workers:
+        for pid in descendants(worker.process.pid):
+            if MANIM_CHILD in command_line(pid):
+                found[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def to_visuals(client: Creator) -> None:
+    client.start("moa", BRIEF)
+    for stage in ("scenes", "script"):
+        client.wait_completed(stage, timeout=60)
+        client.accept()
+    assert client.next_event(timeout=30)["stage"] == "visuals"
+
+
+def finish(client: Creator) -> dict[str, Any]:
+    for stage in ("visuals", "tts", "render"):
+        if stage != "visuals":
+            assert client.next_event(timeout=120)["stage"] == stage
+        while (event := client.next_event(timeout=300))["status"] == "stage_progress":
+            pass
+        assert event["status"] == "completed" and event["stage"] == stage, event
+        client.accept()
+    done = client.next_event(timeout=60)
+    assert done["status"] == "pipeline_complete", done
+    return done
+
+
+def test_the_workers_render_the_clips_and_the_video_completes(cluster: Cluster) -> None:
+    with Creator(cluster.server.ws_url, cluster.server.token) as client:
+        to_visuals(client)
+        done = finish(client)
+    info = ffprobe(Path(done["video_path"]))
+    assert float(info["format"]["duration"]) > 10
+    # Every clip was a task, and both workers took some (one pool process each).
+    succeeded = [w.log().count("creator_service.render_manim_clip") for w in cluster.workers]
+    assert all(count > 0 for count in succeeded), [w.log()[-2000:] for w in cluster.workers]
+
+
+def test_a_stop_reaches_the_workers_children_within_seconds(cluster: Cluster) -> None:
+    with Creator(cluster.server.ws_url, cluster.server.token) as client:
+        to_visuals(client)
+        wait_for(lambda: manim_children(cluster.workers), 60, "a Manim child under a worker")
+        client.send({"action": "stop"})
+        while client.next_event(timeout=30)["status"] != "stopped":
+            pass
+        stopped = time.monotonic()
+        wait_for(lambda: not manim_children(cluster.workers), 10, "the workers' Manim children to go")
+        assert time.monotonic() - stopped < 10
+    # The workers themselves are still up, and take the next task (the other tests use them).
+    assert all(worker.process.poll() is None for worker in cluster.workers)
+
+
+def test_a_worker_process_killed_mid_task_does_not_lose_the_video(cluster: Cluster) -> None:
+    with Creator(cluster.server.ws_url, cluster.server.token) as client:
+        to_visuals(client)
+        running = wait_for(lambda: manim_children(cluster.workers), 60, "a Manim child under a worker")
+        child, pool_process = next(iter(running.items()))
+        os.kill(pool_process, signal.SIGKILL)  # the process running the task dies, and its child with it
+        wait_for(lambda: not Path(f"/proc/{child}").exists() or "zombie" in command_line(child) or
+                 not command_line(child), 10, "the killed task's Manim child to go")
+        done = finish(client)
+    assert ffprobe(Path(done["video_path"]))["format"]["duration"]
+    logs = "".join(w.log() for w in cluster.workers)
+    assert "WorkerLostError" in logs or "exited prematurely" in logs, logs[-3000:]
+    # The worker whose process died started a new one and is still serving.
+    assert all(worker.process.poll() is None for worker in cluster.workers)
