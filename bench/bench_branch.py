@@ -29,6 +29,9 @@ from report import save  # noqa: E402
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import running_server  # noqa: E402
 
+# A reviewer who has read the warnings (claims without references, failed checks) and goes on.
+ACCEPT = {"action": "accept", "acknowledge_warnings": True}
+
 
 def until(ws: Any, done: str, stage: str) -> dict[str, Any]:
     while True:
@@ -52,12 +55,12 @@ def run_once(server: Any) -> dict[str, float]:
     with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
         ws.send(json.dumps({"action": "start", "video_type": "social_media", "payload": payload}))
         until(ws, "completed", "scenes")
-        ws.send(json.dumps({"action": "accept"}))
+        ws.send(json.dumps(ACCEPT))
         until(ws, "completed", "script")
         figures["script_one"] = timed(ws, {"action": "regenerate", "feedback": "shorter"}, "completed", "script")
         figures["script_three"] = timed(ws, {"action": "branch", "variants": [
             {"feedback": "more formal"}, {"feedback": "warmer"}, {"feedback": "simpler"}]}, "variants_ready", "script")
-        ws.send(json.dumps({"action": "accept"}))
+        ws.send(json.dumps(ACCEPT))
         until(ws, "completed", "visuals")  # the first visuals (it may make the cached background loop)
         figures["visuals_one"] = timed(ws, {"action": "regenerate"}, "completed", "visuals")
         figures["visuals_two"] = timed(ws, {"action": "branch", "variants": [{"feedback": "warmer colours"},

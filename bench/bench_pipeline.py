@@ -34,6 +34,9 @@ from report import save  # noqa: E402
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
 
+# A reviewer who has read the warnings (claims without references, failed checks) and goes on.
+ACCEPT = {"action": "accept", "acknowledge_warnings": True}
+
 PROBE_EVERY = 0.1  # seconds between round-trip probes while a stage runs
 HEAVY_STAGES = {"visuals", "animations", "tts", "render"}
 RENDER_STAGES = {"visuals", "animations", "render"}
@@ -74,7 +77,7 @@ def run_once(server: Server, video_type: str, quality: str, extra: dict[str, Any
                 if event["stage"] == "render":
                     duration = float(event["data"]["duration"])
                 current = None
-                ws.send(json.dumps({"action": "accept"}))
+                ws.send(json.dumps(ACCEPT))
             elif status == "error":
                 raise RuntimeError(f"stage failed: {event}")
             elif status == "pipeline_complete":
