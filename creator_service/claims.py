@@ -13,7 +13,7 @@ it fails, because a promotional video with nothing to state about risks cannot b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import compliance
 from .models import Claim, RuleResult, Script
@@ -42,7 +42,6 @@ class Evidence:
 
     sources: tuple[Source, ...] = ()
     risks: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
 
     @property
     def cited(self) -> bool:

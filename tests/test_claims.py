@@ -194,10 +194,11 @@ BRIEF = {"drug_name": "DiabetEase", "indication": "type 2 diabetes", "quality": 
 
 
 def to_script(client: Creator, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    client.start(video_type, payload)
+    """Start a video and accept its plan; the script's data (the started event under "started")."""
+    started = client.start(video_type, payload)
     client.wait_completed("scenes", timeout=30)
     client.accept(acknowledge_warnings=False)
-    return client.wait_completed("script", timeout=30)["data"]
+    return {**client.wait_completed("script", timeout=30)["data"], "started": started}
 
 
 def test_the_script_traces_its_claims_and_a_plain_accept_must_acknowledge_them(planning: Studio) -> None:
@@ -222,9 +223,7 @@ def test_the_script_traces_its_claims_and_a_plain_accept_must_acknowledge_them(p
         assert [w["text"] for w in refused["warnings"]] == [c["text"] for c in unsupported]
         client.accept(acknowledge_warnings=True)
         assert client.next_event(timeout=30)["stage"] == "visuals"
-        video_id = client.video_id if hasattr(client, "video_id") else None
-    trail = httpx.get(f"{planning.http}/videos", headers=planning.headers, timeout=10).json()
-    video_id = video_id or trail["videos"][0]["video_id"]
+    video_id = data["started"]["video_id"]
     entries = httpx.get(f"{planning.http}/videos/{video_id}/audit", headers=planning.headers, timeout=10).json()["entries"]
     accepted = [e for e in entries if e["event"] == "accept" and e["detail"].get("stage") == "script"]
     assert accepted and accepted[-1]["detail"]["feedback"].startswith(f"acknowledged {len(unsupported)} warning(s)")

@@ -298,6 +298,13 @@ def _window_of(time: float, windows: list[tuple[float, float]]) -> int | None:
 def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], path: Path,
               *, highlight: bool = True, font: str = FONT, scenes: list[SceneText] | None = None,
               only: list[tuple[float, float]] | None = None, gapless: list[tuple[float, float]] | None = None) -> Path:
+    placed = placed_cues(spoken, fmt, scenes=scenes, only=only, gapless=gapless)
+    return write_placed_ass(placed, fmt, palette, path, highlight=highlight, font=font)
+
+
+def write_placed_ass(placed: list[PlacedCue], fmt: VideoFormat, palette: dict[str, str], path: Path,
+                     *, highlight: bool = True, font: str = FONT) -> Path:
+    """ASS subtitles for libass: cues already placed (`placed_cues`)."""
     size, _, margin_v = burned_layout(fmt)
     margin_h = round(fmt.width * TITLE_SAFE_MARGIN)
     # Highlighted words sweep from white to the accent; plain captions are white on a dark box.
@@ -327,8 +334,8 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
-    for placed in placed_cues(spoken, fmt, scenes=scenes, only=only, gapless=gapless):
-        cue = placed.cue
+    for cue_placed in placed:
+        cue = cue_placed.cue
         rows = []
         for line in cue.lines:
             if highlight:
@@ -339,7 +346,7 @@ def write_ass(spoken: list[Spoken], fmt: VideoFormat, palette: dict[str, str], p
                 rows.append(" ".join(cue.words[i][0] for i in line))
         # Each cue's own bottom margin (the event's MarginV) keeps it clear of its scene's text.
         lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,"
-                     f"0,0,{round(placed.margin * fmt.height)},,{ASS_NEWLINE.join(rows)}")
+                     f"0,0,{round(cue_placed.margin * fmt.height)},,{ASS_NEWLINE.join(rows)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -42,7 +42,7 @@ from ..rendering.captions import (
     ass_filter,
     build_cues,
     placed_cues,
-    write_ass,
+    write_placed_ass,
     write_srt,
     write_vtt,
 )
@@ -162,9 +162,9 @@ def final_cut(
         # libass finds the brand kit's font in the kit's folder.
         font = kit_font(ctx)
         scenes = scene_text(segments, fps)
-        script = write_ass(spoken, fmt, palette, ctx.work_dir / "captions.ass",
-                           font=font["family"] if font else FONT, scenes=scenes, only=burn_only, gapless=major)
         placed = placed_cues(spoken, fmt, scenes=scenes, only=burn_only, gapless=major)
+        script = write_placed_ass(placed, fmt, palette, ctx.work_dir / "captions.ass",
+                                  font=font["family"] if font else FONT)
         fonts_dir = Path(font["path"]).parent if font else None
         chains.append(f"[{current}]{ass_filter(script, fonts_dir)}[captioned]")
         current = "captioned"
