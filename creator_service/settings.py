@@ -152,8 +152,8 @@ class Settings:
     compliance: str = "warn"
     # fair_balance passes when the risk narration lasts at least this share of the benefit's.
     fair_balance_ratio: float = 0.3
-    # Where heavy work runs: "local" (the server's child processes) or "celery" (Celery workers,
-    # CREATOR_BROKER_URL; see docs/scaling.md).
+    # Where heavy work runs: "local" (the server's child processes) or "celery" (Manim clips and
+    # Remotion key frames on Celery workers, CREATOR_BROKER_URL; see docs/scaling.md).
     executor: str = "local"
 
     def stage_timeout(self, stage: str) -> float:

@@ -1,4 +1,5 @@
-"""The Celery app: heavy work (Manim clips) runs on worker machines when CREATOR_EXECUTOR=celery.
+"""The Celery app: heavy work (Manim clips, Remotion key frames) runs on worker machines when
+CREATOR_EXECUTOR=celery.
 
 Start workers with `celery -A creator_service.worker worker --concurrency N` on any machine that
 mounts the data folder at the same path as the web server (see docs/scaling.md). Redis is the
@@ -18,6 +19,7 @@ What the settings below guarantee:
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -66,20 +68,31 @@ def make_app(settings: Settings | None = None) -> Celery:
 app = make_app()
 
 
-@app.task(name="creator_service.render_manim_clip", bind=True)
-def render_manim_clip(self: Any, jobs_file: str, log: str) -> dict[str, Any]:
-    """Render the Manim clips listed in `jobs_file` (on the shared data folder) in a child
-    process, as the web server's own children do; the child dies if this process does."""
+@app.task(name="creator_service.render_job", bind=True)
+def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
+    """Run one render job from the shared data folder in a child process, as the web server's
+    own children do: `manim` (the clips listed in `job_file`) or `remotion` (the key frames it
+    describes). The child dies if this process does. Only these two commands are ever run: the
+    broker's messages name a kind and a file, never a command."""
     from .rendering.manim_clips import child_env
+    from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
     from .rendering.warm import WORKER_MODULE
 
+    if kind == "manim":
+        command, cwd, env, death = python_command(WORKER_MODULE, job_file), None, child_env(), signal.SIGKILL
+    elif kind == "remotion":
+        # SIGTERM: the Remotion worker closes its browser on the way out.
+        command, cwd, env, death = (["node", str(RENDER_SCRIPT), job_file], REMOTION_DIR,
+                                    {**os.environ, "CREATOR_CHROMIUM": CHROMIUM}, signal.SIGTERM)
+    else:
+        raise ValueError(f"unknown render job kind {kind!r}")
     token = CancelToken()
     try:
-        run_child(python_command(WORKER_MODULE, jobs_file), cancel=token, slots=None,
-                  stderr_path=Path(log), what="Manim rendering", env=child_env())
+        run_child(command, cancel=token, slots=None, stderr_path=Path(log), what=f"{kind} rendering",
+                  cwd=cwd, env=env, death_signal=death)
     except SoftTimeLimitExceeded:
         token.cancel()  # the stage's time is up: the child goes, the worker stays
         raise
     except ChildProcessFailed as exc:
         raise RuntimeError(str(exc)) from None
-    return {"jobs_file": jobs_file, "worker": self.request.hostname}
+    return {"job_file": job_file, "worker": self.request.hostname}

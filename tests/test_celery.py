@@ -1,7 +1,7 @@
 """Scale-out on Celery: a real redis-server on a free loopback port, two real Celery workers
 (`celery -A creator_service.worker worker`), and the web server with CREATOR_EXECUTOR=celery.
-Manim's clips are rendered by the workers; a stop reaches their children; a worker process
-killed mid-task does not lose the video."""
+Manim's clips and Remotion's key frames are rendered by the workers; a stop reaches their
+children; a worker process killed mid-task does not lose the video."""
 
 from __future__ import annotations
 
@@ -111,8 +111,27 @@ def test_the_workers_render_the_clips_and_the_video_completes(cluster: Cluster) 
     info = ffprobe(Path(done["video_path"]))
     assert float(info["format"]["duration"]) > 10
     # Every clip was a task, and both workers took some (one pool process each).
-    succeeded = [w.log().count("creator_service.render_manim_clip") for w in cluster.workers]
+    succeeded = [w.log().count("creator_service.render_job") for w in cluster.workers]
     assert all(count > 0 for count in succeeded), [w.log()[-2000:] for w in cluster.workers]
+
+
+def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> None:
+    before = sum(w.log().count("succeeded") for w in cluster.workers)
+    payload = {"topic": "New diabetes medication", "brand_name": "DiabetEase", "persona": "narrator",
+               "tone": "clear", "quality": "low", "music": "none"}
+    with Creator(cluster.server.ws_url, cluster.server.token) as client:
+        client.start("product_ad", payload)
+        for stage in client.stage_order:
+            client.wait_completed(stage, timeout=300)
+            client.accept()
+        done = client.next_event(timeout=60)
+    assert done["status"] == "pipeline_complete", done
+    assert float(ffprobe(Path(done["video_path"]))["format"]["duration"]) > 10
+    # The visuals' key frames and the animations' overlays: Remotion tasks the workers finished
+    # (a task's result, logged with it, names its job file).
+    assert sum(w.log().count("succeeded") for w in cluster.workers) - before >= 2
+    logs = "".join(w.log() for w in cluster.workers)
+    assert "remotion-ProductAd.json" in logs and "remotion-Overlays.json" in logs, logs[-3000:]
 
 
 def test_a_stop_reaches_the_workers_children_within_seconds(cluster: Cluster) -> None:

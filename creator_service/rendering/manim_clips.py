@@ -25,8 +25,8 @@ from ..processes import (
     spawn,
     terminate,
 )
-from .celery_clips import render_on_workers
 from .formats import VideoFormat
+from .on_workers import WorkerJob, run_on_workers
 from .warm import WORKER_MODULE, WarmWorkers
 
 
@@ -84,7 +84,7 @@ def render_clips(
     if not jobs:
         return
     if executor == "celery":
-        render_on_workers(jobs, fmt, work_dir=work_dir, cancel=cancel, progress=progress, payload=_job_payload)
+        _render_on_workers(jobs, fmt, work_dir, cancel, progress)
         return
     with slots.hold(cancel):
         extra = 0
@@ -95,6 +95,18 @@ def render_clips(
         finally:
             for _ in range(extra):
                 slots.release()
+
+
+def _render_on_workers(jobs: list[ClipJob], fmt: VideoFormat, work_dir: Path, cancel: CancelToken,
+                       progress: Callable[[float, str], None]) -> None:
+    """One Celery task per clip (no local slot is held: the work is the workers')."""
+    tasks = []
+    for job in jobs:
+        jobs_file = work_dir / f"manim-jobs-clip-{job.index}.json"
+        jobs_file.write_text(json.dumps([_job_payload(job, fmt, work_dir)]), encoding="utf-8")
+        tasks.append(WorkerJob("manim", jobs_file, work_dir / f"manim-clip-{job.index}.log"))
+    run_on_workers(tasks, cancel=cancel,
+                   progress=lambda done, total: progress(done / total, f"rendered {done} of {total} clips on the workers"))
 
 
 def _run_workers(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, run_child
+from .on_workers import WorkerJob, run_on_workers
 
 # A second browser pays off only on long jobs of big frames: it costs ~2.5 s to start, and at
 # 854x480 (55 frames of a product ad) it saved nothing. 100 million pixels is ~50 1080p frames.
@@ -62,13 +63,22 @@ def render_frames(
     log_dir: Path,
     layers: list[str] | None = None,
     split_from_pixels: int = SPLIT_MIN_PIXELS,
+    executor: str = "local",
 ) -> list[Path]:
     """Render timeline frames `frames` of a composition, each in its layer ('content',
     'backdrop' or 'all'; see remotion_project/src/components/timeline.tsx), one PNG each, in
-    the order asked; in two browsers when the job has `split_from_pixels` pixels or more."""
+    the order asked; in two browsers when the job has `split_from_pixels` pixels or more.
+    `executor="celery"`: as one task on the Celery workers (no local slot is held)."""
     check_installed()
     output_dir.mkdir(parents=True, exist_ok=True)
     chosen_layers = layers or ["all"] * len(frames)
+    if executor == "celery":
+        job_props = {**props, "frames": frames, "layers": chosen_layers}
+        job_path = _write_job(composition, job_props, output_dir, log_dir / f"remotion-{composition}.json")
+        progress(0.0, f"Remotion: {len(frames)} key frames queued for the workers")
+        run_on_workers([WorkerJob("remotion", job_path, log_dir / f"remotion-{composition}.log")], cancel=cancel,
+                       progress=lambda done, total: progress(1.0, f"Remotion rendered {len(frames)} key frames"))
+        return _collected(composition, output_dir, len(frames))
     pixels = len(frames) * int(props["width"]) * int(props["height"])
     with slots.hold(cancel):
         parts = 2 if len(frames) > 1 and pixels >= split_from_pixels and slots.try_acquire() else 1
@@ -125,14 +135,7 @@ def _render_part(
     on_rendered: Callable[[int], None],
 ) -> list[Path]:
     """One Node process rendering `props["frames"]` into `output_dir`; the caller holds its slot."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # Frames left by an interrupted attempt (a job resumed after a restart) would be counted.
-    for stale in output_dir.glob("element-*.png"):
-        stale.unlink()
-    job_path.write_text(
-        json.dumps({"composition": composition, "outputDir": str(output_dir), "props": props}),
-        encoding="utf-8",
-    )
+    _write_job(composition, props, output_dir, job_path)
 
     def on_line(line: str) -> None:
         if not line.startswith("{"):
@@ -150,10 +153,25 @@ def _render_part(
         env={**os.environ, "CREATOR_CHROMIUM": CHROMIUM},
         death_signal=signal.SIGTERM,
     )
+    return _collected(composition, output_dir, len(props["frames"]))
+
+
+def _write_job(composition: str, props: dict[str, Any], output_dir: Path, job_path: Path) -> Path:
+    """The job file `render.mjs` reads, in a clean output folder."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # Frames left by an interrupted attempt (a job resumed after a restart) would be counted.
+    for stale in output_dir.glob("element-*.png"):
+        stale.unlink()
+    job_path.write_text(
+        json.dumps({"composition": composition, "outputDir": str(output_dir), "props": props}),
+        encoding="utf-8",
+    )
+    return job_path
+
+
+def _collected(composition: str, output_dir: Path, expected: int) -> list[Path]:
     # Remotion pads the numbers in a job's file names to one width, so they sort in frame order.
     files = sorted(output_dir.glob("element-*.png"))
-    if len(files) != len(props["frames"]):
-        raise ChildProcessFailed(
-            f"Remotion wrote {len(files)} frames for {composition}, expected {len(props['frames'])}"
-        )
+    if len(files) != expected:
+        raise ChildProcessFailed(f"Remotion wrote {len(files)} frames for {composition}, expected {expected}")
     return files

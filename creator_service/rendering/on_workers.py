@@ -1,0 +1,54 @@
+"""Render jobs run on Celery workers (CREATOR_EXECUTOR=celery): Manim clips, one task per clip,
+and Remotion key frames, one task per job.
+
+The web server writes each job to the shared data folder, queues a task naming its kind and
+the file, and waits, checking its cancel token a few times a second. A stop, an expiry or a
+stage timeout revokes every task of the stage: a queued one is dropped, a running one is killed
+with its worker's pool process (its child dies with it), and the worker carries on with a fresh
+pool process. A task that fails is a stage error carrying the worker's own message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..processes import CancelToken, ChildProcessFailed, StageCancelled
+
+POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    kind: str  # "manim" or "remotion": the only commands a worker runs (creator_service.worker)
+    job_file: Path
+    log: Path
+
+
+def run_on_workers(jobs: list[WorkerJob], *, cancel: CancelToken, progress: Callable[[int, int], None]) -> list[str]:
+    """Run every job on the workers; the names of the workers that did, in the order they finished."""
+    from ..worker import app, render_job
+
+    pending = {}
+    for job in jobs:
+        result = render_job.apply_async(args=[job.kind, str(job.job_file), str(job.log)])
+        pending[result.id] = result
+    workers: list[str] = []
+    try:
+        while pending:
+            if cancel.wait(POLL_SECONDS):
+                raise StageCancelled()
+            for task_id, result in list(pending.items()):
+                if not result.ready():
+                    continue
+                del pending[task_id]
+                if result.failed():
+                    raise ChildProcessFailed(f"a worker could not render: {result.result}")
+                workers.append(str(result.result.get("worker", "")))
+                progress(len(workers), len(jobs))
+    finally:
+        if pending:
+            # Stopped or failed: nothing of this stage keeps running anywhere.
+            app.control.revoke(list(pending), terminate=True, signal="SIGKILL")
+    return workers
