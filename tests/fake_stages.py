@@ -8,6 +8,7 @@ fail with `fail(stage)`, and reads `calls` to see which stage versions really ra
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections import Counter
 from dataclasses import replace
@@ -42,6 +43,9 @@ class FakeStages:
         self._held: dict[str, threading.Event] = {}
         self._failing: set[str] = set()
         self._lock = threading.Lock()
+        # The render stage writes a real (tiny) MP4, a different colour per version, where a
+        # test plays the videos (the studio's synced players).
+        self.real_videos = False
 
     def hold(self, stage: str) -> None:
         with self._lock:
@@ -83,6 +87,8 @@ class FakeStages:
         if ctx.stage in self._failing or "please fail" in (ctx.feedback or ""):
             raise StageFailure(f"the fake {ctx.stage} stage was told to fail")
         ctx.progress(1.0, "done")
+        if ctx.stage == "render" and self.real_videos:
+            return _render(ctx, real=True)
         return OUTPUTS[ctx.stage](ctx)
 
 
@@ -115,10 +121,15 @@ def _tts(ctx: StageContext) -> Voiceover:
     return Voiceover(engine="fake", voice="fake", sample_rate=22050, tracks=[], total_duration=9.0)
 
 
-def _render(ctx: StageContext) -> FinalVideo:
-    # Not a video: these handlers stand in for the renderers only where no test looks at pixels.
+def _render(ctx: StageContext, real: bool = False) -> FinalVideo:
+    # Not a video unless `real`: these handlers stand in for the renderers where no test looks at pixels.
     path = ctx.work_dir / "final.mp4"
-    path.write_bytes(b"fake video " + str(ctx.version).encode())
+    if real:
+        colour = ("0x1A73E8", "0xE8711A", "0x1AE873", "0xE81A73")[ctx.version % 4]
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c={colour}:s=320x180:r=15:d=9",
+                        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path)], check=True)
+    else:
+        path.write_bytes(b"fake video " + str(ctx.version).encode())
     return FinalVideo(path=ctx.relative(path), duration=9.0, size_bytes=path.stat().st_size, width=320, height=180,
                       fps=15, video_codec="none", audio_codec="none",
                       scenes=[SceneTiming(scene_index=i, start=3.0 * i, duration=3.0) for i in range(SCENES)])

@@ -404,3 +404,39 @@ def test_a_reference_uploaded_in_the_form_is_cited_by_the_narration(page: Page, 
         shot(page, artifacts_dir, "claims")
     finally:
         studio.stop()
+
+
+def test_two_final_videos_are_compared_in_synced_players(page: Page, tmp_path: Path, artifacts_dir: Path) -> None:
+    studio = Studio(tmp_path / "data").start()
+    studio.fakes.real_videos = True  # real MP4s (9 s, a colour per version) from the stand-in render
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        start_moa_to_the_narration(page)
+        for title in ("Narration", "Visuals", "Voice"):
+            expect(page.locator("#stage-title")).to_have_text(title, timeout=10_000)
+            page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Final cut", timeout=30_000)
+        page.get_by_text("Try variants side by side").click()
+        page.get_by_label("One variant per line").fill("a calmer cut\na brighter cut")
+        page.get_by_role("button", name="Try these variants").click()
+        players = page.locator("video.synced")
+        expect(players).to_have_count(3, timeout=30_000)
+        all_players = "[...document.querySelectorAll('video.synced')]"
+        page.wait_for_function(f"() => {all_players}.every(v => v.readyState >= 1 && v.duration > 8)", timeout=30_000)
+        page.evaluate(f"() => {all_players}.forEach(v => {{ v.muted = true; }})")  # muted: autoplay is allowed
+        # Seeking one seeks the others...
+        players.nth(0).evaluate("v => { v.currentTime = 4; }")
+        page.wait_for_function(f"() => {all_players}.every(v => Math.abs(v.currentTime - 4) < 0.2)", timeout=10_000)
+        # ...playing one plays the others, and pausing one pauses them all.
+        players.nth(1).evaluate("v => v.play()")
+        page.wait_for_function(f"() => {all_players}.every(v => !v.paused)", timeout=10_000)
+        page.wait_for_function(f"() => {all_players}.every(v => v.currentTime > 4.3)", timeout=10_000)
+        shot(page, artifacts_dir, "synced-players")
+        expect(page.locator("#stage-content")).not_to_contain_text("null")  # empty parts are left out
+        players.nth(2).evaluate("v => v.pause()")
+        page.wait_for_function(f"() => {all_players}.every(v => v.paused)", timeout=10_000)
+        times = page.evaluate(f"() => {all_players}.map(v => v.currentTime)")
+        assert max(times) - min(times) < 0.5, times
+    finally:
+        studio.stop()

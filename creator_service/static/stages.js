@@ -183,5 +183,6 @@ const RENDERERS = {
 
 export function renderStage(stage, data) {
   const render = RENDERERS[stage];
-  return render ? render(data) : [el('pre', {}, JSON.stringify(data, null, 2))];
+  // A part with nothing to show (no warnings, no compliance rules) is null: left out, not "null".
+  return render ? render(data).filter((part) => part != null) : [el('pre', {}, JSON.stringify(data, null, 2))];
 }
