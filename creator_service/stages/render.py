@@ -199,10 +199,9 @@ def final_cut(
     if major:
         spans = [TextSpan(p.cue.start, p.cue.end, p.box(fmt), len(p.cue.lines)) for p in placed
                  if any(start <= p.cue.start < end for start, end in major)]
-        safety_scenes = {s.clip.scene_index for s, n in zip(voiced(segments), narration) if n.safety}
         compliance = check_risk_presentation(
             ctx, output, mixed.voice_stem, narration, spans,
-            music.under_voice_during_safety_db if music else None, safety_overlays(ctx, safety_scenes))
+            music.under_voice_during_safety_db if music else None, safety_overlays(ctx, safety_scenes(ctx)))
         enforce(ctx, rule_warnings(compliance), "failed compliance rule(s) on the finished video")
     ctx.progress(1.0, f"final video ready: {info.duration:.1f} s at {heard.integrated_lufs} LUFS")
     return FinalVideo(
@@ -235,14 +234,15 @@ def final_cut(
 
 def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:
     """Where the safety narration plays: the scenes the plan marks as safety information."""
+    safety = safety_scenes(ctx)
+    return [(s.start_frame / fps, (s.start_frame + s.frames) / fps)
+            for s in voiced(segments) if s.clip.scene_index in safety]
+
+
+def safety_scenes(ctx: StageContext) -> set[int]:
+    """The indices of the scenes the accepted plan marks as safety information (the major statement)."""
     plan = ctx.accepted.get("scenes")
-    if not isinstance(plan, ScenePlan):
-        return []
-    kinds = {scene.index: scene.kind for scene in plan.scenes}
-    return [
-        (s.start_frame / fps, (s.start_frame + s.frames) / fps)
-        for s in segments if s.track is not None and kinds.get(s.clip.scene_index) in SAFETY_KINDS
-    ]
+    return {scene.index for scene in plan.scenes if scene.kind in SAFETY_KINDS} if isinstance(plan, ScenePlan) else set()
 
 
 def voiced(segments: list[Segment]) -> list[Segment]:
@@ -251,14 +251,13 @@ def voiced(segments: list[Segment]) -> list[Segment]:
 
 def narration_parts(ctx: StageContext, segments: list[Segment], fps: int) -> list[Narration]:
     """Each scene's speech in video time, the safety scenes' marked: what the rules measure."""
-    plan = ctx.accepted.get("scenes")
-    kinds = {scene.index: scene.kind for scene in plan.scenes} if isinstance(plan, ScenePlan) else {}
+    safety = safety_scenes(ctx)
     parts = []
     for s in voiced(segments):
         assert s.track is not None
         start = s.start_frame / fps + LEAD_IN_SECONDS
         parts.append(Narration(start, start + s.track.spoken_seconds, len(s.track.text.split()),
-                               kinds.get(s.clip.scene_index) in SAFETY_KINDS))
+                               s.clip.scene_index in safety))
     return parts
 
 
