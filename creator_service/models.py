@@ -413,6 +413,9 @@ class FinalVideo(Model):
     formats: list[FormatVideo] = Field(default_factory=list)
     # The fair-balance rules measured on this video, and the script's content rules again.
     compliance: list[RuleResult] = Field(default_factory=list)
+    # How much of the picture this render encoded; the rest was joined from chunks already
+    # made (encode once: a new voice re-encodes only each scene's last chunk).
+    encoded_seconds: float | None = None
 
     def review_warnings(self) -> list[ReviewWarning]:
         return rule_warnings(self.compliance)

@@ -1,5 +1,5 @@
-"""The Celery app: heavy work (Manim clips, Remotion key frames) runs on worker machines when
-CREATOR_EXECUTOR=celery.
+"""The Celery app: heavy work (Manim clips, Remotion key frames, scene encoding and the final
+join) runs on worker machines when CREATOR_EXECUTOR=celery.
 
 Start workers with `celery -A creator_service.worker worker --concurrency N` on any machine that
 mounts the data folder at the same path as the web server (see docs/scaling.md). Redis is the
@@ -18,6 +18,7 @@ What the settings below guarantee:
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -71,14 +72,19 @@ app = make_app()
 @app.task(name="creator_service.render_job", bind=True)
 def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
     """Run one render job from the shared data folder in a child process, as the web server's
-    own children do: `manim` (the clips listed in `job_file`) or `remotion` (the key frames it
-    describes). The child dies if this process does. Only these two commands are ever run: the
-    broker's messages name a kind and a file, never a command."""
+    own children do: `manim` (the clips listed in `job_file`), `remotion` (the key frames it
+    describes) or `ffmpeg` (a scene's chunks or the final join, its arguments in `job_file`).
+    The child dies if this process does. Only these three programs are ever run: the broker's
+    messages name a kind and a file, never a command."""
+    from .rendering.ffmpeg import ffmpeg_command
     from .rendering.manim_clips import child_env
     from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
     from .rendering.warm import WORKER_MODULE
 
-    if kind == "manim":
+    if kind == "ffmpeg":
+        arguments = json.loads(Path(job_file).read_text(encoding="utf-8"))["args"]
+        command, cwd, env, death = ffmpeg_command(arguments), None, None, signal.SIGKILL
+    elif kind == "manim":
         command, cwd, env, death = python_command(WORKER_MODULE, job_file), None, child_env(), signal.SIGKILL
     elif kind == "remotion":
         # SIGTERM: the Remotion worker closes its browser on the way out.

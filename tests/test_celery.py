@@ -6,6 +6,7 @@ children; a worker process killed mid-task does not lose the video."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
@@ -113,6 +114,11 @@ def test_the_workers_render_the_clips_and_the_video_completes(cluster: Cluster) 
     # Every clip was a task, and both workers took some (one pool process each).
     succeeded = [w.log().count("creator_service.render_job") for w in cluster.workers]
     assert all(count > 0 for count in succeeded), [w.log()[-2000:] for w in cluster.workers]
+    # The render's ffmpeg work was theirs too: each scene's chunks, and the final join.
+    logs = "".join(w.log() for w in cluster.workers)
+    encoded = set(re.findall(r"/(s\d+)\.encode\.ffmpeg\.json", logs))
+    assert len(encoded) >= 3 and "s0" in encoded, logs[-3000:]
+    assert "final-join.ffmpeg.json" in logs
 
 
 def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> None:

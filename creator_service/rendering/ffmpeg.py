@@ -82,11 +82,14 @@ def run_ffmpeg(
         if value.isdigit():
             on_progress(min(1.0, int(value) / 1_000_000 / expected_seconds))
 
-    command = [FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error",
-               "-progress", "pipe:1", "-nostats", *args]
     run_child(
-        command, cancel=cancel, slots=slots, stderr_path=log_path, what=what, on_line=read_progress
+        ffmpeg_command(args), cancel=cancel, slots=slots, stderr_path=log_path, what=what, on_line=read_progress
     )
+
+
+def ffmpeg_command(args: Sequence[str]) -> list[str]:
+    """ffmpeg as every run here calls it: quiet, overwriting, progress as key=value lines."""
+    return [FFMPEG, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1", "-nostats", *args]
 
 
 def extract_frame(

@@ -1,5 +1,6 @@
-"""Render jobs run on Celery workers (CREATOR_EXECUTOR=celery): Manim clips, one task per clip,
-and Remotion key frames, one task per job.
+"""Render jobs run on Celery workers (CREATOR_EXECUTOR=celery): Manim clips, one task per clip;
+Remotion key frames, one task per job; ffmpeg runs (a scene's chunks, the final join), one
+task each.
 
 The web server writes each job to the shared data folder, queues a task naming its kind and
 the file, and waits, checking its cancel token a few times a second. A stop, an expiry or a
@@ -10,18 +11,19 @@ pool process. A task that fails is a stage error carrying the worker's own messa
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from ..processes import CancelToken, ChildProcessFailed, StageCancelled
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, StageCancelled
 
 POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
 class WorkerJob:
-    kind: str  # "manim" or "remotion": the only commands a worker runs (creator_service.worker)
+    kind: str  # "manim", "remotion" or "ffmpeg": the only programs a worker runs (creator_service.worker)
     job_file: Path
     log: Path
 
@@ -52,3 +54,27 @@ def run_on_workers(jobs: list[WorkerJob], *, cancel: CancelToken, progress: Call
             # Stopped or failed: nothing of this stage keeps running anywhere.
             app.control.revoke(list(pending), terminate=True, signal="SIGKILL")
     return workers
+
+
+class FfmpegOnWorkers:
+    """Called like `run_ffmpeg`, but runs ffmpeg as one task on the workers. The arguments go
+    into a job file in the shared data folder; progress is the task's end (ffmpeg's own
+    progress lines stay on the worker)."""
+
+    def __init__(self, job_dir: Path) -> None:
+        self.job_dir = job_dir
+
+    def __call__(self, args: Sequence[str], *, cancel: CancelToken, slots: ProcessSlots | None, log_path: Path,
+                 what: str, expected_seconds: float | None = None,
+                 on_progress: Callable[[float], None] | None = None) -> None:
+        job_file = self.job_dir / f"{log_path.stem}.ffmpeg.json"
+        job_file.write_text(json.dumps({"what": what, "args": list(args)}), encoding="utf-8")
+        run_on_workers([WorkerJob("ffmpeg", job_file, log_path)], cancel=cancel,
+                       progress=lambda done, total: on_progress(1.0) if on_progress else None)
+
+
+def ffmpeg_runner(executor: str, job_dir: Path) -> Callable[..., None]:
+    """Where an ffmpeg run goes: a child process here (`local`) or a task on the workers."""
+    from .ffmpeg import run_ffmpeg
+
+    return FfmpegOnWorkers(job_dir) if executor == "celery" else run_ffmpeg

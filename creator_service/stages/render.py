@@ -3,13 +3,16 @@
 Sync is built in, not hoped for: each scene lasts a whole number of frames, long enough for its
 narration plus a pause before and after; the narration track is assembled sample-exactly to the
 same boundaries; each scene is rebuilt from its layers at exactly that length (the background
-loops, a finished animation or a still foreground holds its last frame). One ffmpeg pass then
-adds the logo and the captions and encodes.
+loops, a finished animation or a still foreground holds its last frame), with the logo and the
+burned captions, and encoded once in chunks (rendering/scene_chunks.py): a render after a new
+voice encodes only what changed. One last ffmpeg run joins the chunks by stream copy and muxes
+the sound.
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +42,6 @@ from ..rendering.captions import (
     FONT,
     SceneText,
     Spoken,
-    ass_filter,
     build_cues,
     placed_cues,
     write_placed_ass,
@@ -47,9 +49,10 @@ from ..rendering.captions import (
     write_vtt,
 )
 from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_card, reference_lines
-from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
+from ..rendering.ffmpeg import extract_frame, probe
 from ..rendering.formats import VideoFormat
-from ..rendering.layers import Inputs, logo_filter, scene_filter
+from ..rendering.on_workers import ffmpeg_runner
+from ..rendering.scene_chunks import EncodedScene, FileDigests, SceneEncode, encode_scene, join_args
 from ..sound import loudness
 from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from ..sound.music import MusicTrack, choose_music
@@ -60,9 +63,6 @@ from .evidence import brief_evidence, enforce
 from .risk_checks import Narration, check_risk_presentation, safety_overlays
 from .sources import scene_sources
 
-# veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
-FINAL_PRESET = "veryfast"
-FINAL_CRF = "20"
 # Stereo AAC at 192 kb/s, 48 kHz: above the 160 kb/s floor platforms and broadcasters ask for.
 AUDIO_BITRATE = "192k"
 AUDIO_RATE = "48000"
@@ -140,16 +140,6 @@ def final_cut(
     mixed = make_mix(MixPlan(narration, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
                      cancel=ctx.cancel, slots=ctx.services.slots)
 
-    inputs = Inputs()
-    chains: list[str] = []
-    for number, segment in enumerate(segments):
-        sources = scene_sources(ctx.video_dir, segment.clip.layers, segment.frames)
-        chains.extend(scene_filter(sources, fmt, inputs, f"s{number}", ctx.work_dir))
-    chains.append("".join(f"[s{n}]" for n in range(len(segments))) + f"concat=n={len(segments)}:v=1:a=0[cut]")
-    current = "cut"
-    if logo:
-        chains.append(logo_filter(inputs, ctx.video_dir / logo, current, "branded", fmt))
-        current = "branded"
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
     narration = narration_parts(ctx, segments, fps)
@@ -158,6 +148,8 @@ def final_cut(
     major = [(n.start, n.end) for n in narration if n.safety] if ctx.video_type in PROMOTIONAL_TYPES else []
     burn_only = None if mode == "burned" else major
     placed = []
+    script: Path | None = None
+    fonts_dir: Path | None = None
     if mode == "burned" or major:
         # libass finds the brand kit's font in the kit's folder.
         font = kit_font(ctx)
@@ -166,27 +158,22 @@ def final_cut(
         script = write_placed_ass(placed, fmt, palette, ctx.work_dir / "captions.ass",
                                   font=font["family"] if font else FONT)
         fonts_dir = Path(font["path"]).parent if font else None
-        chains.append(f"[{current}]{ass_filter(script, fonts_dir)}[captioned]")
-        current = "captioned"
-    chains.append(f"[{current}]format=yuv420p[video]")
-    audio_index = inputs.add("-i", str(mixed.master))
 
     output = ctx.work_dir / "final.mp4"
-    ctx.progress(0.05, f"cutting {len(segments)} scenes into a {total_seconds:.1f} s video")
+    encodes = [
+        SceneEncode(f"s{number}", scene_sources(ctx.video_dir, segment.clip.layers, segment.frames), segment.start_frame,
+                    logo=ctx.video_dir / logo if logo else None, captions=script, fonts_dir=fonts_dir)
+        for number, segment in enumerate(segments)
+    ]
+    ctx.progress(0.05, f"encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
     try:
-        run_ffmpeg(
-            [
-                *inputs.args,
-                "-filter_complex", ";".join(chains),
-                "-map", "[video]", "-map", f"{audio_index}:a",
-                "-c:v", "libx264", "-preset", FINAL_PRESET, "-crf", FINAL_CRF, "-r", str(fps),
-                "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2",
-                "-movflags", "+faststart",
-                str(output),
-            ],
-            cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "ffmpeg.log",
+        encoded = encode_scenes(ctx, encodes, fmt)
+        ctx.progress(0.9, "joining the scenes and the sound")
+        ffmpeg_runner(settings.executor, ctx.work_dir)(
+            join_args([chunk for scene in encoded for chunk in scene.chunks], fps, mixed.master,
+                      ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2"], output, ctx.work_dir),
+            cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "final-join.log",
             what="ffmpeg (final cut)", expected_seconds=total_seconds,
-            on_progress=lambda f: ctx.progress(0.05 + 0.9 * f, f"encoded {f:.0%} of the video"),
         )
     except ChildProcessFailed as exc:
         raise StageFailure(f"ffmpeg could not make the final video: {exc}") from exc
@@ -229,7 +216,27 @@ def final_cut(
         music=music,
         captions=caption_files(ctx, spoken, mode),
         compliance=compliance,
+        encoded_seconds=round(sum(scene.encoded_frames for scene in encoded) / fps, 3),
     )
+
+
+def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat) -> list[EncodedScene]:
+    """Every scene's chunks, two scenes at a time (each run holds a process slot)."""
+    digest = FileDigests()
+    run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir)
+    store = ctx.video_dir / "chunks"
+    total = sum(scene.sources.frames for scene in scenes)
+    done: list[int] = []
+
+    def encode(scene: SceneEncode) -> EncodedScene:
+        result = encode_scene(scene, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
+                              work_dir=ctx.work_dir, digest=digest, run=run)
+        done.append(scene.sources.frames)
+        ctx.progress(0.05 + 0.85 * sum(done) / total, f"encoded scene {len(done)} of {len(scenes)}")
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, ctx.services.slots.capacity)) as pool:
+        return list(pool.map(encode, scenes))
 
 
 def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:

@@ -1,0 +1,145 @@
+"""Benchmark: encode once. The whole pipeline, and the render stage again after only the voice
+changed, each against one ffmpeg command assembling a video of the same duration.
+
+    .venv/bin/python bench/bench_encode_once.py [--runs 3] [--types moa product_ad] [--quality high]
+
+For each video type and run, against a real server (uvicorn on a free loopback port):
+1. the whole pipeline, every stage accepted, from `start` to the render's `completed`;
+2. `goto` tts, `regenerate` with "a little slower" (a new voice track, every scene a new
+   length), accept, and time the render stage alone from `stage_running` to `completed`;
+3. the reference: one ffmpeg command that composes and encodes a video of the same duration
+   at the same size in the final settings (moving 1080p footage, a still layer over it, sound),
+   run right after, so the machine's mood is the same for both.
+
+Reported: medians over the runs, as × the video's duration and as × the reference.
+Targets (issue 17, high quality, this machine): pipeline <= 0.6 × duration for the Manim
+types, <= 1.0 for the Remotion types; the render after a new voice <= 0.15 × duration.
+Results are printed and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from websockets.sync.client import connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from report import save  # noqa: E402
+
+from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
+from creator_service.devserver import Server, running_server  # noqa: E402
+from creator_service.rendering.scene_chunks import VIDEO_CODEC_ARGS  # noqa: E402
+from creator_service.video_types import REGISTRY  # noqa: E402
+
+ACCEPT = {"action": "accept", "acknowledge_warnings": True}
+PIPELINE_TARGET = {"manim": 0.6, "remotion": 1.0}
+NEW_VOICE_TARGET = 0.15
+
+
+def until_completed(ws: Any, stage: str, *, accept_others: bool) -> tuple[float, dict[str, Any]]:
+    """Seconds from the stage's `stage_running` to its `completed`, accepting earlier stages."""
+    began = None
+    while True:
+        event = json.loads(ws.recv(timeout=900))
+        if event["status"] == "stage_running" and event["stage"] == stage:
+            began = time.perf_counter()
+        elif event["status"] == "completed" and event["stage"] == stage:
+            assert began is not None
+            return time.perf_counter() - began, event
+        elif event["status"] == "completed" and accept_others:
+            ws.send(json.dumps(ACCEPT))
+        elif event["status"] == "error":
+            raise RuntimeError(event)
+
+
+def reference_seconds(duration: float, width: int, height: int, fps: int, work: Path) -> float:
+    """One ffmpeg command: moving footage, a still layer over it and sound, encoded like the final cut."""
+    output = work / "reference.mp4"
+    began = time.perf_counter()
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={fps}:d={duration:.3f}",
+         "-f", "lavfi", "-i", f"color=c=black@0.4:s={width // 2}x{height // 3},format=rgba",
+         "-f", "lavfi", "-i", f"sine=f=220:d={duration:.3f}",
+         "-filter_complex", "[0:v][1:v]overlay=(W-w)/2:(H-h)/2:shortest=1,format=yuv420p[v]",
+         "-map", "[v]", "-map", "2:a", *VIDEO_CODEC_ARGS, "-c:a", "aac", "-b:a", "192k",
+         "-movflags", "+faststart", str(output)],
+        check=True,
+    )
+    return time.perf_counter() - began
+
+
+def run_once(server: Server, video_type: str, quality: str, work: Path) -> dict[str, float]:
+    payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality}
+    with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
+        began = time.perf_counter()
+        ws.send(json.dumps({"action": "start", "video_type": video_type, "payload": payload}))
+        first_render, event = until_completed(ws, "render", accept_others=True)
+        pipeline = time.perf_counter() - began
+        data = event["data"]
+        ws.send(json.dumps({"action": "goto", "stage": "tts"}))
+        json.loads(ws.recv(timeout=60))  # the accepted voice, offered again
+        ws.send(json.dumps({"action": "regenerate", "feedback": "a little slower"}))
+        until_completed(ws, "tts", accept_others=False)
+        ws.send(json.dumps(ACCEPT))
+        new_voice, again = until_completed(ws, "render", accept_others=False)
+        ws.send(json.dumps({"action": "stop"}))
+    reference = reference_seconds(data["duration"], data["width"], data["height"], data["fps"], work)
+    return {
+        "duration": data["duration"], "pipeline": pipeline, "first_render": first_render,
+        "new_voice_render": new_voice, "new_voice_duration": again["data"]["duration"],
+        "new_voice_encoded_seconds": again["data"].get("encoded_seconds") or 0.0, "reference": reference,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--types", nargs="+", default=sorted(EXAMPLE_PAYLOADS), choices=sorted(EXAMPLE_PAYLOADS))
+    parser.add_argument("--quality", default="high", choices=("low", "high"))
+    args = parser.parse_args()
+    report: dict[str, Any] = {"quality": args.quality, "runs": args.runs, "types": {}}
+    met = True
+    with tempfile.TemporaryDirectory(prefix="bench-encode-") as tmp, running_server(Path(tmp) / "data") as server:
+        for video_type in args.types:
+            runs = [run_once(server, video_type, args.quality, Path(tmp)) for _ in range(args.runs)]
+            for number, run in enumerate(runs, start=1):
+                print(f"{video_type} run {number}: " + ", ".join(f"{k} {v:.2f}" for k, v in run.items()), flush=True)
+
+            def median(key: str, runs: list[dict[str, float]] = runs) -> float:
+                return statistics.median(run[key] for run in runs)
+
+            engine = REGISTRY[video_type].engine
+            summary = {
+                "engine": engine,
+                "duration_median": median("duration"),
+                "pipeline_x_duration": median("pipeline") / median("duration"),
+                "pipeline_x_reference": median("pipeline") / median("reference"),
+                "first_render_x_duration": median("first_render") / median("duration"),
+                "new_voice_render_x_duration": median("new_voice_render") / median("new_voice_duration"),
+                "new_voice_render_x_reference": median("new_voice_render") / median("reference"),
+                "new_voice_encoded_share": median("new_voice_encoded_seconds") / median("new_voice_duration"),
+                "reference_x_duration": median("reference") / median("duration"),
+                "pipeline_target": PIPELINE_TARGET[engine], "new_voice_target": NEW_VOICE_TARGET,
+                "runs": runs,
+            }
+            summary["met"] = (summary["pipeline_x_duration"] <= PIPELINE_TARGET[engine]
+                              and summary["new_voice_render_x_duration"] <= NEW_VOICE_TARGET)
+            met = met and summary["met"]
+            report["types"][video_type] = summary
+            print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2), flush=True)
+    save("encode-once", report)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

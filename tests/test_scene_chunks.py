@@ -1,0 +1,176 @@
+"""Encode once: scenes encoded as chunks in the final settings, re-encoded only where they
+changed, and joined by stream copy into exactly as many frames as the scenes add up to."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.rendering.ffmpeg import run_ffmpeg
+from creator_service.rendering.formats import VideoFormat
+from creator_service.rendering.layers import Inputs, SceneSources, scene_filter
+from creator_service.rendering.scene_chunks import (
+    CHUNK_SECONDS,
+    CaptionScript,
+    Chunk,
+    EncodedScene,
+    FileDigests,
+    SceneEncode,
+    chunk_bounds,
+    encode_scene,
+    join_args,
+)
+
+from .helpers import ffprobe
+
+FMT = VideoFormat(192, 108, 10)
+CHUNK = CHUNK_SECONDS * FMT.fps
+
+
+def test_a_scene_is_cut_into_whole_chunks_and_a_short_last_one() -> None:
+    assert chunk_bounds(2 * CHUNK + 3, FMT.fps) == [(0, CHUNK), (CHUNK, CHUNK), (2 * CHUNK, 3)]
+    assert chunk_bounds(CHUNK, FMT.fps) == [(0, CHUNK)]
+
+
+def _ass(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:
+    lines = ["[Script Info]", "PlayResX: 192", "PlayResY: 108", "", "[V4+ Styles]",
+             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+             "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+             "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+             "Style: Caption,DejaVu Sans,14,&H00FFFFFF,&H00FFFFFF,&H50000000,&H50000000,-1,0,0,0,100,100,0,0,3,2,0,2,10,10,8,1",
+             "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
+    lines += [f"Dialogue: 0,{start},{end},Caption,,0,0,8,,{text}" for start, end, text in events]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_chunk_sees_only_the_captions_shown_in_it_timed_from_its_start(tmp_path: Path) -> None:
+    script = CaptionScript.read(_ass(tmp_path, "c.ass", [("0:00:02.50", "0:00:03.00", "Hello")]), None)
+    assert script.within(0.0, 2.0) is None
+    header, shown = script.within(2.0, 4.0)  # type: ignore[misc]
+    assert shown == [[0.5, 1.0, "0,Caption,,0,0,8,,Hello"]]
+    # The same caption at the same place in another chunk: the same key material.
+    later = CaptionScript.read(_ass(tmp_path, "d.ass", [("0:00:12.50", "0:00:13.00", "Hello")]), None)
+    assert later.within(12.0, 14.0) == [header, shown]
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Moving footage: every frame differs, so a frame out of place would show."""
+    path = tmp_path_factory.mktemp("chunks") / "bg.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={FMT.fps}:d=7",
+                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+def _encode(scene: SceneEncode, store: Path, work: Path) -> EncodedScene:
+    return encode_scene(scene, FMT, store, cancel=CancelToken(), slots=ProcessSlots(2), work_dir=work,
+                        digest=FileDigests())
+
+
+def _join(chunks: list[Chunk], tmp_path: Path, name: str) -> Path:
+    audio = tmp_path / f"{name}.wav"
+    seconds = sum(c.frames for c in chunks) / FMT.fps
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=d={seconds}", str(audio)], check=True)
+    output = tmp_path / f"{name}.mp4"
+    run_ffmpeg(join_args(chunks, FMT.fps, audio, ["-c:a", "aac"], output, tmp_path), cancel=CancelToken(),
+               slots=ProcessSlots(2), log_path=tmp_path / f"{name}.log", what="join")
+    return output
+
+
+def _frames(video: Path) -> int:
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v",
+                          "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", str(video)],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.strip())
+
+
+def _psnr(a: Path, b: Path) -> float:
+    """The mean PSNR of two videos of the same frames (inf when identical)."""
+    log = subprocess.run(["ffmpeg", "-v", "info", "-i", str(a), "-i", str(b), "-lavfi", "[0:v][1:v]psnr",
+                          "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
+    average = log.rsplit("average:", 1)[1].split()[0]
+    return float("inf") if average == "inf" else float(average)
+
+
+def _composed_in_one_run(sources: SceneSources, tmp_path: Path) -> Path:
+    inputs = Inputs()
+    chains = scene_filter(sources, FMT, inputs, "direct", tmp_path)
+    output = tmp_path / "direct.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs.args, "-filter_complex", ";".join(chains),
+                    "-map", "[direct]", "-c:v", "libx264", "-crf", "1", str(output)], check=True)
+    return output
+
+
+@pytest.mark.render
+def test_a_longer_scene_encodes_only_its_new_last_chunk(tmp_path: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    first = _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, background=background), 0), store, work)
+    assert first.encoded_frames == CHUNK + 5 and [c.frames for c in first.chunks] == [CHUNK, 5]
+    # The same scene again: nothing to encode.
+    assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, background=background), 0), store, work).encoded_frames == 0
+    # A new voice made it longer: the first chunk is kept, only the rest is encoded.
+    longer = _encode(SceneEncode("s0", SceneSources(frames=2 * CHUNK + 7, background=background), 0), store, work)
+    assert longer.encoded_frames == CHUNK + 7
+    assert longer.chunks[0].path == first.chunks[0].path
+    joined = _join(longer.chunks, tmp_path, "longer")
+    info = ffprobe(joined)
+    assert _frames(joined) == 2 * CHUNK + 7
+    assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
+    # Frame for frame the picture one ffmpeg run composes: chunks made at different times
+    # join seamlessly (lossy, so compared by PSNR, not bytes).
+    direct = _composed_in_one_run(SceneSources(frames=2 * CHUNK + 7, background=background), tmp_path)
+    assert _psnr(joined, direct) > 35
+
+
+@pytest.mark.render
+def test_changed_captions_re_encode_only_the_chunks_they_show_in(tmp_path: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    sources = SceneSources(frames=2 * CHUNK + 4, background=background)
+    # The scene starts 10 s into the video; its caption shows in its second chunk.
+    at = 10 + CHUNK_SECONDS
+    hello = _ass(tmp_path, "a.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Hello")])
+    scene = SceneEncode("s1", sources, 10 * FMT.fps, captions=hello)
+    made = _encode(scene, store, work)
+    assert made.encoded_frames == 2 * CHUNK + 4
+    plain = _encode(SceneEncode("s1", sources, 10 * FMT.fps), store, work)
+    # Uncaptioned: the first chunk is shared, the captioned second one is not.
+    assert plain.chunks[0].path == made.chunks[0].path and plain.chunks[1].path != made.chunks[1].path
+    goodbye = _ass(tmp_path, "b.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Goodbye")])
+    redone = _encode(SceneEncode("s1", sources, 10 * FMT.fps, captions=goodbye), store, work)
+    # Encoding starts at the first changed chunk (the second): the first is never touched.
+    assert redone.encoded_frames == CHUNK + 4
+    assert redone.chunks[0].path == made.chunks[0].path and redone.chunks[1].path != made.chunks[1].path
+    # The caption is really in the picture: the captioned and plain second chunks differ.
+    assert _psnr(made.chunks[1].path, plain.chunks[1].path) < 40
+
+
+@pytest.mark.render
+def test_scenes_join_into_exactly_their_frames_with_key_frames_at_scene_starts(tmp_path: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    lengths = [CHUNK + 3, 7, 2 * CHUNK]
+    chunks: list[Chunk] = []
+    start = 0
+    for number, frames in enumerate(lengths):
+        scene = SceneEncode(f"s{number}", SceneSources(frames=frames, background=background,
+                                                       background_offset=number * 0.5), start)
+        chunks += _encode(scene, store, work).chunks
+        start += frames
+    joined = _join(chunks, tmp_path, "three")
+    assert _frames(joined) == sum(lengths)
+    keys = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts_time,flags",
+                           "-of", "csv=p=0", str(joined)], capture_output=True, text=True, check=True).stdout
+    key_times = [round(float(line.split(",")[0]) * FMT.fps) for line in keys.splitlines() if "K" in line.split(",")[1]]
+    # Every chunk starts on a key frame, where the list put it (no drift from rounded durations).
+    starts, at = [], 0
+    for chunk in chunks:
+        starts.append(at)
+        at += chunk.frames
+    assert set(starts) <= set(key_times)
