@@ -194,7 +194,7 @@ class Clip(Model):
     thumbnail: str
     # The scene's length as planned from the estimated narration.
     duration: float
-    # The preview's size: half the video's for composed scenes of an HD video.
+    # The preview's size: the video's (a composed preview is made of the final chunks).
     width: int
     height: int
     fps: int

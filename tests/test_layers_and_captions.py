@@ -25,19 +25,23 @@ from creator_service.rendering.captions import (
     write_srt,
     write_vtt,
 )
-from creator_service.rendering.formats import video_format
+from creator_service.rendering.formats import VideoFormat, video_format
 from creator_service.rendering.layers import (
     LOGO_HEIGHT_SHARE,
     Inputs,
     Keyframes,
     SceneSources,
-    Thumbnail,
-    compose_clip,
-    preview_format,
     scene_filter,
     write_hold_list,
 )
 from creator_service.rendering.remotion import REMOTION_DIR, RENDER_SCRIPT
+from creator_service.rendering.scene_chunks import (
+    CHUNK_SECONDS,
+    FileDigests,
+    SceneEncode,
+    encode_preview,
+    encode_scene,
+)
 from creator_service.speech_timing import estimate_words
 from creator_service.stages.animations import overlay_frames
 from creator_service.stages.visuals import key_frames
@@ -104,39 +108,38 @@ def _pixel(video: Path, x: int, y: int, at_frame: int) -> tuple[int, int, int]:
     return raw[0], raw[1], raw[2]
 
 
-def test_an_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:
-    fmt = video_format("16:9", "high")
+def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_path: Path) -> None:
+    fmt = VideoFormat(640, 360, 10)
     background = tmp_path / "bg.mp4"
-    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5", "-pix_fmt", "yuv420p")
-    # A full-size key frame: a red box at (200..600, 100..500) on transparent space.
+    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=640x360:r=10:d=0.5", "-pix_fmt", "yuv420p")
+    # A key frame: a red box at (100..300, 50..250) on transparent space.
     key = tmp_path / "k.png"
-    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
-            "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
+    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=640x360,format=rgba",
+            "-f", "lavfi", "-i", "color=c=red:s=200x200,format=rgba", "-filter_complex", "overlay=100:50",
             "-frames:v", "1")
     logo = tmp_path / "logo.png"
-    logo_height = round(1080 * LOGO_HEIGHT_SHARE)
+    logo_height = round(360 * LOGO_HEIGHT_SHARE)
     _ffmpeg(logo, "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}", "-frames:v", "1")
-    out = tmp_path / "preview.mp4"
-    thumbnail = Thumbnail(tmp_path / "preview.jpg", frame=12, width=320)
-    size = compose_clip(SceneSources(frames=20, background=background, foreground_keys=Keyframes([key], [0])),
-                        fmt, out, logo=logo, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
-                        thumbnail=thumbnail)
+    out, store = tmp_path / "preview.mp4", tmp_path / "chunks"
+    sources = SceneSources(frames=25, background=background, foreground_keys=Keyframes([key], [0]))
+    made = encode_preview(SceneEncode("scene_00", sources, 0, logo=logo), fmt, store, out, cancel=CancelToken(),
+                          slots=ProcessSlots(1), work_dir=tmp_path, digest=FileDigests())
 
     stream = ffprobe(out)["streams"][0]
-    assert size == preview_format(fmt) and (size.width, size.height) == (960, 540)
-    assert (stream["width"], stream["height"], int(stream["nb_frames"])) == (960, 540, 20)
-    red = _pixel(out, 200, 150, at_frame=10)  # the box's middle, at half the coordinates
+    assert (stream["width"], stream["height"], int(stream["nb_frames"])) == (640, 360, 25)
+    red = _pixel(out, 200, 150, at_frame=22)  # the box's middle, in the preview's last chunk
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
-    assert max(_pixel(out, 400, 400, at_frame=10)) < 40  # outside it: the background
-    # The logo at half size too: its middle is blue, well left of it is not.
-    margin, half_logo = round(540 * 0.04), round(540 * LOGO_HEIGHT_SHARE)
-    assert _pixel(out, 960 - margin - half_logo // 2, margin + half_logo // 2, at_frame=10)[2] > 200
-    assert _pixel(out, 960 - margin - 2 * half_logo, margin + half_logo // 2, at_frame=10)[2] < 60
-    # The thumbnail came out of the same run, at its own width.
-    thumb = ffprobe(thumbnail.path)["streams"][0]
-    assert (thumb["width"], thumb["height"]) == (320, 180)
-    # Low-quality videos are previewed at their own size.
-    assert preview_format(video_format("9:16", "low")) == video_format("9:16", "low")
+    assert max(_pixel(out, 400, 300, at_frame=22)) < 40  # outside it: the background
+    margin = round(360 * 0.04)
+    assert _pixel(out, 640 - margin - logo_height // 2, margin + logo_height // 2, at_frame=22)[2] > 200
+    assert _pixel(out, 640 - margin - 2 * logo_height, margin + logo_height // 2, at_frame=22)[2] < 60
+    # The final cut of the same scene at the voice's longer length reuses the preview's whole
+    # chunks: only the last, short one, and what comes after it, is encoded again.
+    longer = encode_scene(SceneEncode("s0", SceneSources(frames=47, background=background,
+                                                         foreground_keys=Keyframes([key], [0])), 0, logo=logo),
+                          fmt, store, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
+                          digest=FileDigests())
+    assert longer.chunks[0].path == made.chunks[0].path and longer.encoded_frames == 47 - CHUNK_SECONDS * fmt.fps
 
 
 def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Path) -> None:

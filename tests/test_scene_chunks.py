@@ -77,7 +77,8 @@ def _join(chunks: list[Chunk], tmp_path: Path, name: str) -> Path:
     seconds = sum(c.frames for c in chunks) / FMT.fps
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=d={seconds}", str(audio)], check=True)
     output = tmp_path / f"{name}.mp4"
-    run_ffmpeg(join_args(chunks, FMT.fps, audio, ["-c:a", "aac"], output, tmp_path), cancel=CancelToken(),
+    run_ffmpeg(join_args(chunks, FMT.fps, output, listing=tmp_path / f"{name}.ffconcat", audio=audio,
+                         audio_args=["-c:a", "aac"]), cancel=CancelToken(),
                slots=ProcessSlots(2), log_path=tmp_path / f"{name}.log", what="join")
     return output
 

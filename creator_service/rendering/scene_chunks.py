@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..processes import CancelToken, ProcessSlots
 from .captions import ass_filter
@@ -220,6 +220,11 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, parts: Path, w
     ]
 
 
+def chunk_store(video_dir: Path) -> Path:
+    """Where a video's chunks are kept: its previews and every render of it share them."""
+    return video_dir / "chunks"
+
+
 def write_join_list(chunks: list[Chunk], fps: int, path: Path) -> Path:
     """An ffconcat script of the chunks, each with its exact length: the concat demuxer would
     otherwise take each file's millisecond-rounded duration, and drift from the audio."""
@@ -231,11 +236,32 @@ def write_join_list(chunks: list[Chunk], fps: int, path: Path) -> Path:
     return path
 
 
-def join_args(chunks: list[Chunk], fps: int, audio: Path, audio_args: list[str], output: Path, work_dir: Path) -> list[str]:
-    """The final cut from the chunks: the picture copied, the audio encoded once."""
-    listing = write_join_list(chunks, fps, work_dir / "final.ffconcat")
-    return [
-        "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(audio),
-        "-map", "0:v", "-map", "1:a", "-c:v", "copy", *audio_args,
-        "-movflags", "+faststart", str(output),
-    ]
+def join_args(chunks: list[Chunk], fps: int, output: Path, *, listing: Path, audio: Path | None = None,
+              audio_args: Sequence[str] = ()) -> list[str]:
+    """One video from the chunks, the picture copied (no frame decoded or encoded again); with
+    `audio`, the sound encoded once beside it."""
+    write_join_list(chunks, fps, listing)
+    sound = ["-i", str(audio), "-map", "0:v", "-map", "1:a", *audio_args] if audio else ["-map", "0:v", "-an"]
+    return ["-f", "concat", "-safe", "0", "-i", str(listing), *sound, "-c:v", "copy",
+            "-movflags", "+faststart", str(output)]
+
+
+def encode_preview(
+    scene: SceneEncode,
+    fmt: VideoFormat,
+    store: Path,
+    output: Path,
+    *,
+    cancel: CancelToken,
+    slots: ProcessSlots,
+    work_dir: Path,
+    digest: Callable[[Path], str],
+    run: Callable[..., None] = run_ffmpeg,
+) -> EncodedScene:
+    """The reviewer's preview of a scene, made of the very chunks the final cut will join: the
+    scene is encoded once, in the final settings, when it is first shown."""
+    encoded = encode_scene(scene, fmt, store, cancel=cancel, slots=slots, work_dir=work_dir, digest=digest, run=run)
+    run_ffmpeg(join_args(encoded.chunks, fmt.fps, output, listing=work_dir / f"{scene.label}.ffconcat"),
+               cancel=cancel, slots=slots, log_path=work_dir / f"{scene.label}.join.log",
+               what=f"joining the preview of {scene.label}")
+    return encoded

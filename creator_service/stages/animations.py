@@ -27,7 +27,6 @@ from ..models import (
 from ..planner.feedback import read_feedback
 from ..processes import ChildProcessFailed
 from ..rendering.formats import VideoFormat
-from ..rendering.layers import SceneSources
 from ..rendering.remotion import render_frames
 from .branding import kit_font
 from .context import StageContext, StageFailure
@@ -158,15 +157,15 @@ def generate_animations(ctx: StageContext) -> Animations:
     files = rendered[: len(frames)]
     end_backdrop = rendered[-1] if kept is None else None
 
+    # The logo the final cut lays over every scene, so the chunks made here are the final ones.
+    logo = ctx.video_dir / visuals.logo if visuals.logo else None
+
     def with_overlay(clip: Clip, start: int, length: int) -> Clip:
         overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
                                      ctx.video_dir)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
-        # The preview lays the overlay on the accepted visuals preview (one layer, not four);
-        # the final cut rebuilds every layer at the voice's length.
-        preview = SceneSources(frames=length, clip=ctx.video_dir / clip.path, overlay_keys=overlay)
         return finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
-                           clip.sources, preview_sources=preview)
+                           clip.sources, logo=logo)
 
     def make_end_card() -> Clip:
         background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)
@@ -177,7 +176,7 @@ def generate_animations(ctx: StageContext) -> Animations:
         return finish_clip(
             ctx, len(lengths), scene_sources(ctx.video_dir, layers, end_length), layers, fmt,
             [MediaCredit(kind="remotion", description="Overlays end card, rendered with Remotion"),
-             background.credit],
+             background.credit], logo=logo,
         )
 
     ctx.progress(0.6, f"laying overlays on {len(redone)} scenes")

@@ -52,7 +52,14 @@ from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_card, refere
 from ..rendering.ffmpeg import extract_frame, probe
 from ..rendering.formats import VideoFormat
 from ..rendering.on_workers import ffmpeg_runner
-from ..rendering.scene_chunks import EncodedScene, FileDigests, SceneEncode, encode_scene, join_args
+from ..rendering.scene_chunks import (
+    EncodedScene,
+    FileDigests,
+    SceneEncode,
+    chunk_store,
+    encode_scene,
+    join_args,
+)
 from ..sound import loudness
 from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from ..sound.music import MusicTrack, choose_music
@@ -170,8 +177,9 @@ def final_cut(
         encoded = encode_scenes(ctx, encodes, fmt)
         ctx.progress(0.9, "joining the scenes and the sound")
         ffmpeg_runner(settings.executor, ctx.work_dir)(
-            join_args([chunk for scene in encoded for chunk in scene.chunks], fps, mixed.master,
-                      ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2"], output, ctx.work_dir),
+            join_args([chunk for scene in encoded for chunk in scene.chunks], fps, output,
+                      listing=ctx.work_dir / "final.ffconcat", audio=mixed.master,
+                      audio_args=["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2"]),
             cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "final-join.log",
             what="ffmpeg (final cut)", expected_seconds=total_seconds,
         )
@@ -224,7 +232,7 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
     """Every scene's chunks, two scenes at a time (each run holds a process slot)."""
     digest = FileDigests()
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir)
-    store = ctx.video_dir / "chunks"
+    store = chunk_store(ctx.video_dir)
     total = sum(scene.sources.frames for scene in scenes)
     done: list[int] = []
 

@@ -40,10 +40,12 @@ from ..planner.figures import chart_of
 from ..processes import ChildProcessFailed
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
-from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
+from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources
 from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
+from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
+from ..rendering.scene_chunks import FileDigests, SceneEncode, chunk_store, encode_preview
 from .branding import brand_kit, kit_font
 from .context import StageContext, StageFailure
 from .sources import scene_sources
@@ -174,33 +176,33 @@ def _prepare_logo(ctx: StageContext, fmt: VideoFormat, brand: BrandKit | None) -
 
 def finish_clip(
     ctx: StageContext, index: int, sources: SceneSources, layers: ClipLayers, fmt: VideoFormat,
-    credits: list[MediaCredit], preview: Path | None = None, preview_sources: SceneSources | None = None,
-    logo: Path | None = None,
+    credits: list[MediaCredit], preview: Path | None = None, logo: Path | None = None,
 ) -> Clip:
-    """Compose the reviewer's preview (from `preview_sources` when cheaper ones exist, unless the
-    clip is its own preview) and its thumbnail. `layers` are what the final cut rebuilds from."""
-    size = fmt
+    """The reviewer's preview and its thumbnail. Unless the clip is its own preview, the scene
+    is composed from `layers` (what the final cut rebuilds from) and encoded once, in the final
+    settings, as the chunks the render will join again (rendering/scene_chunks.py)."""
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
-        # The thumbnail comes out of the same ffmpeg run: no second decode of the preview.
-        size = compose_clip(preview_sources or sources, fmt, preview, logo=logo, cancel=ctx.cancel,
-                            slots=ctx.services.slots, work_dir=ctx.work_dir,
-                            thumbnail=Thumbnail(preview.with_suffix(".jpg"), round(sources.frames * 0.6), THUMBNAIL_WIDTH))
+        scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
+        encode_preview(scene, fmt, chunk_store(ctx.video_dir), preview, cancel=ctx.cancel,
+                       slots=ctx.services.slots, work_dir=ctx.work_dir, digest=FileDigests(),
+                       run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
+        at = round(sources.frames * 0.6) / fmt.fps
     else:
         # A Manim clip that is its own preview ends with its animation, often before 60 % of
         # the scene: then its last frame, the finished picture, is the thumbnail.
         at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
-        extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
-                      log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
+    extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
+                  log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     thumbnail = preview.with_suffix(".jpg")
     return Clip(
         scene_index=index,
         path=ctx.relative(preview),
         thumbnail=ctx.relative(thumbnail),
         duration=round(sources.frames / fmt.fps, 3),
-        width=size.width,
-        height=size.height,
+        width=fmt.width,
+        height=fmt.height,
         fps=fmt.fps,
         layers=layers,
         sources=credits,
