@@ -38,7 +38,7 @@ from report import save  # noqa: E402
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
 from creator_service.rendering.scene_chunks import VIDEO_CODEC_ARGS  # noqa: E402
-from creator_service.video_types import REGISTRY  # noqa: E402
+from creator_service.video_types import VIDEO_TYPES  # noqa: E402
 
 ACCEPT = {"action": "accept", "acknowledge_warnings": True}
 PIPELINE_TARGET = {"manim": 0.6, "remotion": 1.0}
@@ -118,7 +118,7 @@ def main() -> int:
             def median(key: str, runs: list[dict[str, float]] = runs) -> float:
                 return statistics.median(run[key] for run in runs)
 
-            engine = REGISTRY[video_type].engine
+            engine = VIDEO_TYPES[video_type].engine
             summary = {
                 "engine": engine,
                 "duration_median": median("duration"),

@@ -123,6 +123,21 @@ def test_elevenlabs_speech_comes_with_word_timings(fake: FakeProviders, tmp_path
     assert track.words[-1].end <= track.duration + 0.05 and track.duration > 0.5
 
 
+def test_the_brief_language_is_enforced_on_models_that_take_a_language_code(fake: FakeProviders, tmp_path: Path) -> None:
+    def spoken_with(model: str, language: str) -> dict:
+        voice = ElevenLabsSpeaker(ElevenLabsSettings(api_key=ELEVENLABS_KEY, base_url=fake.base, voice_id="voice-123",
+                                                     model=model, timeout=2, max_retries=1))
+        job = SpeechJob(cancel=CancelToken(), slots=ProcessSlots(1), progress=lambda *_: None, log_dir=tmp_path,
+                        language=language)
+        voice.speak([SpeechItem(text="Guten Tag.", path=tmp_path / "a.wav")], job)
+        return fake.seen("elevenlabs")[-1].body
+
+    flash = spoken_with("eleven_flash_v2_5", "de-DE")
+    assert flash["language_code"] == "de" and flash["model_id"] == "eleven_flash_v2_5"
+    # The multilingual model refuses the field: it reads the language from the text.
+    assert "language_code" not in spoken_with("eleven_multilingual_v2", "de-DE")
+
+
 def test_characters_group_into_words() -> None:
     class Alignment:
         characters = list("Hi  you")

@@ -52,6 +52,16 @@ def words_from_alignment(alignment: Any) -> list[WordTiming]:
     return words
 
 
+def language_code(model: str, language: str) -> str | None:
+    """The ISO 639-1 code ElevenLabs enforces the brief's language with (`language_code`), for
+    the models that take one (Turbo and Flash v2.5); the multilingual models refuse the field
+    and read the language from the text itself."""
+    if "multilingual" in model:
+        return None
+    primary = language.split("-", 1)[0].lower()
+    return primary if len(primary) == 2 and primary.isalpha() else None
+
+
 def _describe(exc: Exception, settings: ElevenLabsSettings) -> str:
     if isinstance(exc, ApiError):
         status = exc.status_code
@@ -107,7 +117,7 @@ class ElevenLabsSpeaker:
         tracks = []
         for number, item in enumerate(items, start=1):
             job.cancel.raise_if_cancelled()
-            answer = self._convert(item.text, job.cancel)
+            answer = self._convert(item.text, job.cancel, job.language)
             encoded = job.log_dir / f"{item.path.stem}.mp3"
             encoded.write_bytes(base64.b64decode(answer.audio_base_64))
             # Decoded to the pipeline's standard WAV; a pace other than 1 stretches it.
@@ -126,13 +136,14 @@ class ElevenLabsSpeaker:
             job.progress(number / len(items), f"ElevenLabs spoke scene {number} of {len(items)}")
         return Speech(engine=self.engine, voice=self.voice, tracks=tracks)
 
-    def _convert(self, text: str, cancel: CancelToken) -> Any:
+    def _convert(self, text: str, cancel: CancelToken, language: str) -> Any:
         attempt = 0
+        enforced = language_code(self.settings.model, language)
         while True:
             try:
                 return self._client.text_to_speech.convert_with_timestamps(
                     voice_id=self.settings.voice_id, text=text, model_id=self.settings.model,
-                    output_format=OUTPUT_FORMAT,
+                    output_format=OUTPUT_FORMAT, **({"language_code": enforced} if enforced else {}),
                 )
             except Exception as exc:  # every SDK failure is described; some are retried
                 wait = _retry_after(exc)
