@@ -23,7 +23,9 @@ from creator_service.providers.voice import (
 )
 from creator_service.rendering.captions import Spoken, ass_filter, write_ass
 from creator_service.rendering.formats import video_format
+from creator_service.rendering.wav import read_mono
 from creator_service.settings import Settings
+from creator_service.speech_timing import speech_runs
 
 
 def job(tmp_path: Path, language: str) -> SpeechJob:
@@ -48,6 +50,23 @@ def test_a_language_without_a_piper_voice_is_spoken_by_espeak_in_that_language(t
     assert (speech.engine, speech.voice) == ("espeak-ng", "de")
     assert any("no Piper voice for language 'de'" in note for note in speech.notes)
     assert (tmp_path / "de.wav").stat().st_size > 10_000
+
+
+def test_espeak_words_are_timed_by_its_own_word_events_on_the_audio(tmp_path: Path) -> None:
+    text = "Ask your doctor today. Metformin lowers HbA1c by 1.5 percent."
+    track, = EspeakSpeaker().speak([SpeechItem(text, tmp_path / "en.wav")], job(tmp_path, "en")).tracks
+    words = track.words
+    assert track.timing == "aligned" and [w.word for w in words] == text.split()
+    assert all(a.start < b.start and a.end <= b.start + 1e-9 for a, b in zip(words, words[1:]))
+    samples, rate = read_mono(track.path)
+    runs = speech_runs(samples, rate)
+    # Every word starts where there is sound (within a frame of a speech run), never in a pause.
+    assert all(any(start - 0.03 <= w.start <= end for start, end in runs) for w in words), (words, runs)
+    # The sentence's last word ends before the pause; the next sentence starts after it.
+    today, metformin = words[3], words[4]
+    assert metformin.start - today.end > 0.15
+    # "1.5" is three spoken words in one text word: it lasts longer than "by".
+    assert (words[8].end - words[8].start) > 2 * (words[7].end - words[7].start)
 
 
 def test_a_language_no_voice_has_is_a_clear_error(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any, Mapping, Protocol, Sequence
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
 from ..rendering import wav
 from ..rendering.ffmpeg import run_ffmpeg
-from ..speech_timing import split_sentences, spread
+from ..speech_timing import speech_runs, split_sentences, spread
 from ..stages.context import ProgressSink
 
 
@@ -44,7 +45,7 @@ class SpokenTrack:
     # When each word is said (voices that report it); empty otherwise.
     words: list[WordTiming] = field(default_factory=list)
     # "voice": the service's own timestamps (ElevenLabs); "aligned": the synthesiser's phoneme
-    # alignments (Piper).
+    # alignments (Piper) or word events from its phoneme durations (espeak-ng).
     timing: str = "voice"
 
 
@@ -234,16 +235,55 @@ class EspeakSpeaker:
         if binary is None:
             raise VoiceUnavailable("espeak-ng is not installed")
         voice = self.voice_for(binary, job.language)
-        for number, item in enumerate(items, start=1):
-            run_child(
-                [binary, "-v", voice, "-s", str(round(self._words_per_minute / (job.pace * item.pace))), "-w",
-                 str(item.path), item.text],
-                cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "espeak.log",
-                what="espeak-ng speech synthesis",
-            )
-            job.progress(number / len(items), f"spoke scene {number} of {len(items)} with espeak-ng")
-        tracks = standardise(items, job)
+        job_file = job.log_dir / "espeak-job.json"
+        job_file.write_text(json.dumps({"voice": voice, "items": [
+            {"text": item.text, "path": str(item.path),
+             "words_per_minute": round(self._words_per_minute / (job.pace * item.pace))}
+            for item in items
+        ]}), encoding="utf-8")
+        events: dict[int, list[list[int]]] = {}
+
+        def on_line(line: str) -> None:
+            if line.startswith("{"):
+                report = json.loads(line)
+                events[report["done"]] = report["events"]
+                done = report["done"] + 1
+                job.progress(done / len(items), f"spoke scene {done} of {len(items)} with espeak-ng")
+
+        run_child(
+            python_command("creator_service.providers.espeak_worker", str(job_file)),
+            cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "espeak.log",
+            what="espeak-ng speech synthesis", on_line=on_line,
+        )
+        tracks = [
+            SpokenTrack(path=track.path, duration=track.duration, timing="aligned",
+                        words=espeak_words(item.text, events.get(number, []), track.path))
+            for number, (item, track) in enumerate(zip(items, standardise(items, job)))
+        ]
         return Speech(engine=self.engine, voice=voice, tracks=tracks)
+
+
+def espeak_words(text: str, events: list[list[int]], path: Path) -> list[WordTiming]:
+    """The text's words with espeak-ng's times. Each word event names the character where a
+    word starts (1-based) and the millisecond its first phoneme is heard; a text word starts at
+    its first event ("1.5" is spoken as three words) and ends where the sound before the next
+    word's start ends, so a sentence's last word does not run on through the pause after it.
+    Empty when a word got no event at all (the stage then estimates the times from the audio)."""
+    spans = [(m.start() + 1, m.end() + 1, m.group()) for m in re.finditer(r"\S+", text)]
+    starts: list[float] = []
+    for first, last, _ in spans:
+        heard = [ms for position, ms in events if first <= position < last]
+        if not heard:
+            return []
+        starts.append(min(heard) / 1000)
+    samples, rate = wav.read_mono(path)
+    runs = speech_runs(samples, rate)
+    duration = samples.size / rate
+    words = []
+    for (_, _, word), start, following in zip(spans, starts, [*starts[1:], duration]):
+        sounded = [end for run_start, end in runs if run_start < following and end > start]
+        words.append(WordTiming(word=word, start=start, end=min(following, max(sounded, default=following))))
+    return words
 
 
 class VoiceChain:
