@@ -8,7 +8,7 @@ For each video type and run, against a real server (uvicorn on a free loopback p
 2. `goto` tts, `regenerate` with "a little slower" (a new voice track, every scene a new
    length), accept, and time the render stage alone from `stage_running` to `completed`;
 3. the reference: one ffmpeg command that composes and encodes a video of the same duration
-   at the same size in the final settings (moving 1080p footage, a still layer over it, sound),
+   at the same size in the final settings (looping 1080p footage, a still layer over it, sound),
    run right after, so the machine's mood is the same for both.
 
 Reported: medians over the runs, as × the video's duration and as × the reference.
@@ -62,16 +62,22 @@ def until_completed(ws: Any, stage: str, *, accept_others: bool) -> tuple[float,
 
 
 def reference_seconds(duration: float, width: int, height: int, fps: int, work: Path) -> float:
-    """One ffmpeg command: moving footage, a still layer over it and sound, encoded like the final cut."""
+    """One ffmpeg command: looping footage, a still layer over it and sound, encoded like the
+    final cut. The footage (two seconds of moving test pattern) is made first, untimed, as a
+    stock clip would have been downloaded."""
+    footage = work / f"footage-{width}x{height}-{fps}.mp4"
+    if not footage.exists():
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={fps}:d=2",
+                        *VIDEO_CODEC_ARGS, str(footage)], check=True)
     output = work / "reference.mp4"
     began = time.perf_counter()
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y",
-         "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r={fps}:d={duration:.3f}",
+         "-stream_loop", "-1", "-i", str(footage),
          "-f", "lavfi", "-i", f"color=c=black@0.4:s={width // 2}x{height // 3},format=rgba",
          "-f", "lavfi", "-i", f"sine=f=220:d={duration:.3f}",
-         "-filter_complex", "[0:v][1:v]overlay=(W-w)/2:(H-h)/2:shortest=1,format=yuv420p[v]",
-         "-map", "[v]", "-map", "2:a", *VIDEO_CODEC_ARGS, "-c:a", "aac", "-b:a", "192k",
+         "-filter_complex", "[0:v][1:v]overlay=(W-w)/2:(H-h)/2,format=yuv420p[v]",
+         "-map", "[v]", "-map", "2:a", "-t", f"{duration:.3f}", *VIDEO_CODEC_ARGS, "-c:a", "aac", "-b:a", "192k",
          "-movflags", "+faststart", str(output)],
         check=True,
     )

@@ -444,6 +444,7 @@ class FinalVideo(Model):
             "video_codec": self.video_codec,
             "audio_codec": self.audio_codec,
             "scenes": [timing.model_dump(mode="json") for timing in self.scenes],
+            "encoded_seconds": self.encoded_seconds,
             "compliance": [rule.model_dump(mode="json") for rule in self.compliance],
             "warnings": [warning.model_dump(mode="json") for warning in self.review_warnings()],
         }

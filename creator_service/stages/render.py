@@ -49,7 +49,7 @@ from ..rendering.captions import (
     write_vtt,
 )
 from ..rendering.credits import CREDITS_SECONDS, credit_lines, make_card, reference_lines
-from ..rendering.ffmpeg import extract_frame, probe
+from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.scene_chunks import (
@@ -139,13 +139,22 @@ def final_cut(
         tails.append(references)
     segments = plan_segments(clips, voice.tracks, fps, tails)
     total_seconds = sum(s.frames for s in segments) / fps
-    narration = ctx.work_dir / "narration.wav"
-    build_narration(segments, fps, ctx.video_dir, narration)
+    narration_wav = ctx.work_dir / "narration.wav"
+    build_narration(segments, fps, ctx.video_dir, narration_wav)
 
-    ctx.progress(0.01, "mixing the narration and the music")
     safety = safety_windows(ctx, segments, fps)
-    mixed = make_mix(MixPlan(narration, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
-                     cancel=ctx.cancel, slots=ctx.services.slots)
+
+    def make_sound() -> tuple[MixResult, Path]:
+        """The mix, and its AAC encoding for the final join: the sound does not depend on the
+        picture, so it is made while the scenes encode."""
+        mixed = make_mix(MixPlan(narration_wav, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
+                         cancel=ctx.cancel, slots=ctx.services.slots)
+        sound = ctx.work_dir / "sound.m4a"
+        run_ffmpeg(["-i", str(mixed.master), "-vn", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE,
+                    "-ac", "2", str(sound)],
+                   cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "sound.log",
+                   what="ffmpeg (the sound, AAC)")
+        return mixed, sound
 
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
@@ -172,14 +181,16 @@ def final_cut(
                     logo=ctx.video_dir / logo if logo else None, captions=script, fonts_dir=fonts_dir)
         for number, segment in enumerate(segments)
     ]
-    ctx.progress(0.05, f"encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
+    ctx.progress(0.05, f"mixing the sound and encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
     try:
-        encoded = encode_scenes(ctx, encodes, fmt)
+        with ThreadPoolExecutor(max_workers=1) as sound_maker:
+            made = sound_maker.submit(make_sound)
+            encoded = encode_scenes(ctx, encodes, fmt)
+            mixed, sound = made.result()
         ctx.progress(0.9, "joining the scenes and the sound")
         ffmpeg_runner(settings.executor, ctx.work_dir)(
             join_args([chunk for scene in encoded for chunk in scene.chunks], fps, output,
-                      listing=ctx.work_dir / "final.ffconcat", audio=mixed.master,
-                      audio_args=["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2"]),
+                      listing=ctx.work_dir / "final.ffconcat", audio=sound, audio_args=["-c:a", "copy"]),
             cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "final-join.log",
             what="ffmpeg (final cut)", expected_seconds=total_seconds,
         )

@@ -3,6 +3,7 @@ then the script's content rules (risk_content) again, for the promotional types.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,14 @@ def check_risk_presentation(ctx: StageContext, video: Path, voice_stem: Path, na
     work.mkdir(exist_ok=True)
     common: dict[str, Any] = {"cancel": ctx.cancel, "slots": ctx.services.slots}
     ctx.progress(0.98, "checking the safety information: text, motion, sound")
-    readings = rules.text_readings(video, spans, safety, work_dir=work, **common) if safety else []
-    motion = rules.picture_motion(video, safety, [s.box for s in spans], work_dir=work, **common)
-    safety_lufs = _loudness(voice_stem, safety, work / "safety.log", common)
-    rest_lufs = _loudness(voice_stem, rest, work / "rest.log", common)
+    # Four independent measurements, two at a time (each ffmpeg run holds a process slot).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reading = pool.submit(rules.text_readings, video, spans, safety, work_dir=work, **common) if safety else None
+        moving = pool.submit(rules.picture_motion, video, safety, [s.box for s in spans], work_dir=work, **common)
+        safety_loud = pool.submit(_loudness, voice_stem, safety, work / "safety.log", common)
+        rest_loud = pool.submit(_loudness, voice_stem, rest, work / "rest.log", common)
+        readings = reading.result() if reading else []
+        motion, safety_lufs, rest_lufs = moving.result(), safety_loud.result(), rest_loud.result()
     seconds = {kind: sum(n.end - n.start for n in narration if n.safety is kind) for kind in (True, False)}
     words = {kind: sum(n.words for n in narration if n.safety is kind) for kind in (True, False)}
     found = [
