@@ -38,6 +38,8 @@ from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .references import list_references, upload_reference
 from .rendering.manim_clips import child_env
+from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
+from .rendering.remotion_workers import RemotionWorkers
 from .rendering.warm import WarmWorkers
 from .review_routes import review_routes
 from .services import Services
@@ -98,6 +100,9 @@ def build_services(settings: Settings) -> Services:
         slots=ProcessSlots(settings.max_render_processes),
         manim_workers=WarmWorkers(min(2, settings.max_render_processes), settings.cache_dir / "manim-warm",
                                   child_env()),
+        # Two: a long 1080p job is split between two browsers (rendering/remotion.py).
+        remotion_workers=RemotionWorkers(2, settings.cache_dir / "remotion-workers", RENDER_SCRIPT, REMOTION_DIR,
+                                         {"CREATOR_CHROMIUM": CHROMIUM}),
     )
 
 
@@ -150,6 +155,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await app.state.outbox.stop()
         if app.state.services.manim_workers is not None:
             app.state.services.manim_workers.close()
+        if app.state.services.remotion_workers is not None:
+            app.state.services.remotion_workers.close()
         app.state.store.close()
 
 

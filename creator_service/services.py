@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from .media.backgrounds import MediaFinder
     from .providers.llm import Planner
     from .providers.voice import VoiceProvider
+    from .rendering.remotion_workers import RemotionWorkers
     from .rendering.warm import WarmWorkers
 
 
@@ -24,3 +25,5 @@ class Services:
     slots: ProcessSlots
     # Manim workers that imported Manim ahead of need (None: every render starts its own).
     manim_workers: "WarmWorkers | None" = None
+    # Remotion render workers with the bundle and the browser open (None: one Node per job).
+    remotion_workers: "RemotionWorkers | None" = None

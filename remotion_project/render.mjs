@@ -1,6 +1,7 @@
 // Render one Remotion job for Creator Studio, driven from Python.
 //
 //   node render.mjs JOB.json      render the frames a job asks for, as PNG files with alpha
+//   node render.mjs --serve       the long-lived worker: one job file per stdin line
 //   node render.mjs --bundle-only make (or find) the bundle and print where it is
 //
 // The webpack bundle is made once per version of src/ and package-lock.json and kept in
@@ -12,6 +13,7 @@ import {openBrowser, renderFrames, selectComposition} from '@remotion/renderer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import {fileURLToPath} from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -58,6 +60,71 @@ const ensureBundle = async () => {
   return target;
 };
 
+const common = {browserExecutable, chromeMode: 'chrome-for-testing', chromiumOptions, logLevel: 'error'};
+
+// Render the frames one job asks for with an open browser; `emit` reports progress.
+const renderJob = async (jobFile, serveUrl, browser, emit) => {
+  const job = JSON.parse(fs.readFileSync(jobFile, 'utf8'));
+  const inputProps = job.props;
+  const composition = await selectComposition({serveUrl, id: job.composition, inputProps, puppeteerInstance: browser, ...common});
+  fs.mkdirSync(job.outputDir, {recursive: true});
+  const total = composition.durationInFrames;
+  emit({stage: 'rendering', total});
+  const started = Date.now();
+  await renderFrames({
+    composition,
+    serveUrl,
+    inputProps,
+    puppeteerInstance: browser,
+    ...common,
+    imageFormat: 'png',
+    outputDir: job.outputDir,
+    concurrency: Number(process.env.CREATOR_REMOTION_CONCURRENCY || 1),
+    onStart: () => {},
+    onFrameUpdate: (rendered) => emit({rendered, total}),
+  });
+  emit({done: true, total, seconds: (Date.now() - started) / 1000});
+};
+
+const checkBrowser = () => {
+  if (!fs.existsSync(browserExecutable)) {
+    throw new Error(`Chromium not found at ${browserExecutable}: install Debian's chromium package (make install). Creator Studio never downloads a browser.`);
+  }
+};
+
+// Stopping kills this process; close the browser with it.
+const closeOnSignals = (browser) => {
+  const shutdown = () => {
+    browser.close({silent: true}).finally(() => process.exit(143));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+};
+
+// The long-lived render worker: the bundle found and the browser opened once, then one job per
+// line on stdin ({"id", "job"}), each answered with JSON lines carrying its id. An empty line
+// or the end of stdin closes the browser and exits.
+const serve = async (serveUrl) => {
+  checkBrowser();
+  const browser = await openBrowser('chrome', common);
+  closeOnSignals(browser);
+  say({ready: true});
+  const lines = readline.createInterface({input: process.stdin});
+  try {
+    for await (const line of lines) {
+      if (!line.trim()) break;
+      const {id, job} = JSON.parse(line);
+      try {
+        await renderJob(job, serveUrl, browser, (event) => say({id, ...event}));
+      } catch (error) {
+        say({id, error: `${error && error.stack ? error.stack : error}`});
+      }
+    }
+  } finally {
+    await browser.close({silent: true});
+  }
+};
+
 const main = async () => {
   const args = process.argv.slice(2);
   const serveUrl = await ensureBundle();
@@ -65,38 +132,15 @@ const main = async () => {
     say({bundle: serveUrl});
     return;
   }
-  if (!fs.existsSync(browserExecutable)) {
-    throw new Error(`Chromium not found at ${browserExecutable}: install Debian's chromium package (make install). Creator Studio never downloads a browser.`);
+  if (args[0] === '--serve') {
+    await serve(serveUrl);
+    return;
   }
-  const job = JSON.parse(fs.readFileSync(args[0], 'utf8'));
-  const common = {browserExecutable, chromeMode: 'chrome-for-testing', chromiumOptions, logLevel: 'error'};
+  checkBrowser();
   const browser = await openBrowser('chrome', common);
-  // Stopping the session kills this process; close the browser with it.
-  const shutdown = () => {
-    browser.close({silent: true}).finally(() => process.exit(143));
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  closeOnSignals(browser);
   try {
-    const inputProps = job.props;
-    const composition = await selectComposition({serveUrl, id: job.composition, inputProps, puppeteerInstance: browser, ...common});
-    fs.mkdirSync(job.outputDir, {recursive: true});
-    const total = composition.durationInFrames;
-    say({stage: 'rendering', total});
-    const started = Date.now();
-    await renderFrames({
-      composition,
-      serveUrl,
-      inputProps,
-      puppeteerInstance: browser,
-      ...common,
-      imageFormat: 'png',
-      outputDir: job.outputDir,
-      concurrency: Number(process.env.CREATOR_REMOTION_CONCURRENCY || 1),
-      onStart: () => {},
-      onFrameUpdate: (rendered) => say({rendered, total}),
-    });
-    say({done: true, total, seconds: (Date.now() - started) / 1000});
+    await renderJob(args[0], serveUrl, browser, say);
   } finally {
     await browser.close({silent: true});
   }

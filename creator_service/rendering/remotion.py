@@ -1,8 +1,10 @@
 """Render Remotion compositions from Python through `remotion_project/render.mjs`.
 
-Each Node process reuses the bundle made once per version of the project (kept in
-`remotion_project/build/`), opens Debian's Chromium once, renders the requested frames as PNG
-with alpha, and closes the browser when the job ends or the session stops (SIGTERM). A long job
+The server's long-lived render workers (remotion_workers.py: the bundle found and Debian's
+Chromium open once, for every session) render the requested frames as PNG with alpha; without
+them (a Celery worker, a test) each job runs its own Node process, which finds the bundle made
+once per version of the project (`remotion_project/build/`), opens the browser, and closes it
+when the job ends or the session stops (SIGTERM). A long job
 of 1080p frames is split between two processes when a second process slot is free: one
 Chromium leaves about 40 % of two cores idle (its frames wait on one compositor, so Remotion's
 own `concurrency` tabs do not help), two browsers render 100 frames in ~13 s instead of ~15 s.
@@ -24,6 +26,7 @@ from typing import Any, Callable
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, run_child
 from .on_workers import WorkerJob, run_on_workers
+from .remotion_workers import RemotionWorkers
 
 # A second browser pays off only on long jobs of big frames: it costs ~2.5 s to start, and at
 # 854x480 (55 frames of a product ad) it saved nothing. 100 million pixels is ~50 1080p frames.
@@ -64,6 +67,7 @@ def render_frames(
     layers: list[str] | None = None,
     split_from_pixels: int = SPLIT_MIN_PIXELS,
     executor: str = "local",
+    workers: RemotionWorkers | None = None,
 ) -> list[Path]:
     """Render timeline frames `frames` of a composition, each in its layer ('content',
     'backdrop' or 'all'; see remotion_project/src/components/timeline.tsx), one PNG each, in
@@ -105,6 +109,7 @@ def render_frames(
                         output_dir if len(shares) == 1 else output_dir / f"part-{part}",
                         job_path=log_dir / f"remotion-{name}.json", log_path=log_dir / f"remotion-{name}.log",
                         cancel=siblings, progress=progress, on_rendered=lambda count: report(part, count),
+                        workers=workers,
                     )
                 except ChildProcessFailed:
                     siblings.cancel()
@@ -133,18 +138,26 @@ def _render_part(
     cancel: CancelToken,
     progress: Callable[[float, str], None],
     on_rendered: Callable[[int], None],
+    workers: RemotionWorkers | None = None,
 ) -> list[Path]:
-    """One Node process rendering `props["frames"]` into `output_dir`; the caller holds its slot."""
+    """`props["frames"]` rendered into `output_dir` by one of the long-lived `workers`, or else
+    by a Node process of its own; the caller holds its slot."""
     _write_job(composition, props, output_dir, job_path)
 
-    def on_line(line: str) -> None:
-        if not line.startswith("{"):
-            return
-        event = json.loads(line)
+    def on_event(event: dict[str, Any]) -> None:
         if event.get("stage") == "bundling":
             progress(0.0, "bundling the Remotion project (once per version)")
         elif "rendered" in event:
             on_rendered(int(event["rendered"]))
+
+    if workers is not None:
+        with workers.take(cancel) as worker:
+            worker.render(job_path, cancel=cancel, on_event=on_event)
+        return _collected(composition, output_dir, len(props["frames"]))
+
+    def on_line(line: str) -> None:
+        if line.startswith("{"):
+            on_event(json.loads(line))
 
     run_child(
         ["node", str(RENDER_SCRIPT), str(job_path)],

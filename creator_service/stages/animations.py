@@ -150,7 +150,7 @@ def generate_animations(ctx: StageContext) -> Animations:
             slots=ctx.services.slots, log_dir=ctx.work_dir,
             progress=lambda f, detail: ctx.progress(0.6 * f, detail),
             layers=["content"] * len(frames) + ([] if kept is not None else ["backdrop"]),
-            executor=ctx.services.settings.executor,
+            executor=ctx.services.settings.executor, workers=ctx.services.remotion_workers,
         ) if wanted else []
     except ChildProcessFailed as exc:
         raise StageFailure(f"Remotion could not render the overlays: {exc}") from exc

@@ -387,7 +387,7 @@ def run_stage2(ctx: StageContext) -> Visuals:
             slots=ctx.services.slots, log_dir=ctx.work_dir,
             progress=lambda fraction, detail: ctx.progress(0.6 * fraction, detail),
             layers=["content"] * len(frames) + ["backdrop"] * len(backdrops),
-            executor=ctx.services.settings.executor,
+            executor=ctx.services.settings.executor, workers=ctx.services.remotion_workers,
         )
         files, backdrop_files = rendered[: len(frames)], rendered[len(frames):]
     except ChildProcessFailed as exc:
