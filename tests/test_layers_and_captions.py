@@ -167,6 +167,33 @@ def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Pat
     assert size >= 0.025 * 1920 and per_line * size * 0.62 <= 1080 * 0.8
 
 
+def test_chinese_and_japanese_captions_light_up_character_by_character(tmp_path: Path) -> None:
+    # One "word" a sentence, as a voice reports text written without spaces.
+    japanese = "メトホルミンは1日2回、食事と一緒に服用します。医師に相談してください。"
+    sentences = japanese.split("。")[:2]
+    words = [(sentences[0] + "。", 0.0, 3.0), (sentences[1] + "。", 3.4, 5.0)]
+    spoken = [Spoken(1.0, 5.0, japanese, words=words)]
+    cues = build_cues(spoken, max_chars=12)
+    # Lines break between characters, within the width; no spaces are put between them.
+    for cue in cues:
+        assert all(1 <= len(line) <= 12 and " " not in line for line in cue.text().split("\n")), cue.text()
+    assert "".join(cue.text().replace("\n", "") for cue in cues) == japanese
+    # Each character is its own unit, timed in order across its sentence; "1" and "2" too.
+    units = [w for cue in cues for w, _, _ in cue.words]
+    assert units[:8] == ["メ", "ト", "ホ", "ル", "ミ", "ン", "は", "1"] and "回、" in units
+    starts = [start for cue in cues for _, start, _ in cue.words]
+    assert starts == sorted(starts) and starts[0] == pytest.approx(1.0)
+    # The second sentence starts its own cue, when it is said.
+    assert any(cue.text().startswith("医師") and cue.start == pytest.approx(4.4) for cue in cues)
+    ass = write_ass(spoken, video_format("9:16", "low"), {"accent": "#FFB547", "background": "#0B1F3A"},
+                    tmp_path / "ja.ass").read_text()
+    assert "{\\kf" in ass and ass.count("\\kf") == len(units)  # one karaoke step per character
+    # Spaced words keep their spaces, except beside Chinese or Japanese characters.
+    mixed = build_cues([Spoken(0.0, 2.0, "Take it 每日 daily", words=[
+        ("Take", 0, 0.3), ("it", 0.3, 0.5), ("每日", 0.5, 1.0), ("daily", 1.0, 2.0)])])
+    assert [cue.text() for cue in mixed] == ["Take it每日daily"]
+
+
 def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:
     fmt = video_format("9:16", "low")
     usual = burned_layout(fmt)[2] / fmt.height

@@ -92,37 +92,72 @@ class Cue:
     lines: list[list[int]]
 
     def text(self) -> str:
-        return "\n".join(" ".join(self.words[i][0] for i in line) for line in self.lines)
+        return "\n".join(join_words([self.words[i][0] for i in line]) for line in self.lines)
 
 
 def _lines(words: list[str], max_chars: int) -> list[list[int]] | None:
     """The words as one line, or as two lines as even as can be; None when they do not fit."""
-    if len(" ".join(words)) <= max_chars:
+    if len(join_words(words)) <= max_chars:
         return [list(range(len(words)))]
     best: list[list[int]] | None = None
     for cut in range(1, len(words)):
-        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        first, second = join_words(words[:cut]), join_words(words[cut:])
         if len(first) <= max_chars and len(second) <= max_chars:
             widest = max(len(first), len(second))
-            if best is None or widest < max(len(" ".join(words[i] for i in line)) for line in best):
+            if best is None or widest < max(len(join_words([words[i] for i in line])) for line in best):
                 best = [list(range(cut)), list(range(cut, len(words)))]
     return best
 
 
+# Scripts written without spaces between words whose characters are read one by one: Han
+# (Chinese, Japanese kanji) and kana. Their captions light up character by character.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def unspaced(text: str) -> bool:
+    return bool(text) and _UNSPACED.match(text) is not None
+
+
+def join_words(words: list[str]) -> str:
+    """Words as written: a space between two, but none next to a character of an unspaced
+    script (a Chinese or Japanese sentence split into characters is written back as it was;
+    as in Chinese and Japanese typesetting, a Latin word or a number beside them takes none)."""
+    return "".join(word if n == 0 or unspaced(words[n - 1][-1:]) or unspaced(word[:1]) else " " + word
+                   for n, word in enumerate(words))
+
+
 def _pieces(timed: list[tuple[str, float, float]], max_chars: int) -> list[tuple[str, float, float]]:
-    """Words longer than a line cut into line-sized pieces, each with its share of the word's
-    time. Text written without spaces (Chinese, Japanese, Thai) arrives as one long "word" a
-    sentence; this is what keeps its cues to two lines of `max_chars`."""
+    """Each word as a unit of the captions, with its time. A word with characters of an
+    unspaced script (Chinese, Japanese arrive as one long "word" a sentence) is split into
+    those characters, each with its share of the word's time by length, so that cues break
+    anywhere between them and each lights up as it is said; other words longer than a line
+    (Thai) are cut into line-sized pieces."""
     pieces: list[tuple[str, float, float]] = []
     for word, start, end in timed:
-        if len(word) <= max_chars:
+        if any(unspaced(char) for char in word):
+            parts = _unspaced_parts(word)
+        elif len(word) <= max_chars:
             pieces.append((word, start, end))
             continue
-        share = (end - start) / len(word)
-        for first in range(0, len(word), max_chars):
-            chunk = word[first:first + max_chars]
-            pieces.append((chunk, start + first * share, start + (first + len(chunk)) * share))
+        else:
+            parts = [word[first:first + max_chars] for first in range(0, len(word), max_chars)]
+        share, clock = (end - start) / len(word), start
+        for part in parts:
+            pieces.append((part, clock, clock + len(part) * share))
+            clock += len(part) * share
     return pieces
+
+
+def _unspaced_parts(word: str) -> list[str]:
+    """Each character of an unspaced script on its own; punctuation and runs of other
+    characters (a Latin brand name, a number) stay with the character before them."""
+    parts: list[str] = []
+    for char in word:
+        if unspaced(char) or not parts or unspaced(parts[-1][-1]) and char.isalnum():
+            parts.append(char)
+        else:
+            parts[-1] += char
+    return parts
 
 
 def _cue(words: list[tuple[str, float, float]], max_chars: int) -> Cue:
@@ -338,12 +373,19 @@ def write_placed_ass(placed: list[PlacedCue], fmt: VideoFormat, palette: dict[st
         cue = cue_placed.cue
         rows = []
         for line in cue.lines:
+            words = [cue.words[i][0] for i in line]
             if highlight:
-                rows.append(" ".join(
-                    f"{{\\kf{max(1, round((cue.words[i][2] - cue.words[i][1]) * 100))}}}{cue.words[i][0]}" for i in line
-                ))
+                # Each word's karaoke tag goes right before it, after the space if there is one.
+                spaced = join_words(words)
+                tagged, at = [], 0
+                for i, word in zip(line, words):
+                    found = spaced.index(word, at)
+                    tagged.append(spaced[at:found])
+                    tagged.append(f"{{\\kf{max(1, round((cue.words[i][2] - cue.words[i][1]) * 100))}}}{word}")
+                    at = found + len(word)
+                rows.append("".join(tagged))
             else:
-                rows.append(" ".join(cue.words[i][0] for i in line))
+                rows.append(join_words(words))
         # Each cue's own bottom margin (the event's MarginV) keeps it clear of its scene's text.
         lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,"
                      f"0,0,{round(cue_placed.margin * fmt.height)},,{ASS_NEWLINE.join(rows)}")
