@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
 from ..rendering import wav
@@ -105,6 +105,23 @@ def standardise(items: Sequence[SpeechItem], job: SpeechJob) -> list[SpokenTrack
     return tracks
 
 
+def run_speech_worker(module: str, job_file: Path, count: int, job: SpeechJob, name: str,
+                      on_report: Callable[[dict[str, Any]], None]) -> None:
+    """A speech child process (Piper's, espeak-ng's) that speaks every item of `job_file` and
+    reports each finished one as a JSON line on stdout (`{"done": N, ...}`)."""
+
+    def on_line(line: str) -> None:
+        if line.startswith("{"):
+            report = json.loads(line)
+            on_report(report)
+            done = report["done"] + 1
+            job.progress(done / count, f"spoke scene {done} of {count} with {name}")
+
+    run_child(python_command(module, str(job_file)), cancel=job.cancel, slots=job.slots,
+              stderr_path=job.log_dir / f"{name.split('-')[0].lower()}.log", what=f"{name} speech synthesis",
+              on_line=on_line)
+
+
 def primary_language(tag: str) -> str:
     return tag.split("-")[0].lower()
 
@@ -191,18 +208,10 @@ class PiperSpeaker:
 
         timings: dict[int, list[WordTiming]] = {}
 
-        def on_line(line: str) -> None:
-            if line.startswith("{"):
-                report = json.loads(line)
-                done = report["done"] + 1
-                timings[report["done"]] = piper_words(items[report["done"]].text, report.get("sentences", []))
-                job.progress(done / len(items), f"spoke scene {done} of {len(items)} with Piper")
+        def on_report(report: dict[str, Any]) -> None:
+            timings[report["done"]] = piper_words(items[report["done"]].text, report.get("sentences", []))
 
-        run_child(
-            python_command("creator_service.providers.piper_worker", str(job_file)),
-            cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "piper.log",
-            what="Piper speech synthesis", on_line=on_line,
-        )
+        run_speech_worker("creator_service.providers.piper_worker", job_file, len(items), job, "Piper", on_report)
         tracks = [
             SpokenTrack(path=track.path, duration=track.duration, words=timings.get(number, []), timing="aligned")
             for number, track in enumerate(standardise(items, job))
@@ -243,18 +252,11 @@ class EspeakSpeaker:
         ]}), encoding="utf-8")
         events: dict[int, list[list[int]]] = {}
 
-        def on_line(line: str) -> None:
-            if line.startswith("{"):
-                report = json.loads(line)
-                events[report["done"]] = report["events"]
-                done = report["done"] + 1
-                job.progress(done / len(items), f"spoke scene {done} of {len(items)} with espeak-ng")
+        def on_report(report: dict[str, Any]) -> None:
+            events[report["done"]] = report["events"]
 
-        run_child(
-            python_command("creator_service.providers.espeak_worker", str(job_file)),
-            cancel=job.cancel, slots=job.slots, stderr_path=job.log_dir / "espeak.log",
-            what="espeak-ng speech synthesis", on_line=on_line,
-        )
+        run_speech_worker("creator_service.providers.espeak_worker", job_file, len(items), job, "espeak-ng",
+                          on_report)
         tracks = [
             SpokenTrack(path=track.path, duration=track.duration, timing="aligned",
                         words=espeak_words(item.text, events.get(number, []), track.path))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..processes import CancelToken, ProcessSlots
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .captions import ass_filter
 from .ffmpeg import run_ffmpeg
 from .formats import VideoFormat
@@ -183,7 +183,8 @@ def encode_scene(
         )
         made = sorted(parts.glob("part*.mp4"))
         if len(made) != len(keys) - missing[0]:
-            raise RuntimeError(f"ffmpeg made {len(made)} chunk(s) of scene {scene.label}, not {len(keys) - missing[0]}")
+            raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {scene.label}, "
+                                     f"not {len(keys) - missing[0]}")
         for part, (path, _) in zip(made, keys[missing[0]:]):
             os.replace(part, path)  # atomic: a chunk in the store is always whole
     finally:
