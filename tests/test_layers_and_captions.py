@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from creator_service.planner.figures import parse_figures
 from creator_service.processes import CancelToken, ProcessSlots
@@ -25,6 +26,7 @@ from creator_service.rendering.captions import (
     write_srt,
     write_vtt,
 )
+from creator_service.rendering.drawn_boxes import drawn_boxes
 from creator_service.rendering.formats import VideoFormat, video_format
 from creator_service.rendering.layers import (
     LOGO_HEIGHT_SHARE,
@@ -192,6 +194,19 @@ def test_chinese_and_japanese_captions_light_up_character_by_character(tmp_path:
     mixed = build_cues([Spoken(0.0, 2.0, "Take it 每日 daily", words=[
         ("Take", 0, 0.3), ("it", 0.3, 0.5), ("每日", 0.5, 1.0), ("daily", 1.0, 2.0)])])
     assert [cue.text() for cue in mixed] == ["Take it每日daily"]
+
+
+def test_what_a_remotion_key_frame_drew_is_its_layout(tmp_path: Path) -> None:
+    # A headline band and, well below it, a lower third; faint shadow pixels do not count.
+    frame = np.zeros((100, 200, 4), dtype=np.uint8)
+    frame[10:20, 40:160, 3] = 255
+    frame[14:18, 30:40, 3] = 20
+    frame[70:85, 20:120, 3] = 200
+    path = tmp_path / "still.png"
+    Image.fromarray(frame, "RGBA").save(path)
+    assert drawn_boxes(path) == [[0.2, 0.1, 0.8, 0.2], [0.1, 0.7, 0.6, 0.85]]
+    Image.fromarray(np.zeros((100, 200, 4), dtype=np.uint8), "RGBA").save(path)
+    assert drawn_boxes(path) == []
 
 
 def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:

@@ -181,8 +181,10 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     if "formats" in payload:
         assert_one_video_per_format(studio, render)
     assert_captions_follow_the_speech(studio, video, render, video_type)
-    if render["captions"]["mode"] == "burned":
-        assert_burned_captions_clear_of_text(video.parent / "captions.ass", result["visuals"]["clips"], render["scenes"])
+    if render["captions"]["mode"] == "burned" or video_type == "product_ad":  # product_ad burns its safety text
+        clips = result.get("animations", result["visuals"])["clips"]
+        assert_burned_captions_clear_of_text(video.parent / "captions.ass", clips, render["scenes"],
+                                             VideoFormat(render["width"], render["height"], render["fps"]))
 
 
 PROMOTIONAL = ("product_ad", "doctor_ad", "social_media")
@@ -250,11 +252,12 @@ def assert_one_video_per_format(studio: Server, render: dict[str, Any]) -> None:
     assert abs(integrated + 16) <= 1.0 and peak <= -1.5
 
 
-def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]], scenes: list[dict[str, Any]]) -> None:
-    """No burned cue covers text its scene shows, by the renderer's own layout data."""
+def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]], scenes: list[dict[str, Any]],
+                                         fmt: VideoFormat) -> None:
+    """No burned cue covers text its scene shows, by the renderer's own layout data (Manim's
+    text boxes; for Remotion, what its key frames drew)."""
     boxes_by_scene = {clip["scene_index"]: clip["text_boxes"] for clip in clips}
-    assert any(boxes_by_scene.values()), "the Manim clips reported no layout data"
-    fmt = VideoFormat(480, 854, 15)
+    assert any(boxes_by_scene.values()), "the clips reported no layout data"
     for line in ass.read_text().splitlines():
         if not line.startswith("Dialogue:"):
             continue

@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..planner.feedback import read_feedback
 from ..processes import ChildProcessFailed
+from ..rendering.drawn_boxes import drawn_boxes
 from ..rendering.formats import VideoFormat
 from ..rendering.remotion import render_frames
 from .branding import kit_font
@@ -164,8 +165,10 @@ def generate_animations(ctx: StageContext) -> Animations:
         overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
                                      ctx.video_dir)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
-        return finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
+        made = finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
                            clip.sources, logo=logo)
+        # The scene's layout: the visuals' text, and the lower third or callout held after its entrance.
+        return made.model_copy(update={"text_boxes": [*clip.text_boxes, *drawn_boxes(overlay.files[-1])]})
 
     def make_end_card() -> Clip:
         background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)

@@ -38,6 +38,7 @@ from ..models import (
 from ..planner.decks import DECKS
 from ..planner.figures import chart_of
 from ..processes import ChildProcessFailed
+from ..rendering.drawn_boxes import drawn_boxes
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
 from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources
@@ -395,15 +396,17 @@ def run_stage2(ctx: StageContext) -> Visuals:
 
     def make_clip(scene: PlannedScene, start: int, length: int, backdrop: Path) -> Clip:
         background = _background(ctx, scene, look, length / fmt.fps)
-        _, record = split_keys(files, frames, start, length, keys_dir / f"scene_{scene.index:02d}", ctx.video_dir)
+        keys, record = split_keys(files, frames, start, length, keys_dir / f"scene_{scene.index:02d}", ctx.video_dir)
         layers = ClipLayers(background=ctx.relative(background.path), background_offset=background.offset,
                             backdrop=ctx.relative(backdrop), foreground_keys=record)
         credits = [
             MediaCredit(kind="remotion", description=f"{COMPOSITION[ctx.video_type]} scene, rendered with Remotion"),
             background.credit,
         ]
-        return finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits,
+        clip = finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, length), layers, fmt, credits,
                            logo=logo)
+        # The still after the entrance is the scene's layout while it is narrated.
+        return clip.model_copy(update={"text_boxes": drawn_boxes(keys.files[-1])})
 
     logo = _prepare_logo(ctx, fmt, look.brand)
     ctx.progress(0.6, f"composing {len(redone)} scenes over their footage")
