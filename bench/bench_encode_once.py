@@ -104,6 +104,7 @@ def run_once(server: Server, video_type: str, quality: str, work: Path) -> dict[
         "duration": data["duration"], "pipeline": pipeline, "first_render": first_render,
         "new_voice_render": new_voice, "new_voice_duration": again["data"]["duration"],
         "new_voice_encoded_seconds": again["data"].get("encoded_seconds") or 0.0, "reference": reference,
+        "megabytes": data["size_bytes"] / 1e6,
     }
 
 

@@ -1,6 +1,6 @@
 """Render every video type for real (1080p) and keep one still of each for the README.
 
-    .venv/bin/python scripts/make_stills.py docs/stills
+    .venv/bin/python scripts/make_stills.py docs/stills [video_type ...]
 
 Starts the service on a free loopback port, runs the spec's automated client for each type
 with its example brief at high quality, and writes `<type>.png` (480 px wide, scaled down from
@@ -33,11 +33,13 @@ def duration_of(video: Path) -> float:
     return float(result.stdout.strip())
 
 
-def main(out_dir: Path) -> int:
+def main(out_dir: Path, types: list[str]) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="creator-stills-") as tmp:
         with running_server(Path(tmp) / "data") as server:
             for video_type, example in EXAMPLE_PAYLOADS.items():
+                if types and video_type not in types:
+                    continue
                 payload = {**example, "quality": "high"}
                 video = Path(asyncio.run(run(server.ws_url, video_type, payload, auto=True, out=io.StringIO(), token=server.token)))
                 still = out_dir / f"{video_type}.png"
@@ -52,4 +54,4 @@ def main(out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/stills")))
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/stills"), sys.argv[2:]))

@@ -169,6 +169,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         assert (colours["primary"], colours["accent"], colours["muted"]) == (
             brand["primary"], brand["accent"], brand["secondary"])
         assert_logo_on_every_scene(video, render["scenes"][:len(tracks)], size)
+    if video_type in ("social_media", "moa", "doctor_ad"):
+        assert_no_text_over_text(result["visuals"]["clips"])
     if video_type == "doctor_ad":
         assert_logo_on_every_scene(video, render["scenes"], size)
         library = [s for s in credits if s["kind"] == "library"]
@@ -250,6 +252,18 @@ def assert_one_video_per_format(studio: Server, render: dict[str, Any]) -> None:
     assert abs(made["1:1"]["duration"] - render["duration"]) < 0.1
     integrated, peak = loudness(path)
     assert abs(integrated + 16) <= 1.0 and peak <= -1.5
+
+
+def assert_no_text_over_text(clips: list[dict[str, Any]]) -> None:
+    """No text of a Manim scene crosses another, the brand line at the bottom included, by the
+    clip's own layout data (each box is where that text went while on screen)."""
+    for clip in clips:
+        boxes = clip["text_boxes"]
+        for n, a in enumerate(boxes):
+            for b in boxes[n + 1:]:
+                overlap_w = min(a[2], b[2]) - max(a[0], b[0])
+                overlap_h = min(a[3], b[3]) - max(a[1], b[1])
+                assert overlap_w <= 0.005 or overlap_h <= 0.005, (clip["scene_index"], a, b)
 
 
 def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]], scenes: list[dict[str, Any]],

@@ -71,7 +71,9 @@ class BrandScene(Scene):
         self.clip_seconds = float(self.spec.get("duration", 5.0))
 
     def construct(self) -> None:
-        self.add(self.footer())
+        # Kept: text placed low in a scene goes above it, never across the rule.
+        self.footer_group = self.footer()
+        self.add(self.footer_group)
         self.animate()
 
     def footer(self) -> VGroup:
@@ -108,9 +110,12 @@ class BrandScene(Scene):
         """Remember where text has been on screen (the clip's layout data): each text's box,
         the union of where it went, in frame fractions from the top left."""
         boxes: dict[int, list[float]] = getattr(self, "_text_boxes", {})
+        footer = getattr(self, "footer_group", None)
         for mobject in self.mobjects:
-            for part in mobject.get_family():
-                if not isinstance(part, Text) or part.width == 0:
+            # The brand line counts as one text, its rule included: nothing may cross it.
+            parts = [mobject] if mobject is footer else mobject.get_family()
+            for part in parts:
+                if part is not footer and (not isinstance(part, Text) or part.width == 0):
                     continue
                 glyphs = part.family_members_with_points()
                 if max((float(g.get_fill_opacity()) for g in glyphs), default=0.0) < 0.05:

@@ -49,7 +49,7 @@ class DoctorMechanism(MoaBinding):
         if summary:
             text = self.text_block(summary, font_size=28, color=self.palette.text, chars_per_line=70,
                                    max_width_share=0.85)
-            text.to_edge(DOWN, buff=self.frame_height * 0.12)
+            text.next_to(self.footer_group, UP, buff=self.frame_height * 0.04)
             self.play(FadeIn(text, shift=UP * 0.2), run_time=self.budget(0.12))
 
 
