@@ -194,7 +194,8 @@ class Clip(Model):
     thumbnail: str
     # The scene's length as planned from the estimated narration.
     duration: float
-    # The preview's size: the video's (a composed preview is made of the final chunks).
+    # The preview's size: the video's (a preview made of the final chunks), or half of it for
+    # a quick preview of an HD video whose captions are burned over every scene.
     width: int
     height: int
     fps: int

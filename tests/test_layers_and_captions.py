@@ -33,6 +33,9 @@ from creator_service.rendering.layers import (
     Inputs,
     Keyframes,
     SceneSources,
+    Thumbnail,
+    compose_clip,
+    preview_format,
     scene_filter,
     write_hold_list,
 )
@@ -142,6 +145,42 @@ def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_pat
                           fmt, store, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
                           digest=FileDigests())
     assert longer.chunks[0].path == made.chunks[0].path and longer.encoded_frames == 47 - CHUNK_SECONDS * fmt.fps
+
+
+def test_a_quick_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:
+    # Used when the render burns captions over every scene (its chunks would be thrown away).
+    fmt = video_format("16:9", "high")
+    background = tmp_path / "bg.mp4"
+    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5", "-pix_fmt", "yuv420p")
+    # A full-size key frame: a red box at (200..600, 100..500) on transparent space.
+    key = tmp_path / "k.png"
+    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
+            "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
+            "-frames:v", "1")
+    logo = tmp_path / "logo.png"
+    logo_height = round(1080 * LOGO_HEIGHT_SHARE)
+    _ffmpeg(logo, "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}", "-frames:v", "1")
+    out = tmp_path / "preview.mp4"
+    thumbnail = Thumbnail(tmp_path / "preview.jpg", frame=12, width=320)
+    size = compose_clip(SceneSources(frames=20, background=background, foreground_keys=Keyframes([key], [0])),
+                        fmt, out, logo=logo, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
+                        thumbnail=thumbnail)
+
+    stream = ffprobe(out)["streams"][0]
+    assert size == preview_format(fmt) and (size.width, size.height) == (960, 540)
+    assert (stream["width"], stream["height"], int(stream["nb_frames"])) == (960, 540, 20)
+    red = _pixel(out, 200, 150, at_frame=10)  # the box's middle, at half the coordinates
+    assert red[0] > 200 and red[1] < 60 and red[2] < 60
+    assert max(_pixel(out, 400, 400, at_frame=10)) < 40  # outside it: the background
+    # The logo at half size too: its middle is blue, well left of it is not.
+    margin, half_logo = round(540 * 0.04), round(540 * LOGO_HEIGHT_SHARE)
+    assert _pixel(out, 960 - margin - half_logo // 2, margin + half_logo // 2, at_frame=10)[2] > 200
+    assert _pixel(out, 960 - margin - 2 * half_logo, margin + half_logo // 2, at_frame=10)[2] < 60
+    # The thumbnail came out of the same run, at its own width.
+    thumb = ffprobe(thumbnail.path)["streams"][0]
+    assert (thumb["width"], thumb["height"]) == (320, 180)
+    # Low-quality videos are previewed at their own size.
+    assert preview_format(video_format("9:16", "low")) == video_format("9:16", "low")
 
 
 def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Path) -> None:

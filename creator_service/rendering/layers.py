@@ -6,7 +6,9 @@ background (stock footage or generated light, looped); over it go, in order, a s
 Remotion key frames) and an overlay layer (lower thirds, callouts). Because every layer is still
 after its entrance, a scene can be made any length, and frame k of it is the same whatever the
 length. The visuals and animations stages compose each scene at its planned length for the
-reviewer's preview; the render stage at the voice's length (both through scene_chunks.py).
+reviewer's preview, as the final chunks (scene_chunks.py), or, when the render will burn
+captions over every scene and so encode it again anyway, as a quick half-size preview
+(`compose_clip`); the render stage composes at the voice's length.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..processes import CancelToken, ProcessSlots
+from .ffmpeg import run_ffmpeg
 from .formats import VideoFormat
 
 
@@ -74,10 +78,26 @@ def write_hold_list(keys: Keyframes, length: int, fps: int, path: Path) -> Path:
 LOGO_HEIGHT_SHARE = 0.11
 
 
+def preview_format(fmt: VideoFormat) -> VideoFormat:
+    """The size composed previews are made at: half size for HD videos.
+
+    A reviewer judges a scene's footage, layout and words in a player a few hundred pixels
+    wide; half size shows them just as well, costs about half as much to compose, and streams
+    to the browser faster. The final cut is always composed at full size from the same layers.
+    """
+    if min(fmt.width, fmt.height) < 1080:
+        return fmt
+    return VideoFormat(fmt.width // 2 // 2 * 2, fmt.height // 2 // 2 * 2, fmt.fps)
+
+
 def scene_filter(
     sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path,
+    *, scale_layers: bool = False,
 ) -> list[str]:
-    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`."""
+    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`.
+
+    `scale_layers`: the layers were made at another size than `fmt` (a half-size preview).
+    """
     n, fps = sources.frames, fmt.fps
     seconds = n / fps
     exact = f"trim=end_frame={n},setpts=PTS-STARTPTS"
@@ -104,7 +124,7 @@ def scene_filter(
     # Layers are converted to YUV with alpha before frames are repeated, so each distinct
     # picture is converted once, and are held on their last frame for the rest of the scene.
     hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
-    to_yuva = "format=yuva420p"
+    to_yuva = f"scale={fmt.width}:{fmt.height},format=yuva420p" if scale_layers else "format=yuva420p"
     layers: list[str] = []
     if sources.backdrop is not None:
         # One decoded picture: overlay repeats an input's last frame until the scene ends.
@@ -165,3 +185,52 @@ def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoF
         f"[{index}:v]scale=-2:{height},format=yuva420p[{label}_logo];"
         f"[{source}][{label}_logo]overlay=W-w-{margin}:{margin}:format=yuv420[{label}]"
     )
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A still of a composed clip: frame `frame`, `width` pixels wide."""
+
+    path: Path
+    frame: int
+    width: int
+
+
+def compose_clip(
+    sources: SceneSources,
+    fmt: VideoFormat,
+    output: Path,
+    *,
+    cancel: CancelToken,
+    slots: ProcessSlots,
+    work_dir: Path,
+    logo: Path | None = None,
+    thumbnail: Thumbnail | None = None,
+) -> VideoFormat:
+    """One scene as a preview clip (encoded fast at high quality) at `preview_format(fmt)`,
+    which it returns; `fmt` is the size the layers were made for. `thumbnail`, if asked for,
+    is written by the same run."""
+    inputs = Inputs()
+    # Labels name the files a scene's filter writes: unique per clip, so clips compose in parallel.
+    label = output.stem
+    size = preview_format(fmt)
+    chains = scene_filter(sources, size, inputs, label, work_dir, scale_layers=size != fmt)
+    final = label
+    if logo is not None:
+        chains.append(logo_filter(inputs, logo, label, "branded", size))
+        final = "branded"
+    still: list[str] = []
+    if thumbnail is not None:
+        frame = min(max(0, thumbnail.frame), sources.frames - 1)
+        chains.append(f"[{final}]split[{label}_video][{label}_still]")
+        chains.append(f"[{label}_still]select=eq(n\\,{frame}),scale={thumbnail.width}:-2[{label}_thumb]")
+        final = f"{label}_video"
+        still = ["-map", f"[{label}_thumb]", "-frames:v", "1", "-update", "1", str(thumbnail.path)]
+    run_ffmpeg(
+        [*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{final}]", "-an",
+         "-frames:v", str(sources.frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
+         "-r", str(size.fps), str(output), *still],
+        cancel=cancel, slots=slots, log_path=work_dir / f"{label}.compose.log",
+        what=f"composing {output.name}", expected_seconds=sources.frames / size.fps,
+    )
+    return size

@@ -41,7 +41,7 @@ from ..processes import ChildProcessFailed
 from ..rendering.drawn_boxes import drawn_boxes
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
-from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources
+from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
 from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.palettes import PALETTES, choose_palette
@@ -181,29 +181,41 @@ def finish_clip(
 ) -> Clip:
     """The reviewer's preview and its thumbnail. Unless the clip is its own preview, the scene
     is composed from `layers` (what the final cut rebuilds from) and encoded once, in the final
-    settings, as the chunks the render will join again (rendering/scene_chunks.py)."""
+    settings, as the chunks the render will join again (rendering/scene_chunks.py); with
+    captions burned over every scene, as a quick preview instead."""
+    size = fmt
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
-        scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
-        encode_preview(scene, fmt, chunk_store(ctx.video_dir), preview, cancel=ctx.cancel,
-                       slots=ctx.services.slots, work_dir=ctx.work_dir, digest=FileDigests(),
-                       run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
-        at = round(sources.frames * 0.6) / fmt.fps
+        if getattr(ctx.brief, "captions", "sidecar") == "burned":
+            # The render burns captions over every scene and so encodes each chunk again:
+            # final-quality chunks here would be thrown away. A quick half-size preview, with
+            # its thumbnail from the same ffmpeg run.
+            size = compose_clip(sources, fmt, preview, logo=logo, cancel=ctx.cancel, slots=ctx.services.slots,
+                                work_dir=ctx.work_dir, thumbnail=Thumbnail(preview.with_suffix(".jpg"),
+                                                                           round(sources.frames * 0.6), THUMBNAIL_WIDTH))
+        else:
+            scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
+            encode_preview(scene, fmt, chunk_store(ctx.video_dir), preview, cancel=ctx.cancel,
+                           slots=ctx.services.slots, work_dir=ctx.work_dir, digest=FileDigests(),
+                           run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
+            extract_frame(preview, round(sources.frames * 0.6) / fmt.fps, preview.with_suffix(".jpg"),
+                          cancel=ctx.cancel, slots=ctx.services.slots,
+                          log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     else:
         # A Manim clip that is its own preview ends with its animation, often before 60 % of
         # the scene: then its last frame, the finished picture, is the thumbnail.
         at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
-    extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
-                  log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
+        extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
+                      log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     thumbnail = preview.with_suffix(".jpg")
     return Clip(
         scene_index=index,
         path=ctx.relative(preview),
         thumbnail=ctx.relative(thumbnail),
         duration=round(sources.frames / fmt.fps, 3),
-        width=fmt.width,
-        height=fmt.height,
+        width=size.width,
+        height=size.height,
         fps=fmt.fps,
         layers=layers,
         sources=credits,
