@@ -240,6 +240,32 @@ def test_the_studio_reconnects_by_itself_and_the_review_goes_on(page: Page, tmp_
         shot(page, artifacts_dir, "resumed-after-reload")
 
 
+def test_requests_that_get_no_answer_are_said_in_the_page_and_never_thrown(page: Page, tmp_path: Path) -> None:
+    """CI once caught a 'Failed to fetch' thrown by the room's request as a server went away.
+    Here the answers never come, deterministically: the page says so, and the review goes on."""
+    studio = Studio(tmp_path / "data").start()
+    try:
+        assert studio.server is not None
+        sign_in(page, studio.server)
+        start_moa_to_the_narration(page)
+        page.route(re.compile(r"/videos/[^/?]+(/comments|/audit)?$"), lambda route: route.abort())
+        page.reload()
+        expect(page.locator("#connection")).to_contain_text("Resumed", timeout=10_000)
+        expect(page.locator("#background-error")).to_contain_text("Could not load")
+        page.locator("#audit-box summary").click()
+        expect(page.locator("#audit")).to_contain_text("Could not load the audit trail")
+        # The socket still works: the review goes on, and once answers come the notice goes.
+        page.unroute_all()
+        page.get_by_role("button", name="Accept").click()
+        expect(page.locator("#stage-title")).to_have_text("Visuals", timeout=10_000)
+        page.reload()
+        expect(page.locator("#connection")).to_contain_text("Resumed", timeout=10_000)
+        expect(page.locator("#background-error")).to_be_hidden()
+    finally:
+        studio.stop()
+    # The page fixture then checks that nothing was thrown.
+
+
 def test_the_videos_list_shows_sessions_and_jobs_and_a_job_opens_to_watch(page: Page, server: Server) -> None:
     job = httpx.post(f"{server.http}/create-sm", json={"drug_name": "Metformin", "indication": "type 2 diabetes",
                                                        "quality": "low"}, timeout=10, headers=server.headers).json()

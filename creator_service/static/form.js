@@ -49,9 +49,18 @@ function referencesPicker(common) {
     const file = upload.files[0];
     if (!file) return;
     const kind = REFERENCE_TYPES[file.name.split('.').pop().toLowerCase()] ?? file.type;
-    const response = await fetch('/assets/references', {method: 'POST', headers: {'Content-Type': kind}, body: file});
-    const body = await response.json();
     const error = document.getElementById(`${common.id}-error`);
+    let response;
+    let body;
+    try {
+      response = await fetch('/assets/references', {method: 'POST', headers: {'Content-Type': kind}, body: file});
+      body = await response.json();
+    } catch (failure) {
+      error.hidden = false;
+      error.textContent = `${file.name}: the upload did not reach the server (${failure.message}); try again.`;
+      upload.value = '';
+      return;
+    }
     error.hidden = response.ok;
     error.textContent = response.ok ? '' : `${file.name}: ${body.error}`;
     if (response.ok) add(body, true);

@@ -79,7 +79,13 @@ function seekTo(content, scene, at) {
 }
 
 export async function renderAudit(container) {
-  const trail = await fetch(`/videos/${room.videoId}/audit`).then((r) => r.json());
+  let trail;
+  try {
+    trail = await fetch(`/videos/${room.videoId}/audit`).then((r) => r.json());
+  } catch (error) {
+    clear(container).append(el('p', {class: 'error'}, `Could not load the audit trail: ${error.message}. Close and open it again.`));
+    return;
+  }
   clear(container).append(
     el('p', {class: trail.intact ? 'muted' : 'error'},
       trail.intact ? `Chain intact: ${trail.entries.length} entries.` : `Chain BROKEN at entry ${trail.broken_at}.`),

@@ -42,6 +42,19 @@ function setConnection(text, lost = false) {
   $('connection').classList.toggle('lost', lost);
 }
 
+// A request made in the background (the room, the version tabs, a watched job) that did not get an
+// answer: the server is restarting or the network dropped. Said where the reviewer looks, never
+// left as an unhandled rejection; the socket's reconnect loads it all again.
+function backgroundFailed(what, error) {
+  $('background-error').textContent = `Could not load ${what}: ${error.message ?? error}. `
+    + 'It loads again when the connection is back.';
+  $('background-error').hidden = false;
+}
+
+function backgroundLoaded() {
+  $('background-error').hidden = true;
+}
+
 // ---- the brief ------------------------------------------------------------------------------
 
 async function loadTypes() {
@@ -150,12 +163,13 @@ function openRoom(videoId) {
   $('package').hidden = false;
   $('package-link').href = `/videos/${videoId}/review-package`;
   loadRoom(videoId).then(() => {
+    backgroundLoaded();
     if (room.forks.length) {
       $('forks').textContent = `Forks of this video: ${room.forks.join(', ')} (in the Videos list).`;
       $('forks').hidden = false;
     }
     if (state.current && state.stages[state.current]?.versions.length) showStage(state.shown ?? state.current);
-  });
+  }).catch((error) => backgroundFailed('the review room', error));
 }
 
 function onRoomChange(change) {
@@ -207,7 +221,7 @@ function onResumed(event) {
   setConnection(reconnected ? 'Reconnected: the session carried on while you were away'
     : event.status === 'session_joined' ? 'Joined' : 'Resumed');
   renderStepper();
-  fillVersions(event.video_id);
+  fillVersions(event.video_id).catch((error) => backgroundFailed('the earlier versions', error));
   openRoom(event.video_id);
 }
 
@@ -519,9 +533,18 @@ async function watch(videoId) {
     stopRunning();
   }
   state.watching = videoId;
-  const response = await fetch(`/videos/${videoId}`);
-  if (!response.ok || state.watching !== videoId) return;
-  const video = await response.json();
+  let video;
+  try {
+    const response = await fetch(`/videos/${videoId}`);
+    if (!response.ok || state.watching !== videoId) return;
+    video = await response.json();
+  } catch (error) {
+    // Still watching: try again on the usual refresh.
+    backgroundFailed(`video ${videoId}`, error);
+    if (state.watching === videoId) state.watchTimer = setTimeout(() => watch(videoId), 2000);
+    return;
+  }
+  backgroundLoaded();
   const order = video.stage_order;
   state.session = {video_id: video.video_id, video_type: video.video_type, stage_order: order};
   state.stages = Object.fromEntries(order.map((stage) => {
@@ -617,8 +640,12 @@ $('login-form').addEventListener('submit', async (event) => {
 });
 
 $('logout').addEventListener('click', async () => {
-  await logOut();
-  location.reload();
+  try {
+    await logOut();
+    location.reload();
+  } catch (error) {
+    setConnection(`Could not sign out: ${error.message}`, true);
+  }
 });
 
 let opened = false;
@@ -640,4 +667,4 @@ whoAmI().then((user) => {
   if (!user) return askToSignIn();
   showUser(user);
   openStudio();
-});
+}).catch((error) => setConnection(`Could not reach the server: ${error.message}. Reload to try again.`, true));
