@@ -15,6 +15,7 @@ from PIL import Image
 from creator_service.planner.figures import parse_figures
 from creator_service.processes import CancelToken, ProcessSlots
 from creator_service.rendering.captions import (
+    TEXT_CLEARANCE,
     SceneText,
     Spoken,
     build_cues,
@@ -257,7 +258,10 @@ def test_burned_captions_move_off_text_the_scene_shows(tmp_path: Path) -> None:
     lower_third = [[0.1, band[1] + 0.01, 0.6, band[3] - 0.01]]
     moved = caption_margin(fmt, lower_third)
     assert moved != usual and 0.1 <= moved <= 0.9 - caption_height(fmt)
-    assert all(min(b[3], box[3]) <= max(b[1], box[1]) for b in [caption_band(fmt, moved)] for box in lower_third)
+    # Clear of the text by at least TEXT_CLEARANCE, in the whole pixels the script will say.
+    assert round(moved * fmt.height) == moved * fmt.height
+    assert all(min(b[3], box[3] + TEXT_CLEARANCE) <= max(b[1], box[1] - TEXT_CLEARANCE)
+               for b in [caption_band(fmt, moved)] for box in lower_third)
     # Text everywhere: the place covering the least.
     everywhere = [[0.0, y / 100, 1.0, y / 100 + 0.005] for y in range(0, 100, 3)]
     assert 0.1 <= caption_margin(fmt, everywhere) <= 0.9

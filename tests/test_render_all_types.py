@@ -127,6 +127,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         payload["logo"] = upload_logo(studio, tmp_path)
     if video_type == "social_media":  # a second aspect from the same run
         payload["formats"] = ["9:16", "1:1"]
+    if video_type == "compliance_video":  # a Remotion type with burned captions: quick previews
+        payload["captions"] = "burned"
     if video_type in ("product_ad", "social_media"):  # risk_content passes when risks are given
         payload["safety_information"] = RISKS[video_type]
     brand = None
@@ -178,15 +180,41 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     if video_type in ("product_ad", "compliance_video"):
         assert result["animations"]["end_card"] is not None
         assert any(s["kind"] == "remotion" for s in credits)
+        assert_animation_previews_show_their_overlays(studio, tmp_path, result["visuals"], result["animations"], size)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
     assert_the_major_statement_is_presented_fairly(video_type, payload, render, result["script"])
     if "formats" in payload:
         assert_one_video_per_format(studio, render)
-    assert_captions_follow_the_speech(studio, video, render, video_type)
+    assert_captions_follow_the_speech(studio, video, render, payload.get("captions", "burned" if video_type == "social_media" else "sidecar"))
     if render["captions"]["mode"] == "burned" or video_type == "product_ad":  # product_ad burns its safety text
         clips = result.get("animations", result["visuals"])["clips"]
         assert_burned_captions_clear_of_text(video.parent / "captions.ass", clips, render["scenes"],
                                              VideoFormat(render["width"], render["height"], render["fps"]))
+
+
+def assert_animation_previews_show_their_overlays(studio: Server, folder: Path, visuals: dict[str, Any],
+                                                  animations: dict[str, Any], size: tuple[int, int]) -> None:
+    """Each animations preview lasts its scene at the voice's length, and where the scene has a
+    lower third or callout, its held frame shows more than the visuals preview did there. With
+    captions burned this is the quick preview, often the visuals preview with the overlay laid on."""
+    overlaid = {item["scene"] for item in (*animations["lower_thirds"], *animations["callouts"])}
+    assert overlaid
+
+    def download(url: str, name: str) -> Path:
+        path = folder / name
+        path.write_bytes(httpx.get(url, timeout=30, headers=studio.headers).raise_for_status().content)
+        return path
+
+    for before, after in zip(visuals["clips"], animations["clips"]):
+        preview = download(after["url"], f"animations_{after['scene_index']}.mp4")
+        assert abs(float(ffprobe(preview)["format"]["duration"]) - after["duration"]) < 0.1
+        if after["scene_index"] in overlaid:
+            at = min(after["duration"], before["duration"]) - 0.2
+            earlier = download(before["url"], f"visuals_{before['scene_index']}.mp4")
+            differs = np.abs(frame(preview, at, size).astype(int) - frame(earlier, at, size)).max(axis=2) > 40
+            # A lower third or callout: its text and accent bar are a few thousandths of the frame
+            # (its box is dark on dark); encoding noise changes no pixel that much.
+            assert differs.mean() > 0.002, f"scene {after['scene_index']}: no overlay on its preview ({differs.mean():.4f})"
 
 
 PROMOTIONAL = ("product_ad", "doctor_ad", "social_media")
@@ -287,9 +315,10 @@ def assert_burned_captions_clear_of_text(ass: Path, clips: list[dict[str, Any]],
                     assert overlap_w <= 0 or overlap_h <= 0, (line, scene["scene_index"], box)
 
 
-def assert_captions_follow_the_speech(studio: Server, video: Path, render: dict[str, Any], video_type: str) -> None:
+def assert_captions_follow_the_speech(studio: Server, video: Path, render: dict[str, Any], mode: str) -> None:
+    """`mode`: the brief's captions, or the type's default (burned for social_media)."""
     captions = render["captions"]
-    assert captions["mode"] == ("burned" if video_type == "social_media" else "sidecar")
+    assert captions["mode"] == mode
     vtt = httpx.get(captions["vtt_url"], headers=studio.headers, timeout=10)
     srt = httpx.get(captions["srt_url"], headers=studio.headers, timeout=10)
     assert vtt.status_code == srt.status_code == 200 and srt.text.startswith("1\n")

@@ -9,6 +9,7 @@ draws over the picture, each word lighting up as it is spoken where the type ask
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ HOLD_SECONDS = 0.4
 TITLE_SAFE_MARGIN = 0.1
 # Burned captions move in steps of this share of the height to find a place clear of text.
 CAPTION_STEP = 0.01
+# The least room left between a moved cue and the scene's text, as a share of the height: a cue
+# that merely touches a title reads as part of it.
+TEXT_CLEARANCE = 0.01
 # DejaVu Sans Bold's average advance, as a share of the font size (measured on English text).
 AVERAGE_CHAR_WIDTH_EM = 0.62
 
@@ -276,7 +280,11 @@ def caption_margin(fmt: VideoFormat, boxes: list[list[float]]) -> float:
     steps = int((highest - TITLE_SAFE_MARGIN) / CAPTION_STEP) + 1
     places = sorted((TITLE_SAFE_MARGIN + n * CAPTION_STEP for n in range(steps)), key=lambda m: abs(m - usual))
     places.insert(0, usual)
-    covered = [(sum(_overlap(caption_band(fmt, m), box) for box in boxes), m) for m in places]
+    # The script says a margin in whole pixels: each place is judged where it will really be.
+    lowest_px, highest_px = math.ceil(TITLE_SAFE_MARGIN * fmt.height), math.floor(highest * fmt.height)
+    places = [min(max(round(m * fmt.height), lowest_px), highest_px) / fmt.height for m in places]
+    clear = [[box[0], box[1] - TEXT_CLEARANCE, box[2], box[3] + TEXT_CLEARANCE] for box in boxes]
+    covered = [(sum(_overlap(caption_band(fmt, m), box) for box in clear), m) for m in places]
     for amount, margin in covered:
         if amount == 0:
             return margin

@@ -28,6 +28,7 @@ from ..planner.feedback import read_feedback
 from ..processes import ChildProcessFailed
 from ..rendering.drawn_boxes import drawn_boxes
 from ..rendering.formats import VideoFormat
+from ..rendering.layers import SceneSources
 from ..rendering.remotion import render_frames
 from .branding import kit_font
 from .context import StageContext, StageFailure
@@ -165,8 +166,13 @@ def generate_animations(ctx: StageContext) -> Animations:
         overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
                                      ctx.video_dir)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
+        # A quick preview (captions burned) lays the overlay on the accepted visuals preview, one
+        # layer instead of four, when that preview lasts the whole scene: a shorter one would
+        # freeze on its last frame where the final cut's footage moves on.
+        covers = round(clip.duration * fmt.fps) >= length
+        quick = SceneSources(frames=length, clip=ctx.video_dir / clip.path, overlay_keys=overlay) if covers else None
         made = finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
-                           clip.sources, logo=logo)
+                           clip.sources, logo=logo, quick_sources=quick)
         # The scene's layout: the visuals' text, and the lower third or callout held after its entrance.
         return made.model_copy(update={"text_boxes": [*clip.text_boxes, *drawn_boxes(overlay.files[-1])]})
 

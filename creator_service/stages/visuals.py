@@ -178,12 +178,15 @@ def _prepare_logo(ctx: StageContext, fmt: VideoFormat, brand: BrandKit | None) -
 def finish_clip(
     ctx: StageContext, index: int, sources: SceneSources, layers: ClipLayers, fmt: VideoFormat,
     credits: list[MediaCredit], preview: Path | None = None, logo: Path | None = None,
+    quick_sources: SceneSources | None = None,
 ) -> Clip:
     """The reviewer's preview and its thumbnail. Unless the clip is its own preview, the scene
     is composed from `layers` (what the final cut rebuilds from) and encoded once, in the final
     settings, as the chunks the render will join again (rendering/scene_chunks.py); with
-    captions burned over every scene, as a quick preview instead."""
+    captions burned over every scene, as a quick preview instead, from `quick_sources` when
+    given (fewer layers showing the same picture, the logo already in them)."""
     size = fmt
+    thumbnail_at: float | None  # None: the preview's own ffmpeg run wrote the thumbnail
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
@@ -191,22 +194,23 @@ def finish_clip(
             # The render burns captions over every scene and so encodes each chunk again:
             # final-quality chunks here would be thrown away. A quick half-size preview, with
             # its thumbnail from the same ffmpeg run.
-            size = compose_clip(sources, fmt, preview, logo=logo, cancel=ctx.cancel, slots=ctx.services.slots,
+            size = compose_clip(quick_sources or sources, fmt, preview, logo=None if quick_sources else logo,
+                                cancel=ctx.cancel, slots=ctx.services.slots,
                                 work_dir=ctx.work_dir, thumbnail=Thumbnail(preview.with_suffix(".jpg"),
                                                                            round(sources.frames * 0.6), THUMBNAIL_WIDTH))
+            thumbnail_at = None
         else:
             scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
             encode_preview(scene, fmt, chunk_store(ctx.video_dir), preview, cancel=ctx.cancel,
                            slots=ctx.services.slots, work_dir=ctx.work_dir, digest=FileDigests(),
                            run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
-            extract_frame(preview, round(sources.frames * 0.6) / fmt.fps, preview.with_suffix(".jpg"),
-                          cancel=ctx.cancel, slots=ctx.services.slots,
-                          log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
+            thumbnail_at = round(sources.frames * 0.6) / fmt.fps
     else:
         # A Manim clip that is its own preview ends with its animation, often before 60 % of
         # the scene: then its last frame, the finished picture, is the thumbnail.
-        at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
-        extract_frame(preview, at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
+        thumbnail_at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
+    if thumbnail_at is not None:
+        extract_frame(preview, thumbnail_at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
                       log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     thumbnail = preview.with_suffix(".jpg")
     return Clip(
