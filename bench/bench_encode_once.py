@@ -38,6 +38,7 @@ from report import save  # noqa: E402
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
 from creator_service.rendering.scene_chunks import VIDEO_CODEC_ARGS  # noqa: E402
+from creator_service.stages.render import AAC_ARGS  # noqa: E402
 from creator_service.video_types import VIDEO_TYPES  # noqa: E402
 
 ACCEPT = {"action": "accept", "acknowledge_warnings": True}
@@ -77,7 +78,7 @@ def reference_seconds(duration: float, width: int, height: int, fps: int, work: 
          "-f", "lavfi", "-i", f"color=c=black@0.4:s={width // 2}x{height // 3},format=rgba",
          "-f", "lavfi", "-i", f"sine=f=220:d={duration:.3f}",
          "-filter_complex", "[0:v][1:v]overlay=(W-w)/2:(H-h)/2,format=yuv420p[v]",
-         "-map", "[v]", "-map", "2:a", "-t", f"{duration:.3f}", *VIDEO_CODEC_ARGS, "-c:a", "aac", "-b:a", "192k",
+         "-map", "[v]", "-map", "2:a", "-t", f"{duration:.3f}", *VIDEO_CODEC_ARGS, *AAC_ARGS,
          "-movflags", "+faststart", str(output)],
         check=True,
     )

@@ -20,6 +20,7 @@ from creator_service.rendering.scene_chunks import (
     FileDigests,
     SceneEncode,
     chunk_bounds,
+    encode_args,
     encode_scene,
     join_args,
 )
@@ -96,6 +97,15 @@ def _psnr(a: Path, b: Path) -> float:
                           "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
     average = log.rsplit("average:", 1)[1].split()[0]
     return float("inf") if average == "inf" else float(average)
+
+
+def _worst_psnr(a: Path, b: Path, tmp_path: Path) -> float:
+    """The lowest PSNR of any one frame pair: a single frame out of place shows here."""
+    stats = tmp_path / "psnr.log"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(a), "-i", str(b), "-lavfi",
+                    f"[0:v][1:v]psnr=stats_file={stats}", "-f", "null", "-"], check=True)
+    values = [line.split("psnr_avg:")[1].split()[0] for line in stats.read_text().splitlines()]
+    return min(float("inf") if v == "inf" else float(v) for v in values)
 
 
 def _composed_in_one_run(sources: SceneSources, tmp_path: Path) -> Path:
@@ -175,3 +185,35 @@ def test_scenes_join_into_exactly_their_frames_with_key_frames_at_scene_starts(t
         starts.append(at)
         at += chunk.frames
     assert set(starts) <= set(key_times)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished clip at the video's frame rate, 35 frames: a Manim scene's only layer."""
+    path = tmp_path_factory.mktemp("clip") / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={FMT.fps}",
+                    "-frames:v", "35", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+@pytest.mark.render
+def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_its_start(
+        tmp_path: Path, clip: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    # A clip alone is read from the first missing chunk; a layered scene composes from frame 0.
+    assert "-ss" in encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, CHUNK, work, work)
+    looped = SceneSources(frames=47, background=background)
+    assert "trim=start_frame=20," in ";".join(encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, work, work))
+    _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work)
+    # Longer, still inside the clip (35 frames): read from frame 20. Then longer than the clip:
+    # its last frame, held, from frame 40.
+    for frames, encoded in ((2 * CHUNK + 7, CHUNK + 7), (3 * CHUNK + 3, CHUNK + 3)):
+        scene = SceneEncode("s0", SceneSources(frames=frames, clip=clip), 0)
+        made = _encode(scene, store, work)
+        assert made.encoded_frames == encoded
+        joined = _join(made.chunks, tmp_path, f"clip{frames}")
+        assert _frames(joined) == frames
+        # Every frame is where one ffmpeg run composing the whole scene puts it.
+        direct = _composed_in_one_run(SceneSources(frames=frames, clip=clip), tmp_path)
+        assert _worst_psnr(joined, direct, tmp_path) > 30

@@ -48,6 +48,16 @@ class SceneSources:
     overlay_keys: Keyframes | None = None
 
 
+@dataclass(frozen=True)
+class ClipSkip:
+    """Start a scene that is a clip alone at frame `frames`, composing nothing before it: the
+    clip is read from there (or from its last frame, held, when the scene has outlived it).
+    Only for a clip at the video's frame rate, whose frame k is the scene's frame k."""
+
+    frames: int
+    clip_frames: int
+
+
 @dataclass
 class Inputs:
     """ffmpeg's input arguments, numbered as they are added."""
@@ -92,13 +102,15 @@ def preview_format(fmt: VideoFormat) -> VideoFormat:
 
 def scene_filter(
     sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path,
-    *, scale_layers: bool = False,
+    *, scale_layers: bool = False, skip: ClipSkip | None = None,
 ) -> list[str]:
-    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`.
+    """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`; with
+    `skip`, only its frames from `skip.frames` on.
 
     `scale_layers`: the layers were made at another size than `fmt` (a half-size preview).
     """
-    n, fps = sources.frames, fmt.fps
+    fps = fmt.fps
+    n = sources.frames - (skip.frames if skip else 0)
     seconds = n / fps
     exact = f"trim=end_frame={n},setpts=PTS-STARTPTS"
     fit = (
@@ -106,11 +118,22 @@ def scene_filter(
         f"pad={fmt.width}:{fmt.height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
     )
     chains: list[str] = []
+    if skip is not None and (sources.clip is None or sources.background or sources.backdrop
+                             or sources.foreground_video or sources.foreground_keys or sources.overlay_keys):
+        raise ValueError("only a scene that is a clip alone can start part way")
     if sources.clip is not None:
         # A finished clip, held on its last frame when the scene runs longer.
-        index = inputs.add("-i", str(sources.clip))
+        seek: list[str] = []
+        restart = ""
+        if skip is not None:
+            first = min(skip.frames, skip.clip_frames - 1)
+            if first > 0:
+                # Seeking is exact when decoding: half a frame early keeps frame `first` and
+                # drops the one before, whatever the rounding; its clock then restarts at 0.
+                seek, restart = ["-ss", f"{(first - 0.5) / fps:.6f}"], "setpts=PTS-STARTPTS,"
+        index = inputs.add(*seek, "-i", str(sources.clip))
         chains.append(
-            f"[{index}:v]fps={fps},{fit},tpad=stop_mode=clone:stop_duration={seconds:.3f},"
+            f"[{index}:v]{restart}fps={fps},{fit},tpad=stop_mode=clone:stop_duration={seconds:.3f},"
             f"{exact},format=yuv420p[{label}_0]"
         )
     elif sources.background is not None:

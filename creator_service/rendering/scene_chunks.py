@@ -24,9 +24,9 @@ from typing import Callable, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .captions import ass_filter
-from .ffmpeg import run_ffmpeg
+from .ffmpeg import probe, run_ffmpeg
 from .formats import VideoFormat
-from .layers import Inputs, Keyframes, SceneSources, logo_filter, scene_filter
+from .layers import ClipSkip, Inputs, Keyframes, SceneSources, logo_filter, scene_filter
 
 CHUNK_SECONDS = 2
 # Part of every key: change it when the filter graph or the encoder settings change, so chunks
@@ -192,15 +192,32 @@ def encode_scene(
     return EncodedScene(chunks, frames - begin)
 
 
+def clip_skip(sources: SceneSources, fmt: VideoFormat, begin: int) -> ClipSkip | None:
+    """How a scene can start at frame `begin` without composing the frames before it: when it
+    is a clip alone at the video's frame rate (a Manim scene), by reading the clip from there.
+    A new voice re-encodes only each scene's last chunk, and this spares composing the rest."""
+    layered = (sources.background, sources.backdrop, sources.foreground_video, sources.foreground_keys,
+               sources.overlay_keys)
+    if begin == 0 or sources.clip is None or any(layer is not None for layer in layered):
+        return None
+    info = probe(sources.clip)
+    if info.fps is None or abs(info.fps - fmt.fps) > 1e-6:
+        return None  # the fps filter would resample it: frame k of the clip is not frame k
+    return ClipSkip(begin, max(1, round(info.duration * fmt.fps)))
+
+
 def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, parts: Path, work_dir: Path) -> list[str]:
-    """ffmpeg's arguments: compose the scene, skip to frame `begin`, add the logo and the
-    captions, and write the chunks from there on as part0000.mp4, part0001.mp4, …"""
+    """ffmpeg's arguments: compose the scene from frame `begin`, add the logo and the captions,
+    and write the chunks from there on as part0000.mp4, part0001.mp4, …"""
     inputs = Inputs()
     label = scene.label
-    chains = scene_filter(scene.sources, fmt, inputs, label, work_dir)
-    # Frames before `begin` are composed but never encoded; the captions see video time.
+    skip = clip_skip(scene.sources, fmt, begin)
+    chains = scene_filter(scene.sources, fmt, inputs, label, work_dir, skip=skip)
+    # A layered scene composes the frames before `begin` but never encodes them (a looped
+    # background cannot be sought frame-exactly); the captions see video time.
     at = (scene.start_frame + begin) / fmt.fps
-    chains.append(f"[{label}]trim=start_frame={begin},setpts=PTS-STARTPTS+{at:.6f}/TB[{label}_from]")
+    dropped = 0 if skip else begin
+    chains.append(f"[{label}]trim=start_frame={dropped},setpts=PTS-STARTPTS+{at:.6f}/TB[{label}_from]")
     current = f"{label}_from"
     if scene.logo is not None:
         chains.append(logo_filter(inputs, scene.logo, current, f"{label}_branded", fmt))

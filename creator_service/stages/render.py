@@ -73,6 +73,10 @@ from .sources import scene_sources
 # Stereo AAC at 192 kb/s, 48 kHz: above the 160 kb/s floor platforms and broadcasters ask for.
 AUDIO_BITRATE = "192k"
 AUDIO_RATE = "48000"
+# ffmpeg's AAC encoder with its "fast" coder: 2.5-4x quicker than the default "twoloop" on this
+# machine (1.5 s against 3.7-5.7 s for 43 s of sound) and, at 192 kb/s, closer to the mix
+# (47 dB against 30 dB signal-to-error, measured on a moa master).
+AAC_ARGS = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE, "-ac", "2"]
 
 @dataclass(frozen=True)
 class Segment:
@@ -144,17 +148,19 @@ def final_cut(
 
     safety = safety_windows(ctx, segments, fps)
 
-    def make_sound() -> tuple[MixResult, Path]:
-        """The mix, and its AAC encoding for the final join: the sound does not depend on the
-        picture, so it is made while the scenes encode."""
+    def make_sound() -> tuple[MixResult, Path, loudness.Loudness]:
+        """The mix, its AAC encoding for the final join, and that encoding's loudness: the sound
+        does not depend on the picture, so it is made and measured while the scenes encode.
+        The join copies this very stream, so what is measured here is the final video's sound."""
         mixed = make_mix(MixPlan(narration_wav, total_seconds, track, safety, settings.loudness_target), ctx.work_dir,
                          cancel=ctx.cancel, slots=ctx.services.slots)
         sound = ctx.work_dir / "sound.m4a"
-        run_ffmpeg(["-i", str(mixed.master), "-vn", "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ar", AUDIO_RATE,
-                    "-ac", "2", str(sound)],
+        run_ffmpeg(["-i", str(mixed.master), "-vn", *AAC_ARGS, str(sound)],
                    cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "sound.log",
                    what="ffmpeg (the sound, AAC)")
-        return mixed, sound
+        heard = loudness.measure(sound, cancel=ctx.cancel, slots=ctx.services.slots,
+                                 log_path=ctx.work_dir / "final.loudness.log")
+        return mixed, sound, heard
 
     mode = getattr(ctx.brief, "captions", "sidecar")
     spoken = spoken_parts(segments, fps)
@@ -186,7 +192,7 @@ def final_cut(
         with ThreadPoolExecutor(max_workers=1) as sound_maker:
             made = sound_maker.submit(make_sound)
             encoded = encode_scenes(ctx, encodes, fmt)
-            mixed, sound = made.result()
+            mixed, sound, heard = made.result()
         ctx.progress(0.9, "joining the scenes and the sound")
         ffmpeg_runner(settings.executor, ctx.work_dir)(
             join_args([chunk for scene in encoded for chunk in scene.chunks], fps, output,
@@ -197,9 +203,6 @@ def final_cut(
     except ChildProcessFailed as exc:
         raise StageFailure(f"ffmpeg could not make the final video: {exc}") from exc
     info = probe(output)
-    ctx.progress(0.97, "measuring the final video's loudness")
-    heard = loudness.measure(output, cancel=ctx.cancel, slots=ctx.services.slots,
-                             log_path=ctx.work_dir / "final.loudness.log")
     music = music_report(track, mixed, safety, total_seconds)
     compliance: list[RuleResult] = []
     if major:
