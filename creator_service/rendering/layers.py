@@ -47,6 +47,12 @@ class SceneSources:
     foreground_keys: Keyframes | None = None
     overlay_keys: Keyframes | None = None
 
+    @property
+    def clip_alone(self) -> bool:
+        """A finished clip with nothing laid over it (a Manim scene): its frame k is the clip's."""
+        layers = (self.background, self.backdrop, self.foreground_video, self.foreground_keys, self.overlay_keys)
+        return self.clip is not None and all(layer is None for layer in layers)
+
 
 @dataclass(frozen=True)
 class ClipSkip:
@@ -118,8 +124,7 @@ def scene_filter(
         f"pad={fmt.width}:{fmt.height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
     )
     chains: list[str] = []
-    if skip is not None and (sources.clip is None or sources.background or sources.backdrop
-                             or sources.foreground_video or sources.foreground_keys or sources.overlay_keys):
+    if skip is not None and not sources.clip_alone:
         raise ValueError("only a scene that is a clip alone can start part way")
     if sources.clip is not None:
         # A finished clip, held on its last frame when the scene runs longer.

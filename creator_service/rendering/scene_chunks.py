@@ -196,10 +196,9 @@ def clip_skip(sources: SceneSources, fmt: VideoFormat, begin: int) -> ClipSkip |
     """How a scene can start at frame `begin` without composing the frames before it: when it
     is a clip alone at the video's frame rate (a Manim scene), by reading the clip from there.
     A new voice re-encodes only each scene's last chunk, and this spares composing the rest."""
-    layered = (sources.background, sources.backdrop, sources.foreground_video, sources.foreground_keys,
-               sources.overlay_keys)
-    if begin == 0 or sources.clip is None or any(layer is not None for layer in layered):
+    if begin == 0 or not sources.clip_alone:
         return None
+    assert sources.clip is not None
     info = probe(sources.clip)
     if info.fps is None or abs(info.fps - fmt.fps) > 1e-6:
         return None  # the fps filter would resample it: frame k of the clip is not frame k
