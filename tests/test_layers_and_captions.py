@@ -114,18 +114,27 @@ def _pixel(video: Path, x: int, y: int, at_frame: int) -> tuple[int, int, int]:
     return raw[0], raw[1], raw[2]
 
 
-def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_path: Path) -> None:
-    fmt = VideoFormat(640, 360, 10)
+def _scene_inputs(tmp_path: Path, fmt: VideoFormat, box: tuple[int, int, int]) -> tuple[Path, Path, Path, int]:
+    """A black background, a key frame with a red square (`box`: x, y, side) on transparent
+    space, and a blue square logo of the height a logo gets in `fmt`; and that height."""
+    size = f"{fmt.width}x{fmt.height}"
     background = tmp_path / "bg.mp4"
-    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=640x360:r=10:d=0.5", "-pix_fmt", "yuv420p")
-    # A key frame: a red box at (100..300, 50..250) on transparent space.
+    _ffmpeg(background, "-f", "lavfi", "-i", f"color=c=black:s={size}:r={fmt.fps}:d=0.5", "-pix_fmt", "yuv420p")
+    x, y, side = box
     key = tmp_path / "k.png"
-    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=640x360,format=rgba",
-            "-f", "lavfi", "-i", "color=c=red:s=200x200,format=rgba", "-filter_complex", "overlay=100:50",
+    _ffmpeg(key, "-f", "lavfi", "-i", f"color=c=black@0:s={size},format=rgba",
+            "-f", "lavfi", "-i", f"color=c=red:s={side}x{side},format=rgba", "-filter_complex", f"overlay={x}:{y}",
             "-frames:v", "1")
     logo = tmp_path / "logo.png"
-    logo_height = round(360 * LOGO_HEIGHT_SHARE)
+    logo_height = round(fmt.height * LOGO_HEIGHT_SHARE)
     _ffmpeg(logo, "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}", "-frames:v", "1")
+    return background, key, logo, logo_height
+
+
+def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_path: Path) -> None:
+    fmt = VideoFormat(640, 360, 10)
+    # A red box at (100..300, 50..250).
+    background, key, logo, logo_height = _scene_inputs(tmp_path, fmt, (100, 50, 200))
     out, store = tmp_path / "preview.mp4", tmp_path / "chunks"
     sources = SceneSources(frames=25, background=background, foreground_keys=Keyframes([key], [0]))
     made = encode_preview(SceneEncode("scene_00", sources, 0, logo=logo), fmt, store, out, cancel=CancelToken(),
@@ -151,16 +160,8 @@ def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_pat
 def test_a_quick_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:
     # Used when the render burns captions over every scene (its chunks would be thrown away).
     fmt = video_format("16:9", "high")
-    background = tmp_path / "bg.mp4"
-    _ffmpeg(background, "-f", "lavfi", "-i", "color=c=black:s=1920x1080:r=30:d=0.5", "-pix_fmt", "yuv420p")
-    # A full-size key frame: a red box at (200..600, 100..500) on transparent space.
-    key = tmp_path / "k.png"
-    _ffmpeg(key, "-f", "lavfi", "-i", "color=c=black@0:s=1920x1080,format=rgba",
-            "-f", "lavfi", "-i", "color=c=red:s=400x400,format=rgba", "-filter_complex", "overlay=200:100",
-            "-frames:v", "1")
-    logo = tmp_path / "logo.png"
-    logo_height = round(1080 * LOGO_HEIGHT_SHARE)
-    _ffmpeg(logo, "-f", "lavfi", "-i", f"color=c=blue:s={logo_height}x{logo_height}", "-frames:v", "1")
+    # A full-size key frame: a red box at (200..600, 100..500).
+    background, key, logo, logo_height = _scene_inputs(tmp_path, fmt, (200, 100, 400))
     out = tmp_path / "preview.mp4"
     thumbnail = Thumbnail(tmp_path / "preview.jpg", frame=12, width=320)
     size = compose_clip(SceneSources(frames=20, background=background, foreground_keys=Keyframes([key], [0])),
