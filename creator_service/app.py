@@ -37,10 +37,9 @@ from .processes import ProcessSlots
 from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .references import list_references, upload_reference
-from .rendering.manim_clips import child_env
+from .rendering.manim_clips import warm_manim_workers
 from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
 from .rendering.remotion_workers import RemotionWorkers
-from .rendering.warm import WarmWorkers
 from .review_routes import review_routes
 from .services import Services
 from .sessions import SessionRegistry
@@ -64,11 +63,14 @@ def build_planner(settings: Settings) -> Planner:
     return TemplatePlanner(DECKS)
 
 
-def build_voice(settings: Settings) -> VoiceProvider:
+def build_piper(settings: Settings) -> PiperSpeaker:
+    return PiperSpeaker(model_path=settings.piper_model, models=settings.piper_models,
+                        cache_dir=settings.cache_dir / "piper", warm_dir=settings.cache_dir / "piper-warm")
+
+
+def build_voice(settings: Settings, piper: PiperSpeaker) -> VoiceProvider:
     """ElevenLabs with a key (its failures are stage errors, not a silent switch of voice);
     otherwise Piper, then espeak-ng if Piper cannot run. CREATOR_VOICE picks one explicitly."""
-    piper = PiperSpeaker(model_path=settings.piper_model, models=settings.piper_models,
-                         cache_dir=settings.cache_dir / "piper")
     espeak = EspeakSpeaker(voice=settings.espeak_voice)
     if settings.voice == "elevenlabs" or (settings.voice == "auto" and settings.elevenlabs.enabled):
         from .providers.elevenlabs_voice import ElevenLabsSpeaker
@@ -92,14 +94,16 @@ def build_media(settings: Settings) -> MediaFinder:
 
 def build_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    piper = build_piper(settings)
     return Services(
         settings=settings,
         planner=build_planner(settings),
-        voice=build_voice(settings),
+        voice=build_voice(settings, piper),
         media=build_media(settings),
         slots=ProcessSlots(settings.max_render_processes),
-        manim_workers=WarmWorkers(min(2, settings.max_render_processes), settings.cache_dir / "manim-warm",
-                                  child_env()),
+        manim_workers=warm_manim_workers(min(2, settings.max_render_processes), settings.cache_dir / "manim-warm"),
+        # Started by the first stage that speaks with Piper; never, with another voice.
+        speech_workers=piper.warm,
         # Two: a long 1080p job is split between two browsers (rendering/remotion.py).
         remotion_workers=RemotionWorkers(2, settings.cache_dir / "remotion-workers", RENDER_SCRIPT, REMOTION_DIR,
                                          {"CREATOR_CHROMIUM": CHROMIUM}),
@@ -153,8 +157,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await app.state.jobs.stop()
         await app.state.sessions.stop()
         await app.state.outbox.stop()
-        if app.state.services.manim_workers is not None:
-            app.state.services.manim_workers.close()
+        for warm in (app.state.services.manim_workers, app.state.services.speech_workers):
+            if warm is not None:
+                warm.close()
         if app.state.services.remotion_workers is not None:
             app.state.services.remotion_workers.close()
         app.state.store.close()

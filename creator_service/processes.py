@@ -232,12 +232,18 @@ def run_child(
             command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
             death_signal=death_signal,
         )
-        assert child.stdout is not None
-        for line in child.stdout:
-            if on_line is not None:
-                on_line(line.rstrip("\n"))
-        finish(child, cancel=cancel, stderr_path=stderr_path, what=what)
+        follow(child, cancel=cancel, stderr_path=stderr_path, what=what, on_line=on_line)
         logger.debug("%s took %.2f s", what, time.monotonic() - started)
+
+
+def follow(child: subprocess.Popen[str], *, cancel: CancelToken, stderr_path: Path, what: str,
+           on_line: Callable[[str], None] | None = None) -> None:
+    """Feed a running child's stdout lines to `on_line` until it exits, then `finish` it."""
+    assert child.stdout is not None
+    for line in child.stdout:
+        if on_line is not None:
+            on_line(line.rstrip("\n"))
+    finish(child, cancel=cancel, stderr_path=stderr_path, what=what)
 
 
 def stderr_tail(path: Path, lines: int = 6, limit: int = 800) -> str:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .providers.llm import Planner
     from .providers.voice import VoiceProvider
     from .rendering.remotion_workers import RemotionWorkers
-    from .rendering.warm import WarmWorkers
+    from .warm import WarmWorkers
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,7 @@ class Services:
     slots: ProcessSlots
     # Manim workers that imported Manim ahead of need (None: every render starts its own).
     manim_workers: "WarmWorkers | None" = None
+    # Piper workers with the voice loaded ahead of need (None: every tts stage loads it).
+    speech_workers: "WarmWorkers | None" = None
     # Remotion render workers with the bundle and the browser open (None: one Node per job).
     remotion_workers: "RemotionWorkers | None" = None

@@ -77,9 +77,8 @@ def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
     The child dies if this process does. Only these three programs are ever run: the broker's
     messages name a kind and a file, never a command."""
     from .rendering.ffmpeg import ffmpeg_command
-    from .rendering.manim_clips import child_env
+    from .rendering.manim_clips import WORKER_MODULE, child_env
     from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
-    from .rendering.warm import WORKER_MODULE
 
     if kind == "ffmpeg":
         arguments = json.loads(Path(job_file).read_text(encoding="utf-8"))["args"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from creator_service.rendering.manim_clips import child_env
-from creator_service.rendering.warm import WarmWorkers
+from creator_service.rendering.manim_clips import warm_manim_workers
+from creator_service.warm import WarmWorkers
 
 
 def wait_for_idle(pool: WarmWorkers, count: int) -> None:
@@ -18,7 +18,7 @@ def wait_for_idle(pool: WarmWorkers, count: int) -> None:
 
 
 def test_the_pool_fills_on_first_use_and_hands_out_each_worker_once(tmp_path: Path) -> None:
-    pool = WarmWorkers(1, tmp_path / "logs", child_env())
+    pool = warm_manim_workers(1, tmp_path / "logs")
     try:
         assert pool.take() is None  # the first call only starts the pool
         wait_for_idle(pool, 1)
@@ -36,7 +36,7 @@ def test_the_pool_fills_on_first_use_and_hands_out_each_worker_once(tmp_path: Pa
 
 
 def test_a_worker_that_died_idle_is_skipped(tmp_path: Path) -> None:
-    pool = WarmWorkers(1, tmp_path / "logs", child_env())
+    pool = warm_manim_workers(1, tmp_path / "logs")
     try:
         pool.take()
         wait_for_idle(pool, 1)

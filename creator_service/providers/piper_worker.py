@@ -1,11 +1,12 @@
 """Child process: speak a list of texts with one Piper voice, one WAV file per text.
 
-Run as `python -m creator_service.providers.piper_worker JOB.json`. The job names the model
-and the items; each finished item is reported on stdout as one JSON line, with the time span of
-each sentence and of each word in it. The times come from Piper's phoneme alignments (the model
-is patched in memory to report how many samples each phoneme lasts; words are the phonemes
-between spaces). Loading the voice costs one to two seconds, so one process speaks all of a
-stage's texts.
+Run as `python -m creator_service.providers.piper_worker JOB.json`, or as a warm worker with
+`--warm MODEL CONFIG [ALIGNED]`: it loads that voice ahead of need, then reads the job's path on
+stdin. The job names the model and the items; each finished item is reported on stdout as one
+JSON line, with the time span of each sentence and of each word in it. The times come from
+Piper's phoneme alignments (the model is patched in memory to report how many samples each
+phoneme lasts; words are the phonemes between spaces). Loading the voice costs about two
+seconds, so one process speaks all of a stage's texts, and the server keeps one loaded.
 """
 
 from __future__ import annotations
@@ -70,11 +71,35 @@ def load_voice(model: str, config: str, aligned: str | None) -> Any:
     return PiperVoice.load(model, config_path=config, include_alignments=True)
 
 
-def main(job_path: str) -> int:
+def voice_files(job: dict[str, Any]) -> tuple[str, str, str | None]:
+    """What names a loaded voice: the model, its config and its patched copy."""
+    return job["model"], job["config"], job.get("aligned")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--warm"]:
+        return wait_for_job(*argv[1:])
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    return speak(job, load_voice(*voice_files(job)))
+
+
+def wait_for_job(model: str, config: str, aligned: str | None = None) -> int:
+    """A warm worker (creator_service/warm.py): the voice loaded ahead of need, it speaks the one
+    job file named on stdin, with another voice if the job names one."""
+    loaded = (model, config, aligned)
+    voice = load_voice(*loaded)
+    line = sys.stdin.readline().strip()
+    if not line:
+        return 0  # the server let it go unused
+    job = json.loads(Path(line).read_text(encoding="utf-8"))
+    if voice_files(job) != loaded:
+        voice = load_voice(*voice_files(job))
+    return speak(job, voice)
+
+
+def speak(job: dict[str, Any], voice: Any) -> int:
     from piper import SynthesisConfig
 
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    voice = load_voice(job["model"], job["config"], job.get("aligned"))
     for index, item in enumerate(job["items"]):
         config = SynthesisConfig(length_scale=item.get("length_scale", job.get("length_scale", 1.0)))
         rate = voice.config.sample_rate
@@ -102,4 +127,4 @@ def main(job_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1:]))

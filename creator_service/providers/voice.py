@@ -7,8 +7,10 @@ says which one spoke and why an earlier one did not.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, follow, python_command, run_child
 from ..rendering import wav
 from ..rendering.ffmpeg import run_ffmpeg
 from ..speech_timing import speech_runs, split_sentences, spread
 from ..stages.context import ProgressSink
+from ..warm import WarmWorkers
+
+PIPER_WORKER = "creator_service.providers.piper_worker"
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,10 @@ def standardise(items: Sequence[SpeechItem], job: SpeechJob) -> list[SpokenTrack
 
 
 def run_speech_worker(module: str, job_file: Path, count: int, job: SpeechJob, name: str,
-                      on_report: Callable[[dict[str, Any]], None]) -> None:
+                      on_report: Callable[[dict[str, Any]], None], warm: WarmWorkers | None = None) -> None:
     """A speech child process (Piper's, espeak-ng's) that speaks every item of `job_file` and
-    reports each finished one as a JSON line on stdout (`{"done": N, ...}`)."""
+    reports each finished one as a JSON line on stdout (`{"done": N, ...}`): one of `warm`, its
+    voice already loaded, when one is idle, else a new one."""
 
     def on_line(line: str) -> None:
         if line.startswith("{"):
@@ -117,9 +123,19 @@ def run_speech_worker(module: str, job_file: Path, count: int, job: SpeechJob, n
             done = report["done"] + 1
             job.progress(done / count, f"spoke scene {done} of {count} with {name}")
 
-    run_child(python_command(module, str(job_file)), cancel=job.cancel, slots=job.slots,
-              stderr_path=job.log_dir / f"{name.split('-')[0].lower()}.log", what=f"{name} speech synthesis",
-              on_line=on_line)
+    what = f"{name} speech synthesis"
+    ready = warm.take() if warm is not None else None
+    if ready is None:
+        run_child(python_command(module, str(job_file)), cancel=job.cancel, slots=job.slots,
+                  stderr_path=job.log_dir / f"{name.split('-')[0].lower()}.log", what=what, on_line=on_line)
+        return
+    with job.slots.hold(job.cancel):
+        job.cancel.register(ready.process)  # ours to stop from now on
+        assert ready.process.stdin is not None
+        with contextlib.suppress(OSError):  # stopped meanwhile: follow() says so
+            ready.process.stdin.write(f"{job_file}\n")
+            ready.process.stdin.close()
+        follow(ready.process, cancel=job.cancel, stderr_path=ready.log, what=what, on_line=on_line)
 
 
 def primary_language(tag: str) -> str:
@@ -154,13 +170,25 @@ class PiperSpeaker:
     engine = "piper"
 
     def __init__(self, model_path: str = "", length_scale: float = 1.1, models: Mapping[str, str] | None = None,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, warm_dir: Path | None = None):
         self._model_path = model_path
         # Where models patched to report alignments are kept (made once per model file).
         self._cache_dir = cache_dir
         self._models = {primary_language(tag): path for tag, path in (models or {}).items()}
         self._length_scale = length_scale
         self.voice = Path(model_path).stem if model_path else "en_US-joe-medium"
+        # A worker with the English voice loaded ahead of need (it starts with the first stage
+        # that speaks, and a fresh one after each), logging to `warm_dir`.
+        self.warm = self._warm_workers(warm_dir) if warm_dir is not None else None
+
+    def _warm_workers(self, log_dir: Path) -> WarmWorkers | None:
+        try:
+            model, config = self._model("en")
+        except VoiceUnavailable:
+            return None
+        aligned = [str(self._aligned_path(model))] if self._cache_dir else []
+        command = python_command(PIPER_WORKER, "--warm", str(model), str(config), *aligned)
+        return WarmWorkers(1, log_dir, dict(os.environ), command, "piper-warm")
 
     def _model(self, language: str) -> tuple[Path, Path]:
         if importlib.util.find_spec("piper") is None:
@@ -211,7 +239,7 @@ class PiperSpeaker:
         def on_report(report: dict[str, Any]) -> None:
             timings[report["done"]] = piper_words(items[report["done"]].text, report.get("sentences", []))
 
-        run_speech_worker("creator_service.providers.piper_worker", job_file, len(items), job, "Piper", on_report)
+        run_speech_worker(PIPER_WORKER, job_file, len(items), job, "Piper", on_report, warm=self.warm)
         tracks = [
             SpokenTrack(path=track.path, duration=track.duration, words=timings.get(number, []), timing="aligned")
             for number, track in enumerate(standardise(items, job))

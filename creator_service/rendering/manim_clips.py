@@ -25,10 +25,12 @@ from ..processes import (
     spawn,
     terminate,
 )
+from ..warm import WarmWorkers
 from .formats import VideoFormat
 from .on_workers import WorkerJob, run_on_workers
 from .scene_chunks import Chunk
-from .warm import WORKER_MODULE, WarmWorkers
+
+WORKER_MODULE = "creator_service.manim_scenes.worker"
 
 CHUNK_MANIFEST = "chunks.json"
 
@@ -224,6 +226,11 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "design_aspect": job.design_aspect,
         "spec": {**job.spec, "duration": job.seconds},
     }
+
+
+def warm_manim_workers(size: int, log_dir: Path) -> WarmWorkers:
+    """Manim workers that imported Manim and our scenes ahead of need."""
+    return WarmWorkers(size, log_dir, child_env(), python_command(WORKER_MODULE, "--warm"), "manim-warm")
 
 
 def child_env() -> dict[str, str]:

@@ -1,9 +1,10 @@
-"""Manim workers started ahead of need, so a render does not wait for Manim to import.
+"""Worker processes started ahead of need, so a stage does not wait for their start-up.
 
 `import manim` costs 1.5-2 s in every new process (`python -X importtime`), a third of the time
-to redo one scene. The server keeps a few workers that have already imported Manim and our scenes
-and wait for one jobs file on stdin; each still renders in its own process (Manim's config is
-global) and exits when done, and a fresh one is started in its place.
+to redo one scene; loading a Piper voice costs about 2.4 s, half of a tts stage. A pool keeps a
+few workers that have already done that and wait for one job file on stdin; each still works in
+its own process (Manim's config is global) and exits when done, and a fresh one is started in
+its place.
 
 Idle workers are children of one long-lived thread: the kernel's parent-death signal is tied to
 the thread that forked, and the worker threads of a stage come and go. A worker that died idle is
@@ -21,11 +22,9 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..processes import die_with_parent, python_command
+from .processes import die_with_parent
 
 logger = logging.getLogger(__name__)
-
-WORKER_MODULE = "creator_service.manim_scenes.worker"
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,15 @@ class WarmWorker:
 
 
 class WarmWorkers:
-    def __init__(self, size: int, log_dir: Path, env: dict[str, str]):
+    """`size` idle workers, each started with `command` (which prepares, then reads a job file's
+    path on stdin), logging to `log_dir`/`name`-N.log."""
+
+    def __init__(self, size: int, log_dir: Path, env: dict[str, str], command: list[str], name: str):
         self.size = size
         self.log_dir = log_dir
         self.env = env
+        self.command = command
+        self.name = name
         self._idle: deque[WarmWorker] = deque()
         self._lock = threading.Lock()
         self._requests: queue.Queue[bool] = queue.Queue()
@@ -87,16 +91,16 @@ class WarmWorkers:
                 self._made += 1
                 number = self._made
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            log = self.log_dir / f"manim-warm-{number}.log"
+            log = self.log_dir / f"{self.name}-{number}.log"
             try:
                 with open(log, "w", encoding="utf-8") as stderr:
                     process = subprocess.Popen(
-                        python_command(WORKER_MODULE, "--warm"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                        self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                         stderr=stderr, env=self.env, text=True, bufsize=1, start_new_session=True,
                         preexec_fn=die_with_parent(signal.SIGKILL),
                     )
             except OSError:
-                logger.exception("could not start a warm Manim worker")
+                logger.exception("could not start a warm %s worker", self.name)
                 continue
             with self._lock:
                 self._idle.append(WarmWorker(process, log))
