@@ -115,26 +115,10 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         "video_encoder_options": {} if job.get("transparent") else {"crf": "16", "preset": "ultrafast"},
     }
     use_brand_font(job["spec"].get("font"))
-    # An opaque clip is encoded once, in the final settings, as the final cut's chunks
-    # (chunked_writer.py); a transparent one is a layer ffmpeg composes, and stays Manim's.
-    chunks = None if job.get("transparent") or not job.get("chunks") else Path(job["chunks"])
     with tempconfig(settings):
         scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})
-        encoder = None
-        if chunks is not None:
-            from manim.renderer.cairo_renderer import CairoRenderer
-
-            from .chunked_writer import ChunkEncoder, chunked_file_writer
-
-            encoder = ChunkEncoder(VideoFormat(width, height, int(job["fps"])), chunks)
-            scene = scene_type(renderer=CairoRenderer(file_writer_class=chunked_file_writer(encoder)))
-        else:
-            scene = scene_type()
-        try:
-            scene.render()
-        finally:
-            if encoder is not None:
-                encoder.abort()  # a no-op once the clip is written; else no encoder outlives a failure
+        scene = scene_type()
+        scene.render()
         produced = Path(scene.renderer.file_writer.movie_file_path)
         assert config.pixel_width == width
         text_boxes = scene.text_boxes

@@ -28,11 +28,8 @@ from ..processes import (
 from ..warm import WarmWorkers
 from .formats import VideoFormat
 from .on_workers import WorkerJob, run_on_workers
-from .scene_chunks import Chunk
 
 WORKER_MODULE = "creator_service.manim_scenes.worker"
-
-CHUNK_MANIFEST = "chunks.json"
 
 
 @dataclass(frozen=True)
@@ -47,34 +44,11 @@ class ClipJob:
     transparent: bool = False
     # The aspect the scene's layout was written for (its type's default).
     design_aspect: str = "16:9"
-    # Encode an opaque clip as the final cut's chunks (when the render can join them as they are).
-    final_chunks: bool = False
 
 
 def layout_path(clip: Path) -> Path:
     """Where the worker writes a clip's layout data (its text boxes)."""
     return clip.with_name(f"{clip.stem}.layout.json")
-
-
-def chunks_path(clip: Path) -> Path:
-    """Where the worker writes an opaque clip's final-cut chunks (manim_scenes/chunked_writer.py)."""
-    return clip.with_name(f"{clip.stem}.chunks")
-
-
-def write_chunk_manifest(chunks: list[Chunk], directory: Path) -> None:
-    """The worker's word on a clip's chunks: their files, in order, with their frame counts."""
-    entries = [{"file": chunk.path.name, "frames": chunk.frames} for chunk in chunks]
-    (directory / CHUNK_MANIFEST).write_text(json.dumps(entries), encoding="utf-8")
-
-
-def clip_chunks(clip: Path) -> list[Chunk] | None:
-    """The chunks the worker encoded a clip as, or None when it wrote none (a transparent
-    clip, or one the render will encode again)."""
-    path = chunks_path(clip) / CHUNK_MANIFEST
-    if not path.is_file():
-        return None
-    return [Chunk(path.parent / entry["file"], int(entry["frames"]))
-            for entry in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def text_boxes(clip: Path) -> list[list[float]]:
@@ -222,7 +196,6 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "media_dir": str(work_dir / "manim-media" / f"clip-{job.index}"),
         "output": str(job.output),
         "transparent": job.transparent,
-        "chunks": str(chunks_path(job.output)) if job.final_chunks and not job.transparent else None,
         "design_aspect": job.design_aspect,
         "spec": {**job.spec, "duration": job.seconds},
     }

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..fsutil import link_or_copy
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .captions import ass_filter
 from .ffmpeg import probe, run_ffmpeg
@@ -229,59 +228,13 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, parts: Path, w
     return [
         *inputs.args,
         "-filter_complex", ";".join(chains),
-        "-map", f"[{label}_out]", *_chunk_output(fmt, parts, ["-segment_frames", ",".join(map(str, splits))] if splits else []),
-    ]
-
-
-def raw_frames_args(fmt: VideoFormat, parts: Path) -> list[str]:
-    """ffmpeg's arguments to encode raw RGBA frames read on stdin, as many as come, as chunks
-    part0000.mp4, part0001.mp4, … in `parts`: the very chunks `encode_args` would make of a
-    clip of those frames (manim_scenes/chunked_writer.py writes Manim's frames this way)."""
-    return [
-        "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{fmt.width}x{fmt.height}", "-framerate", str(fmt.fps),
-        "-i", "pipe:0",
-        # setsar=1 as scene_filter fits a clip: the stream's parameters, and so its header, are
-        # then byte for byte those of every other chunk, and the concat demuxer can join them.
-        "-vf", "setsar=1,format=yuv420p",
-        # The frame count is not known ahead: split at each forced key frame, found by its time
-        # (half a frame of slack, so rounding cannot move a split to the next key frame).
-        *_chunk_output(fmt, parts, ["-segment_time", str(CHUNK_SECONDS),
-                                    "-segment_time_delta", f"{0.5 / fmt.fps:.6f}"]),
-    ]
-
-
-def _chunk_output(fmt: VideoFormat, parts: Path, split: list[str]) -> list[str]:
-    size = CHUNK_SECONDS * fmt.fps
-    return [
-        "-an", *VIDEO_CODEC_ARGS, "-r", str(fmt.fps),
+        "-map", f"[{label}_out]", "-an", *VIDEO_CODEC_ARGS, "-r", str(fmt.fps),
         # A key frame at every chunk's first frame, and the file split there.
         "-force_key_frames", f"expr:eq(mod(n,{size}),0)",
-        "-f", "segment", *split, "-reset_timestamps", "1", "-segment_format", "mp4",
+        "-f", "segment", *(["-segment_frames", ",".join(map(str, splits))] if splits else []),
+        "-reset_timestamps", "1", "-segment_format", "mp4",
         str(parts / "part%04d.mp4"),
     ]
-
-
-def adopt_chunks(clip: Path, chunks: list[Chunk], fmt: VideoFormat, store: Path,
-                 digest: Callable[[Path], str]) -> int:
-    """Chunks encoded elsewhere in the final settings from a clip's own frames (a Manim worker
-    writes its clip that way, and the clip is those chunks joined) put in `store` under the
-    keys `encode_scene` looks for: those of a scene that is that clip alone, with no logo and
-    no captions. A render then encodes only the chunks where the scene outlives the clip.
-    Hard links: the store costs no space for them. Returns how many it put there."""
-    frames = sum(chunk.frames for chunk in chunks)
-    bounds = chunk_bounds(frames, fmt.fps)
-    if [length for _, length in bounds] != [chunk.frames for chunk in chunks]:
-        raise ValueError(f"the chunks of {clip.name} are not cut at the chunk bounds: "
-                         f"{[chunk.frames for chunk in chunks]}")
-    identity = picture_identity(SceneEncode("adopted", SceneSources(frames=frames, clip=clip), 0), fmt, digest)
-    store.mkdir(parents=True, exist_ok=True)
-    adopted = 0
-    for (first, length), chunk in zip(bounds, chunks):
-        target = store / f"{chunk_key(identity, first, length, None)}.mp4"
-        if not target.exists():
-            link_or_copy(chunk.path, target)
-            adopted += 1
-    return adopted
 
 
 def chunk_store(video_dir: Path) -> Path:

@@ -11,7 +11,6 @@ the animation alone, whose last frame the scene holds).
 from __future__ import annotations
 
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -43,11 +42,11 @@ from ..rendering.drawn_boxes import drawn_boxes
 from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
 from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
-from ..rendering.manim_clips import ClipJob, chunks_path, clip_chunks, render_clips, text_boxes
+from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
-from ..rendering.scene_chunks import FileDigests, SceneEncode, adopt_chunks, chunk_store, encode_preview
+from ..rendering.scene_chunks import FileDigests, SceneEncode, chunk_store, encode_preview
 from .branding import brand_kit, kit_font
 from .context import StageContext, StageFailure
 from .sources import scene_sources
@@ -160,14 +159,9 @@ def in_parallel(ctx: StageContext, jobs: list[Callable[[], T]]) -> list[T]:
         return [future.result() for future in futures]
 
 
-def _logo_source(ctx: StageContext, brand: BrandKit | None) -> str | None:
-    """The logo every scene carries: the brief's, else the brand kit's, else none."""
-    return getattr(ctx.brief, "logo", None) or (brand.logo if brand else None)
-
-
 def _prepare_logo(ctx: StageContext, fmt: VideoFormat, brand: BrandKit | None) -> Path | None:
     """The brief's logo, else the brand kit's, scaled for the corner of every scene."""
-    logo = _logo_source(ctx, brand)
+    logo = getattr(ctx.brief, "logo", None) or (brand.logo if brand else None)
     if not logo:
         return None
     source = brand_assets.resolve_logo(ctx.services.settings.assets_root, logo)
@@ -235,15 +229,6 @@ def finish_clip(
 # ---- Manim types --------------------------------------------------------------------------
 
 
-def adopt_clip_chunks(ctx: StageContext, clip: Path, fmt: VideoFormat) -> None:
-    """The chunks the worker encoded a plain clip as, put in the video's chunk store for the
-    render to join (manim_scenes/chunked_writer.py); their folder in the work dir then goes."""
-    chunks = clip_chunks(clip)
-    if chunks is not None:
-        adopt_chunks(clip, chunks, fmt, chunk_store(ctx.video_dir), FileDigests())
-    shutil.rmtree(chunks_path(clip), ignore_errors=True)
-
-
 def _manim_spec(ctx: StageContext, scene: PlannedScene, narration: str, look: Look) -> dict[str, Any]:
     brief = ctx.brief
     clinical = getattr(brief, "clinical_data", None)
@@ -274,9 +259,6 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     clips_dir.mkdir(parents=True, exist_ok=True)
     jobs = []
     redone = [scene for scene in look.plan.scenes if ctx.redo(scene.index)]
-    # A plain clip is encoded once, as the chunks the final cut joins, unless the render must
-    # encode it again anyway: a logo laid over it, or captions burned over every scene.
-    final_chunks = _logo_source(ctx, look.brand) is None and getattr(ctx.brief, "captions", "sidecar") != "burned"
     for scene in redone:
         footage = scene.media_query is not None
         jobs.append(ClipJob(
@@ -287,7 +269,6 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
             transparent=footage,
             design_aspect=DECKS[ctx.video_type].aspect_ratio,
-            final_chunks=final_chunks,
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
     try:
@@ -314,7 +295,6 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
                                credits, logo=logo)
         else:
             layers = ClipLayers(clip=ctx.relative(job.output))
-            adopt_clip_chunks(ctx, job.output, fmt)
             # A plain Manim clip is its own preview, unless the logo goes on top.
             clip = finish_clip(ctx, scene.index, scene_sources(ctx.video_dir, layers, frames), layers, fmt,
                                credits, preview=None if logo else job.output, logo=logo)
