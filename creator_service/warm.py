@@ -50,8 +50,10 @@ class WarmWorkers:
         self._made = 0
 
     def take(self) -> WarmWorker | None:
-        """An idle, live worker (the caller hands it a jobs file), or None; either way the pool
-        is topped up again in the background. The first call only starts the pool."""
+        """An idle, live worker (the caller hands it a job file), or None. The first call only
+        starts the pool. A taken worker's replacement starts when it exits: started at once, it
+        would take a core from the very job it replaces (importing Manim or loading a voice
+        costs seconds of CPU), and between stages a reviewer is reading, not waiting."""
         if self.size <= 0:
             return None
         self._start()
@@ -61,10 +63,17 @@ class WarmWorkers:
                 candidate = self._idle.popleft()
                 if candidate.process.poll() is None:
                     taken = candidate
-            missing = self.size - len(self._idle)
+            missing = self.size - len(self._idle) - (1 if taken is not None else 0)
         for _ in range(missing):
             self._requests.put(True)
+        if taken is not None:
+            threading.Thread(target=self._replace_when_done, args=(taken.process,),
+                             name=f"{self.name}-replace", daemon=True).start()
         return taken
+
+    def _replace_when_done(self, process: subprocess.Popen[str]) -> None:
+        process.wait()
+        self._requests.put(True)
 
     def close(self) -> None:
         if self._thread is not None:

@@ -17,20 +17,25 @@ def wait_for_idle(pool: WarmWorkers, count: int) -> None:
         time.sleep(0.05)
 
 
-def test_the_pool_fills_on_first_use_and_hands_out_each_worker_once(tmp_path: Path) -> None:
+def test_the_pool_fills_on_first_use_and_replaces_a_worker_only_once_it_is_done(tmp_path: Path) -> None:
     pool = warm_manim_workers(1, tmp_path / "logs")
     try:
         assert pool.take() is None  # the first call only starts the pool
         wait_for_idle(pool, 1)
         first = pool.take()
         assert first is not None and first.process.poll() is None
-        wait_for_idle(pool, 1)  # topped up again
+        # No replacement while it works: a new worker's start-up would take a core from it.
+        time.sleep(1.0)
+        assert pool._made == 1 and not pool._idle
+        assert first.process.stdin is not None
+        first.process.stdin.close()  # no jobs: it exits cleanly
+        assert first.process.wait(timeout=20) == 0
+        wait_for_idle(pool, 1)  # replaced once it is done
         second = pool.take()
         assert second is not None and second.process.pid != first.process.pid
-        for worker in (first, second):
-            assert worker.process.stdin is not None
-            worker.process.stdin.close()  # no jobs: it exits cleanly
-            assert worker.process.wait(timeout=20) == 0
+        assert second.process.stdin is not None
+        second.process.stdin.close()
+        assert second.process.wait(timeout=20) == 0
     finally:
         pool.close()
 
