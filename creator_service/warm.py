@@ -1,10 +1,10 @@
 """Worker processes started ahead of need, so a stage does not wait for their start-up.
 
 `import manim` costs 1.5-2 s in every new process (`python -X importtime`), a third of the time
-to redo one scene; loading a Piper voice costs about 2.4 s, half of a tts stage. A pool keeps a
-few workers that have already done that and wait for one job file on stdin; each still works in
-its own process (Manim's config is global) and exits when done, and a fresh one is started in
-its place.
+to redo one scene; importing Piper and loading its voice costs about a second (more from a cold
+disk), a quarter of a tts stage. A pool keeps a few workers that have already done that and
+wait for one job file on stdin; each still works in its own process (Manim's config is global)
+and exits when done, and a fresh one is started in its place once it has.
 
 Idle workers are children of one long-lived thread: the kernel's parent-death signal is tied to
 the thread that forked, and the worker threads of a stage come and go. A worker that died idle is

@@ -177,8 +177,8 @@ class PiperSpeaker:
         self._models = {primary_language(tag): path for tag, path in (models or {}).items()}
         self._length_scale = length_scale
         self.voice = Path(model_path).stem if model_path else "en_US-joe-medium"
-        # A worker with the English voice loaded ahead of need (it starts with the first stage
-        # that speaks, and a fresh one after each), logging to `warm_dir`.
+        # A worker with the English voice loaded ahead of need (started by the first stage that
+        # speaks, and replaced once it is done), logging to `warm_dir`.
         self.warm = self._warm_workers(warm_dir) if warm_dir is not None else None
 
     def _warm_workers(self, log_dir: Path) -> WarmWorkers | None:
