@@ -13,7 +13,8 @@ What the settings below guarantee:
   longest stage may run, so a slow task is never run twice while it is still running;
 - each task's soft and hard time limits come from the stage timeouts; cancellation revokes the
   task with SIGKILL to the worker's pool process, and the Manim child dies with it (it is
-  spawned with PR_SET_PDEATHSIG); the worker itself stays up and starts a new pool process.
+  spawned with PR_SET_PDEATHSIG), as does the pool process's long-lived Remotion worker (on
+  SIGTERM, closing its browser); the worker itself stays up and starts a new pool process.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
 from .processes import CancelToken, ChildProcessFailed, python_command, run_child
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .rendering.remotion_workers import RemotionWorkers
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 # Above the longest stage timeout: Redis hands an unacknowledged task to another worker only
@@ -73,31 +79,65 @@ app = make_app()
 def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
     """Run one render job from the shared data folder in a child process, as the web server's
     own children do: `manim` (the clips listed in `job_file`), `remotion` (the key frames it
-    describes) or `ffmpeg` (a scene's chunks or the final join, its arguments in `job_file`).
-    The child dies if this process does. Only these three programs are ever run: the broker's
-    messages name a kind and a file, never a command."""
+    describes, rendered by this process's long-lived Remotion worker) or `ffmpeg` (a scene's
+    chunks or the final join, its arguments in `job_file`). The child dies if this process
+    does. Only these three programs are ever run: the broker's messages name a kind and a
+    file, never a command."""
     from .rendering.ffmpeg import ffmpeg_command
     from .rendering.manim_clips import WORKER_MODULE, child_env
-    from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
 
+    if kind == "remotion":
+        return _render_remotion(self, job_file, Path(log))
     if kind == "ffmpeg":
         arguments = json.loads(Path(job_file).read_text(encoding="utf-8"))["args"]
-        command, cwd, env, death = ffmpeg_command(arguments), None, None, signal.SIGKILL
+        command, env = ffmpeg_command(arguments), None
     elif kind == "manim":
-        command, cwd, env, death = python_command(WORKER_MODULE, job_file), None, child_env(), signal.SIGKILL
-    elif kind == "remotion":
-        # SIGTERM: the Remotion worker closes its browser on the way out.
-        command, cwd, env, death = (["node", str(RENDER_SCRIPT), job_file], REMOTION_DIR,
-                                    {**os.environ, "CREATOR_CHROMIUM": CHROMIUM}, signal.SIGTERM)
+        command, env = python_command(WORKER_MODULE, job_file), child_env()
     else:
         raise ValueError(f"unknown render job kind {kind!r}")
     token = CancelToken()
     try:
-        run_child(command, cancel=token, slots=None, stderr_path=Path(log), what=f"{kind} rendering",
-                  cwd=cwd, env=env, death_signal=death)
+        run_child(command, cancel=token, slots=None, stderr_path=Path(log), what=f"{kind} rendering", env=env,
+                  death_signal=signal.SIGKILL)
     except SoftTimeLimitExceeded:
         token.cancel()  # the stage's time is up: the child goes, the worker stays
         raise
     except ChildProcessFailed as exc:
         raise RuntimeError(str(exc)) from None
     return {"job_file": job_file, "worker": self.request.hostname}
+
+
+_remotion: RemotionWorkers | None = None
+
+
+def remotion_workers() -> RemotionWorkers:
+    """This pool process's long-lived Remotion worker, made by its first Remotion task: the
+    bundle found and Chromium open once, for every Remotion task the process runs after, as
+    the web server's own workers do (rendering/remotion_workers.py). It is started with the
+    parent-death signal SIGTERM: when a stop kills the pool process, it closes its browser
+    and goes too, and the next pool process starts a fresh one."""
+    global _remotion
+    if _remotion is None:
+        from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
+        from .rendering.remotion_workers import RemotionWorkers
+
+        # On this machine, not the shared folder: it is this process's log.
+        log_dir = Path(tempfile.gettempdir()) / "creator-remotion-workers" / f"{socket.gethostname()}-{os.getpid()}"
+        _remotion = RemotionWorkers(1, log_dir, RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+    return _remotion
+
+
+def _render_remotion(task: Any, job_file: str, log: Path) -> dict[str, Any]:
+    token = CancelToken()
+    try:
+        with remotion_workers().take(token) as worker:
+            log.write_text(f"rendered by the long-lived Remotion worker of pool process {os.getpid()}\n"
+                           f"worker log: {worker.log}\n", encoding="utf-8")
+            try:
+                worker.render(Path(job_file), cancel=token, on_event=lambda event: None)
+            except SoftTimeLimitExceeded:
+                worker.stop()  # the stage's time is up: the browser goes, the pool process stays
+                raise
+    except ChildProcessFailed as exc:
+        raise RuntimeError(str(exc)) from None
+    return {"job_file": job_file, "worker": task.request.hostname}

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from celery import Celery
 
 from creator_service.devserver import CeleryWorker, Server, running_redis, running_server, running_workers
+from creator_service.rendering.remotion_workers import STARTED
 
 from .helpers import Creator, ffprobe
 
@@ -29,6 +31,7 @@ MANIM_CHILD = "creator_service.manim_scenes.worker"
 class Cluster:
     server: Server
     workers: list[CeleryWorker]
+    broker: str
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
     with running_redis(root / "redis") as broker, running_workers(2, broker, root / "workers") as workers, \
             running_server(root / "data", CREATOR_EXECUTOR="celery", CREATOR_BROKER_URL=broker) as server:
-        yield Cluster(server, workers)
+        yield Cluster(server, workers, broker)
 
 
 def descendants(pid: int) -> list[int]:
@@ -138,6 +141,23 @@ def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> No
     assert sum(w.log().count("succeeded") for w in cluster.workers) - before >= 2
     logs = "".join(w.log() for w in cluster.workers)
     assert "remotion-ProductAd.json" in logs and "remotion-Overlays.json" in logs, logs[-3000:]
+
+    # Two more tasks (the key frames again): four Remotion tasks on two pool processes, so one
+    # ran two or more. Each pool process started its long-lived worker once and keeps it open.
+    job = next(cluster.server.data_dir.glob("vid_*/visuals/v*/remotion-ProductAd.json"))
+    sender = Celery(broker=cluster.broker, backend=cluster.broker)
+    again = [job.parent / f"again-{n}.log" for n in range(2)]
+    for result in [sender.send_task("creator_service.render_job", args=["remotion", str(job), str(log)])
+                   for log in again]:
+        result.get(timeout=300)
+    task_logs = [*job.parents[2].glob("*/v*/remotion-*.log"), *again]
+    worker_logs = {Path(line.split("worker log: ", 1)[1]) for log in task_logs
+                   for line in log.read_text().splitlines() if line.startswith("worker log: ")}
+    assert len(task_logs) >= 4 and 1 <= len(worker_logs) <= 2, task_logs
+    assert [log.read_text().count(STARTED) for log in worker_logs] == [1] * len(worker_logs)
+    serving = [pid for worker in cluster.workers for pid in descendants(worker.process.pid)
+               if "render.mjs --serve" in command_line(pid)]
+    assert len(serving) == len(worker_logs)
 
 
 def test_a_stop_reaches_the_workers_children_within_seconds(cluster: Cluster) -> None:

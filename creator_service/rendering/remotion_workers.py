@@ -31,6 +31,7 @@ from ..processes import CancelToken, ChildProcessFailed, StageCancelled, die_wit
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
+STARTED = "--- a Remotion worker starts\n"
 # Bundling (once per version of the project) and opening Chromium, on a busy machine.
 READY_TIMEOUT_SECONDS = 300.0
 
@@ -58,7 +59,7 @@ class RemotionWorker:
                 process.stdin.write(json.dumps({"id": job_id, "job": str(job_file)}) + "\n")
                 process.stdin.flush()
             except OSError as exc:
-                self._stop()
+                self.stop()
                 raise ChildProcessFailed(f"the Remotion worker is gone: {exc}") from exc
             for event in self._events(cancel):
                 if event.get("id") != job_id:
@@ -107,10 +108,10 @@ class RemotionWorker:
             except queue.Empty:
                 waited += POLL_SECONDS
                 if cancel.cancelled:
-                    self._stop()
+                    self.stop()
                     raise StageCancelled() from None
                 if timeout is not None and waited > timeout:
-                    self._stop()
+                    self.stop()
                     raise ChildProcessFailed(f"the Remotion worker was not ready after {timeout:.0f} s") from None
                 continue
             if line is None:
@@ -122,7 +123,8 @@ class RemotionWorker:
             if line.startswith("{"):
                 yield json.loads(line)
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """Kill the worker, browser and all, now; the next job starts a fresh one."""
         process, self._process = self._process, None
         if process is not None:
             terminate(process)
@@ -195,6 +197,8 @@ class RemotionWorkers:
             command, log, made = request
             try:
                 with open(log, "a", encoding="utf-8") as stderr:
+                    stderr.write(STARTED)  # a line per start: how often a worker was started
+                    stderr.flush()
                     made.set_result(subprocess.Popen(
                         [command[0], str(self._script), *command[1:]], cwd=self._cwd, env={**os.environ, **self._env},
                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1,
