@@ -13,6 +13,7 @@ simply skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import signal
@@ -22,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from .processes import die_with_parent
+from .processes import CancelToken, die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ logger = logging.getLogger(__name__)
 class WarmWorker:
     process: subprocess.Popen[str]
     log: Path
+
+    def hand(self, job_file: Path, cancel: CancelToken) -> subprocess.Popen[str]:
+        """Give the worker its job file, and make it `cancel`'s to stop from now on."""
+        cancel.register(self.process)
+        assert self.process.stdin is not None
+        with contextlib.suppress(OSError):  # stopped meanwhile: waiting for it says so
+            self.process.stdin.write(f"{job_file}\n")
+            self.process.stdin.close()
+        return self.process
 
 
 class WarmWorkers:

@@ -7,7 +7,6 @@ says which one spoke and why an earlier one did not.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
@@ -130,12 +129,8 @@ def run_speech_worker(module: str, job_file: Path, count: int, job: SpeechJob, n
                   stderr_path=job.log_dir / f"{name.split('-')[0].lower()}.log", what=what, on_line=on_line)
         return
     with job.slots.hold(job.cancel):
-        job.cancel.register(ready.process)  # ours to stop from now on
-        assert ready.process.stdin is not None
-        with contextlib.suppress(OSError):  # stopped meanwhile: follow() says so
-            ready.process.stdin.write(f"{job_file}\n")
-            ready.process.stdin.close()
-        follow(ready.process, cancel=job.cancel, stderr_path=ready.log, what=what, on_line=on_line)
+        follow(ready.hand(job_file, job.cancel), cancel=job.cancel, stderr_path=ready.log, what=what,
+               on_line=on_line)
 
 
 def primary_language(tag: str) -> str:

@@ -134,13 +134,8 @@ def _run_workers(
             )
             ready = warm.take() if warm is not None else None
             if ready is not None:
-                # A worker that imported Manim ahead of need: hand it the jobs, make it ours to cancel.
-                child, log = ready.process, ready.log
-                cancel.register(child)
-                assert child.stdin is not None
-                with contextlib.suppress(OSError):  # cancelled meanwhile: finish() says so below
-                    child.stdin.write(f"{jobs_file}\n")
-                    child.stdin.close()
+                # A worker that imported Manim ahead of need (finish() below says if it was stopped).
+                child, log = ready.hand(jobs_file, cancel), ready.log
             else:
                 log = work_dir / f"manim-{number}.log"
                 child = spawn(
