@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from report import save  # noqa: E402
 
 from creator_service.processes import CancelToken, ProcessSlots  # noqa: E402
-from creator_service.rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT, render_frames  # noqa: E402
+from creator_service.rendering.remotion import render_frames, render_workers  # noqa: E402
 from creator_service.rendering.remotion_workers import RemotionWorkers  # noqa: E402
 
 PALETTE = {"background": "#0B1F3A", "primary": "#19C3B1", "accent": "#FFB547", "warning": "#FF6B6B",
@@ -50,7 +50,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-remotion-") as tmp:
         work = Path(tmp)
-        workers = RemotionWorkers(1, work / "workers", RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+        workers = render_workers(1, work / "workers")
         try:
             timed(work, "warm-up", args.frames, workers)
             own, kept = [], []

@@ -38,8 +38,7 @@ from .providers.llm import Planner
 from .providers.voice import EspeakSpeaker, PiperSpeaker, VoiceChain, VoiceProvider
 from .references import list_references, upload_reference
 from .rendering.manim_clips import warm_manim_workers
-from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
-from .rendering.remotion_workers import RemotionWorkers
+from .rendering.remotion import render_workers
 from .review_routes import review_routes
 from .services import Services
 from .sessions import SessionRegistry
@@ -105,8 +104,7 @@ def build_services(settings: Settings) -> Services:
         # Started by the first stage that speaks with Piper; never, with another voice.
         speech_workers=piper.warm,
         # Two: a long 1080p job is split between two browsers (rendering/remotion.py).
-        remotion_workers=RemotionWorkers(2, settings.cache_dir / "remotion-workers", RENDER_SCRIPT, REMOTION_DIR,
-                                         {"CREATOR_CHROMIUM": CHROMIUM}),
+        remotion_workers=render_workers(2, settings.cache_dir / "remotion-workers"),
     )
 
 

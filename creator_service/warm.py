@@ -99,7 +99,7 @@ class WarmWorkers:
         with self._lock:
             if self._thread is not None:
                 return
-            self._thread = threading.Thread(target=self._spawn_forever, name="manim-warm", daemon=True)
+            self._thread = threading.Thread(target=self._spawn_forever, name=self.name, daemon=True)
             self._thread.start()
 
     def _spawn_forever(self) -> None:

@@ -118,12 +118,11 @@ def remotion_workers() -> RemotionWorkers:
     and goes too, and the next pool process starts a fresh one."""
     global _remotion
     if _remotion is None:
-        from .rendering.remotion import CHROMIUM, REMOTION_DIR, RENDER_SCRIPT
-        from .rendering.remotion_workers import RemotionWorkers
+        from .rendering.remotion import render_workers
 
         # On this machine, not the shared folder: it is this process's log.
         log_dir = Path(tempfile.gettempdir()) / "creator-remotion-workers" / f"{socket.gethostname()}-{os.getpid()}"
-        _remotion = RemotionWorkers(1, log_dir, RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+        _remotion = render_workers(1, log_dir)
     return _remotion
 
 

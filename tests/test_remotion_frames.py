@@ -11,14 +11,7 @@ import pytest
 from PIL import Image
 
 from creator_service.processes import CancelToken, ChildProcessFailed, ProcessSlots, StageCancelled
-from creator_service.rendering.remotion import (
-    CHROMIUM,
-    REMOTION_DIR,
-    RENDER_SCRIPT,
-    SPLIT_MIN_PIXELS,
-    render_frames,
-)
-from creator_service.rendering.remotion_workers import RemotionWorkers
+from creator_service.rendering.remotion import SPLIT_MIN_PIXELS, render_frames, render_workers
 
 PALETTE = {"background": "#0B1F3A", "primary": "#19C3B1", "accent": "#FFB547", "warning": "#FF6B6B",
            "text": "#FFFFFF", "muted": "#9FB3C8"}
@@ -92,7 +85,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_long_lived_workers_render_job_after_job_with_one_browser_and_a_stop_kills_theirs(tmp_path: Path) -> None:
-    workers = RemotionWorkers(2, tmp_path / "workers", RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+    workers = render_workers(2, tmp_path / "workers")
     try:
         for number in range(3):
             files = render_frames("ProductAd", _title_props(), list(range(8)), tmp_path / f"job{number}",
@@ -127,7 +120,7 @@ def test_long_lived_workers_render_job_after_job_with_one_browser_and_a_stop_kil
 
 
 def test_a_failed_job_is_an_error_and_the_worker_carries_on(tmp_path: Path) -> None:
-    workers = RemotionWorkers(1, tmp_path / "workers", RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+    workers = render_workers(1, tmp_path / "workers")
     try:
         with pytest.raises(ChildProcessFailed, match="NoSuchComposition|No composition"):
             render_frames("NoSuchComposition", _title_props(), [0], tmp_path / "bad", cancel=CancelToken(),

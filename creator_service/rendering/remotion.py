@@ -41,6 +41,12 @@ class RemotionUnavailable(ChildProcessFailed):
     """The Remotion project or its browser is not installed here."""
 
 
+def render_workers(size: int, log_dir: Path) -> RemotionWorkers:
+    """`size` long-lived Remotion workers (`render.mjs --serve` in Debian's Chromium), logging
+    to `log_dir`: the web server's, a Celery pool process's, a test's."""
+    return RemotionWorkers(size, log_dir, RENDER_SCRIPT, REMOTION_DIR, {"CREATOR_CHROMIUM": CHROMIUM})
+
+
 def check_installed() -> None:
     if shutil.which("node") is None:
         raise RemotionUnavailable("Node.js is not installed")
