@@ -14,26 +14,41 @@ from creator_service.rendering.formats import VideoFormat
 from creator_service.rendering.layers import Inputs, SceneSources, scene_filter
 from creator_service.rendering.scene_chunks import (
     CHUNK_SECONDS,
+    HOLD_SECONDS,
     CaptionScript,
     Chunk,
     EncodedScene,
     FileDigests,
+    PlannedChunk,
     SceneEncode,
     chunk_bounds,
     encode_args,
     encode_scene,
     join_args,
+    plan_chunks,
 )
 
 from .helpers import ffprobe
 
 FMT = VideoFormat(192, 108, 10)
 CHUNK = CHUNK_SECONDS * FMT.fps
+HOLD = HOLD_SECONDS * FMT.fps
 
 
 def test_a_scene_is_cut_into_whole_chunks_and_a_short_last_one() -> None:
     assert chunk_bounds(2 * CHUNK + 3, FMT.fps) == [(0, CHUNK), (CHUNK, CHUNK), (2 * CHUNK, 3)]
     assert chunk_bounds(CHUNK, FMT.fps) == [(0, CHUNK)]
+
+
+def test_a_hold_is_cut_into_hold_chunks_after_a_moving_part_that_ends_where_it_starts() -> None:
+    moving = [PlannedChunk(0, CHUNK), PlannedChunk(CHUNK, 15)]
+    held = [PlannedChunk(CHUNK + 15 + n * HOLD, HOLD, held=True) for n in range(3)]
+    assert plan_chunks(CHUNK + 15 + 3 * HOLD + 2, FMT.fps, CHUNK + 15) == [
+        *moving, *held, PlannedChunk(CHUNK + 15 + 3 * HOLD, 2, held=True)]
+    # A hold shorter than a hold chunk, and no hold at all: the grid alone.
+    assert plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 15) == [*moving, PlannedChunk(CHUNK + 15, 3, held=True)]
+    grid = [PlannedChunk(first, length) for first, length in chunk_bounds(CHUNK + 18, FMT.fps)]
+    assert plan_chunks(CHUNK + 18, FMT.fps, None) == plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 18) == grid
 
 
 def _ass(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:
@@ -202,18 +217,45 @@ def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_i
     store, work = tmp_path / "store", tmp_path / "work"
     work.mkdir()
     # A clip alone is read from the first missing chunk; a layered scene composes from frame 0.
-    assert "-ss" in encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, CHUNK, work, work)
+    at_chunk = encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, CHUNK, [27], work, work,
+                           clip_frames=35)
+    assert "-ss" in at_chunk
     looped = SceneSources(frames=47, background=background)
-    assert "trim=start_frame=20," in ";".join(encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, work, work))
-    _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work)
-    # Longer, still inside the clip (35 frames): read from frame 20. Then longer than the clip:
-    # its last frame, held, from frame 40.
-    for frames, encoded in ((2 * CHUNK + 7, CHUNK + 7), (3 * CHUNK + 3, CHUNK + 3)):
+    assert "trim=start_frame=20," in ";".join(encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, [27], work, work))
+    assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work).encoded_frames == 25
+    # Longer than the clip (35 frames): the moving part is read from frame 20 and ends at 35;
+    # its last frame, held, is encoded once as a hold chunk and once as the short last one.
+    # Then longer again: only the new short last chunk is encoded.
+    for frames, encoded in ((2 * CHUNK + 7, 15 + HOLD + 2), (3 * CHUNK + 3, 8)):
         scene = SceneEncode("s0", SceneSources(frames=frames, clip=clip), 0)
         made = _encode(scene, store, work)
         assert made.encoded_frames == encoded
+        held = [chunk.path for chunk in made.chunks if chunk.frames == HOLD]
+        assert len(held) == (frames - 35) // HOLD and len(set(held)) == 1
         joined = _join(made.chunks, tmp_path, f"clip{frames}")
         assert _frames(joined) == frames
         # Every frame is where one ffmpeg run composing the whole scene puts it.
         direct = _composed_in_one_run(SceneSources(frames=frames, clip=clip), tmp_path)
         assert _worst_psnr(joined, direct, tmp_path) > 30
+
+
+@pytest.mark.render
+def test_captions_burned_over_a_hold_give_each_of_its_chunks_its_own_picture(tmp_path: Path, clip: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    sources = SceneSources(frames=35 + 3 * HOLD, clip=clip)
+    # A caption over the hold's second second: the hold is cut on the grid, not shared.
+    hello = _ass(tmp_path, "a.ass", [("0:00:04.50", "0:00:05.50", "Hello")])
+    captioned = _encode(SceneEncode("s0", sources, 0, captions=hello), store, work)
+    assert [c.frames for c in captioned.chunks] == [length for _, length in chunk_bounds(35 + 3 * HOLD, FMT.fps)]
+    assert captioned.encoded_frames == 35 + 3 * HOLD
+    # A caption over the moving part only: the hold is shared, and the caption is in the picture.
+    early = _ass(tmp_path, "b.ass", [("0:00:00.50", "0:00:01.50", "Hello")])
+    shared = _encode(SceneEncode("s0", sources, 0, captions=early), store, work)
+    assert [c.frames for c in shared.chunks] == [CHUNK, 15, HOLD, HOLD, HOLD]
+    assert shared.encoded_frames == 35 + HOLD and len({c.path for c in shared.chunks[2:]}) == 1
+    # Uncaptioned: its first chunk is the first run's, the rest the second's; nothing is new.
+    plain = _encode(SceneEncode("s0", sources, 0), store, work)
+    assert plain.chunks[0] == captioned.chunks[0] and plain.chunks[1:] == shared.chunks[1:]
+    assert plain.encoded_frames == 0
+    assert _psnr(shared.chunks[0].path, plain.chunks[0].path) < 40

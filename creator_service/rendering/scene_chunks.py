@@ -8,17 +8,23 @@ every whole chunk before the change is still right: only the last one, and any c
 burned captions changed, is encoded again. Each chunk starts on a key frame and every chunk
 is encoded with the same codec, size, frame rate and pixel format, so the concat demuxer
 joins them without decoding. The audio is muxed once, in the same run.
+
+A Manim scene outlives its animation: its last frame holds while the voice goes on, often for
+half the scene. Every frame of that hold is the same picture, and x264 takes as long over a
+repeated picture as over a moving one, so the hold is not cut on the grid but into chunks of
+`HOLD_SECONDS` that share one key, and so one file, encoded once, and a short last chunk.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,6 +35,9 @@ from .formats import VideoFormat
 from .layers import ClipSkip, Inputs, Keyframes, SceneSources, logo_filter, scene_filter
 
 CHUNK_SECONDS = 2
+# A hold's chunk: a key frame a second keeps a hold's extra key frames cheap (a still picture
+# compresses well) while encoding at most two seconds of it per scene, whatever its length.
+HOLD_SECONDS = 1
 # Part of every key: change it when the filter graph or the encoder settings change, so chunks
 # made the old way are never joined with new ones.
 ENCODE_VERSION = "1"
@@ -68,6 +77,25 @@ def chunk_bounds(frames: int, fps: int) -> list[tuple[int, int]]:
     """(first frame, length) of each chunk of a scene `frames` long; the last may be short."""
     size = CHUNK_SECONDS * fps
     return [(start, min(size, frames - start)) for start in range(0, frames, size)]
+
+
+@dataclass(frozen=True)
+class PlannedChunk:
+    first: int
+    length: int
+    # In the scene's hold: the same picture as every other held chunk of its length.
+    held: bool = False
+
+
+def plan_chunks(frames: int, fps: int, still_from: int | None) -> list[PlannedChunk]:
+    """The chunks of a scene `frames` long whose picture stops changing at frame `still_from`
+    (None: it never does): the moving part on the grid, ending on the hold's first frame, then
+    the hold in chunks of `HOLD_SECONDS` and a short last one."""
+    if still_from is None or still_from >= frames:
+        return [PlannedChunk(first, length) for first, length in chunk_bounds(frames, fps)]
+    size = HOLD_SECONDS * fps
+    return [*(PlannedChunk(first, length) for first, length in chunk_bounds(still_from, fps)),
+            *(PlannedChunk(first, min(size, frames - first), held=True) for first in range(still_from, frames, size))]
 
 
 class FileDigests:
@@ -142,7 +170,7 @@ class CaptionScript:
         return [self.header, shown] if shown else None
 
 
-def chunk_key(identity: dict[str, object], first: int, length: int, captions: list[object] | None) -> str:
+def chunk_key(identity: dict[str, object], first: int | str, length: int, captions: list[object] | None) -> str:
     text = json.dumps({"picture": identity, "first": first, "length": length, "captions": captions}, sort_keys=True)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
 
@@ -158,60 +186,81 @@ def encode_scene(
     digest: Callable[[Path], str],
     run: Callable[..., None] = run_ffmpeg,
 ) -> EncodedScene:
-    """The scene's chunks in `store`, encoding only those not already there: one ffmpeg run
-    from the first missing chunk to the scene's end, split at the chunk boundaries."""
+    """The scene's chunks in `store`, encoding only those not already there, in one ffmpeg
+    run: from the first missing chunk of the moving part to its end, then one of each missing
+    held chunk (any held frame will do: they are all the same picture)."""
     fps, frames = fmt.fps, scene.sources.frames
     identity = picture_identity(scene, fmt, digest)
     script = CaptionScript.read(scene.captions, scene.fonts_dir) if scene.captions else None
+    clip_frames = clip_length(scene.sources, fmt)
+    still_from = clip_frames
+    if still_from is not None and script is not None and script.within(
+            (scene.start_frame + still_from) / fps, (scene.start_frame + frames) / fps) is not None:
+        still_from = None  # captions burned over the hold: each of its chunks is its own picture
+    plan = plan_chunks(frames, fps, still_from)
     keys = []
-    for first, length in chunk_bounds(frames, fps):
-        at = (scene.start_frame + first) / fps
-        shown = script.within(at, at + length / fps) if script else None
-        keys.append((store / f"{chunk_key(identity, first, length, shown)}.mp4", length))
-    missing = [n for n, (path, _) in enumerate(keys) if not path.exists()]
-    chunks = [Chunk(path, length) for path, length in keys]
-    if not missing:
+    for chunk in plan:
+        at = (scene.start_frame + chunk.first) / fps
+        shown = None if chunk.held else script.within(at, at + chunk.length / fps) if script else None
+        key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
+        keys.append(store / f"{key}.mp4")
+    chunks = [Chunk(path, chunk.length) for path, chunk in zip(keys, plan)]
+    moving = [n for n, chunk in enumerate(plan) if not chunk.held]
+    missing_moving = [n for n in moving if not keys[n].exists()]
+    # The run encodes the moving part from its first missing chunk on (its frames follow each
+    # other), then each missing held picture once, in the frames right after it.
+    todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
+    for n, chunk in enumerate(plan):
+        if chunk.held and not keys[n].exists() and keys[n] not in {keys[m] for m in todo}:
+            todo.append(n)
+    if not todo:
         return EncodedScene(chunks, 0)
-    begin = missing[0] * CHUNK_SECONDS * fps
+    begin = plan[todo[0]].first
+    lengths = [plan[n].length for n in todo]
     store.mkdir(parents=True, exist_ok=True)
     parts = Path(tempfile.mkdtemp(prefix=f".{scene.label}-", dir=store))
     try:
         run(
-            encode_args(scene, fmt, begin, parts, work_dir),
+            encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
             cancel=cancel, slots=slots, log_path=work_dir / f"{scene.label}.encode.log",
-            what=f"encoding scene {scene.label}", expected_seconds=(frames - begin) / fps,
+            what=f"encoding scene {scene.label}", expected_seconds=sum(lengths) / fps,
         )
         made = sorted(parts.glob("part*.mp4"))
-        if len(made) != len(keys) - missing[0]:
-            raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {scene.label}, "
-                                     f"not {len(keys) - missing[0]}")
-        for part, (path, _) in zip(made, keys[missing[0]:]):
-            os.replace(part, path)  # atomic: a chunk in the store is always whole
+        if len(made) != len(todo):
+            raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {scene.label}, not {len(todo)}")
+        for part, n in zip(made, todo):
+            os.replace(part, keys[n])  # atomic: a chunk in the store is always whole
     finally:
         shutil.rmtree(parts, ignore_errors=True)
-    return EncodedScene(chunks, frames - begin)
+    return EncodedScene(chunks, sum(lengths))
 
 
-def clip_skip(sources: SceneSources, fmt: VideoFormat, begin: int) -> ClipSkip | None:
-    """How a scene can start at frame `begin` without composing the frames before it: when it
-    is a clip alone at the video's frame rate (a Manim scene), by reading the clip from there.
-    A new voice re-encodes only each scene's last chunk, and this spares composing the rest."""
-    if begin == 0 or not sources.clip_alone:
+def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
+    """How many frames a scene that is a clip alone at the video's frame rate (a Manim scene)
+    moves for: from there on, it holds the clip's last frame. None for any other scene."""
+    if not sources.clip_alone:
         return None
     assert sources.clip is not None
     info = probe(sources.clip)
     if info.fps is None or abs(info.fps - fmt.fps) > 1e-6:
         return None  # the fps filter would resample it: frame k of the clip is not frame k
-    return ClipSkip(begin, max(1, round(info.duration * fmt.fps)))
+    return max(1, round(info.duration * fmt.fps))
 
 
-def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, parts: Path, work_dir: Path) -> list[str]:
-    """ffmpeg's arguments: compose the scene from frame `begin`, add the logo and the captions,
-    and write the chunks from there on as part0000.mp4, part0001.mp4, …"""
+def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Sequence[int], parts: Path,
+                work_dir: Path, *, clip_frames: int | None = None) -> list[str]:
+    """ffmpeg's arguments: compose the scene from frame `begin` for `sum(lengths)` frames, add
+    the logo and the captions, and write chunks of `lengths` as part0000.mp4, part0001.mp4, …
+
+    Past the scene's moving part, a clip alone is held on its last frame, so frames after
+    `begin` stand for the held chunks wherever they fall. `clip_frames` (see `clip_length`)
+    lets a clip alone start at `begin` without composing the frames before it: a new voice
+    re-encodes only a little of each scene, and this spares composing the rest."""
     inputs = Inputs()
     label = scene.label
-    skip = clip_skip(scene.sources, fmt, begin)
-    chains = scene_filter(scene.sources, fmt, inputs, label, work_dir, skip=skip)
+    skip = ClipSkip(begin, clip_frames) if begin > 0 and clip_frames is not None else None
+    sources = replace(scene.sources, frames=begin + sum(lengths))
+    chains = scene_filter(sources, fmt, inputs, label, work_dir, skip=skip)
     # A layered scene composes the frames before `begin` but never encodes them (a looped
     # background cannot be sought frame-exactly); the captions see video time.
     at = (scene.start_frame + begin) / fmt.fps
@@ -223,14 +272,14 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, parts: Path, w
         current = f"{label}_branded"
     captions = f"{ass_filter(scene.captions, scene.fonts_dir)}," if scene.captions else ""
     chains.append(f"[{current}]{captions}setpts=PTS-STARTPTS,format=yuv420p[{label}_out]")
-    size = CHUNK_SECONDS * fmt.fps
-    splits = list(range(size, scene.sources.frames - begin, size))
+    splits = list(itertools.accumulate(lengths))[:-1]
+    starts = "+".join(f"eq(n,{frame})" for frame in [0, *splits])
     return [
         *inputs.args,
         "-filter_complex", ";".join(chains),
         "-map", f"[{label}_out]", "-an", *VIDEO_CODEC_ARGS, "-r", str(fmt.fps),
         # A key frame at every chunk's first frame, and the file split there.
-        "-force_key_frames", f"expr:eq(mod(n,{size}),0)",
+        "-force_key_frames", f"expr:{starts}",
         "-f", "segment", *(["-segment_frames", ",".join(map(str, splits))] if splits else []),
         "-reset_timestamps", "1", "-segment_format", "mp4",
         str(parts / "part%04d.mp4"),
