@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 
@@ -18,3 +19,10 @@ def link_or_copy(source: Path, target: Path) -> None:
         partial = target.with_name(f".{target.name}.{os.getpid()}.{id(target)}.part")
         shutil.copyfile(source, partial)
         partial.replace(target)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write `path` so that a reader sees the old file or the whole new one, never a part."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

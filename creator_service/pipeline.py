@@ -22,6 +22,7 @@ from typing import Callable
 
 import anyio
 
+from .ahead import WorkAhead
 from .events import (
     EngineEvent,
     PipelineCompleted,
@@ -55,6 +56,9 @@ RECENT_SECONDS = 10.0
 PROGRESS_MIN_INTERVAL = 0.5
 # ... and repeated at least this often while a stage runs, so a client knows it is alive.
 PROGRESS_HEARTBEAT = 2.0
+# How long a stage waits for cancelled work ahead to let go of its slot (its ffmpeg gets SIGTERM,
+# then SIGKILL after TERMINATE_GRACE_SECONDS).
+AHEAD_STOP_SECONDS = 3.0
 
 
 class Pipeline:
@@ -90,6 +94,7 @@ class Pipeline:
         self._advancing = False
         # Actions from every attached connection are applied one at a time, in arrival order.
         self._actions = asyncio.Lock()
+        self._ahead = WorkAhead(f"ahead-{session.video_id}")
         self.machine = build_machine(self, initial_state)
 
     # ---- subscribers ---------------------------------------------------------------------------
@@ -263,6 +268,7 @@ class Pipeline:
     async def shutdown(self) -> None:
         """The server is going away: end the stage's work. Its attempt is recorded as cancelled
         and the session as still running, so the next server runs the stage again."""
+        self._ahead.cancel()
         await self._cancel_stage()
 
     async def _require(self, action: str, trigger: str | None = None) -> None:
@@ -457,6 +463,8 @@ class Pipeline:
         quiet, self._quiet = self._quiet, False
         if not quiet:
             self._publish(self._completed_event(self.session.current_stage, reused=reused))
+        if self.session.current_stage == "tts":
+            self._start_work_ahead()
         if self.session.auto_accept:
             # Not from inside this callback: a trigger fired here would be part of stage_done.
             asyncio.get_running_loop().create_task(self._auto_accept(), context=contextvars.Context())
@@ -480,12 +488,14 @@ class Pipeline:
     async def on_enter_stopped(self) -> None:
         self.session.is_active = False
         self._record("stopped", decision=self._decision("stop", actor=self._take_actor()))
+        self._ahead.cancel()
         await self._cancel_stage()
         self._publish(SessionStopped(self.session.video_id))
 
     async def on_enter_expired(self) -> None:
         self.session.is_active = False
         self._record("expired", decision=self._decision("expire"))
+        self._ahead.cancel()
         await self._cancel_stage()
         self._publish(SessionExpired(self.session.video_id, getattr(self, "_idle_hours", 0.0)))
 
@@ -519,9 +529,39 @@ class Pipeline:
             task.cancel()
             await asyncio.wait({task})
 
+    def _start_work_ahead(self) -> None:
+        """The render's work ahead (creator_service/ahead.py), while the reviewer listens to a
+        new voice with the visuals accepted. It stops when any stage runs: a render does the
+        rest itself, and any other stage may change what the render will need."""
+        ahead = self.video_type.render_ahead
+        session = self.session
+        if ahead is None or session.auto_accept or "visuals" not in session.accepted:
+            return
+        work_dir = session.video_dir / "render" / "ahead"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        accepted = dict(session.accepted)
+
+        def work(cancel: CancelToken) -> None:
+            ahead(StageContext(
+                video_id=session.video_id, video_type=session.video_type, brief=session.payload, stage="render",
+                version=0, video_dir=session.video_dir, work_dir=work_dir, feedback=None, previous=None,
+                accepted=accepted, progress=lambda fraction, detail: None, cancel=cancel, services=self.services,
+            ))
+
+        if self._ahead.start(work):
+            logger.info("%s: the render's work ahead started", session.video_id)
+
+    async def _stop_work_ahead(self) -> None:
+        """Cancel the work ahead and wait for its slot to be free, so the stage starting now
+        finds every slot it could have had."""
+        if self._ahead.running:
+            self._ahead.cancel()
+            await anyio.to_thread.run_sync(self._ahead.join, AHEAD_STOP_SECONDS)
+
     async def _run_current_stage(self) -> None:
         session = self.session
         stage = session.current_stage
+        await self._stop_work_ahead()
         inputs = session.inputs_fingerprint(self.video_type.inputs_of(stage))
         advancing, self._advancing = self._advancing, False
         earlier = self._reusable(stage, inputs) if advancing else None

@@ -101,22 +101,53 @@ class ProcessSlots:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._semaphore = threading.BoundedSemaphore(capacity)
+        self._lock = threading.Lock()
+        # The cancel tokens of work ahead of need holding a slot, oldest first.
+        self._background: list[CancelToken] = []
 
     @contextlib.contextmanager
-    def hold(self, cancel: CancelToken) -> Iterator[None]:
-        while not self._semaphore.acquire(timeout=0.2):
-            cancel.raise_if_cancelled()
+    def hold(self, cancel: CancelToken, *, background: bool = False) -> Iterator[None]:
+        """One slot while the block runs. `background`: work ahead of need (creator_service/
+        ahead.py), which takes only a free slot and gives it up, cancelled, the moment anything
+        else finds none free."""
+        if background:
+            while not self._semaphore.acquire(blocking=False):
+                if cancel.wait(0.2):
+                    raise StageCancelled()
+            with self._lock:
+                self._background.append(cancel)
+        else:
+            while not self._semaphore.acquire(blocking=False):
+                self._evict()
+                if self._semaphore.acquire(timeout=0.2):
+                    break
+                cancel.raise_if_cancelled()
         try:
             cancel.raise_if_cancelled()
             yield
         finally:
+            if background:
+                with self._lock:
+                    self._background.remove(cancel)
             self._semaphore.release()
 
     def try_acquire(self) -> bool:
-        return self._semaphore.acquire(blocking=False)
+        """A slot if one is free now (freeing one held by background work for next time)."""
+        if self._semaphore.acquire(blocking=False):
+            return True
+        self._evict()
+        return False
 
     def release(self) -> None:
         self._semaphore.release()
+
+    def _evict(self) -> None:
+        """Cancel the oldest background holder, if any: its child dies and its slot is released
+        within moments."""
+        with self._lock:
+            victim = self._background[0] if self._background else None
+        if victim is not None:
+            victim.cancel()
 
 
 # Loaded here, not between fork and exec: loading a library in a freshly forked child of a
@@ -130,16 +161,18 @@ except OSError:
 # Renders run at a lower priority than the server: they use every idle cycle, but a WebSocket
 # message is answered at once, however busy the cores are.
 CHILD_NICENESS = 10
+# Work done ahead of a stage, on the chance it is needed, yields to every stage's children.
+AHEAD_NICENESS = 19
 
 
-def die_with_parent(death_signal: int) -> Callable[[], None]:
+def die_with_parent(death_signal: int, niceness: int = CHILD_NICENESS) -> Callable[[], None]:
     def arrange() -> None:
         # Runs in the child between fork and exec: if the server dies (even by SIGKILL) the
         # kernel signals this child too, so no render outlives the service that asked for it.
         # The signal is tied to the thread that forked; that thread always waits for its child.
         if _LIBC is not None:
             _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal)
-        os.nice(CHILD_NICENESS)
+        os.nice(niceness)
 
     return arrange
 
@@ -172,11 +205,13 @@ def spawn(
     env: dict[str, str] | None = None,
     stdin: int | None = subprocess.DEVNULL,
     death_signal: int = signal.SIGKILL,
+    niceness: int = CHILD_NICENESS,
 ) -> subprocess.Popen[str]:
     """Start a child in its own process group, registered for cancellation.
 
     `death_signal` is what the child gets if the server dies: SIGKILL, unless the child must
-    clean up after itself (the Remotion worker closes its browser on SIGTERM).
+    clean up after itself (the Remotion worker closes its browser on SIGTERM). `niceness`:
+    how far below the server it runs.
     """
     cancel.raise_if_cancelled()
     stderr_path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +226,7 @@ def spawn(
             text=True,
             bufsize=1,
             start_new_session=True,
-            preexec_fn=die_with_parent(death_signal),
+            preexec_fn=die_with_parent(death_signal, niceness),
         )
     cancel.register(child)
     return child
@@ -220,17 +255,20 @@ def run_child(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     death_signal: int = signal.SIGKILL,
+    background: bool = False,
 ) -> None:
     """Run one child to completion under a process slot, feeding its stdout lines to `on_line`.
 
-    `slots=None`: the caller already holds a slot for this child.
+    `slots=None`: the caller already holds a slot for this child. `background`: work ahead of
+    need (creator_service/ahead.py), at the lowest priority, in a slot it gives up when asked.
     """
-    with slots.hold(cancel) if slots is not None else contextlib.nullcontext():
+    niceness = AHEAD_NICENESS if background else CHILD_NICENESS
+    with slots.hold(cancel, background=background) if slots is not None else contextlib.nullcontext():
         started = time.monotonic()
         logger.debug("%s: %s", what, shlex.join(command))
         child = spawn(
             command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
-            death_signal=death_signal,
+            death_signal=death_signal, niceness=niceness,
         )
         follow(child, cancel=cancel, stderr_path=stderr_path, what=what, on_line=on_line)
         logger.debug("%s took %.2f s", what, time.monotonic() - started)

@@ -8,13 +8,19 @@ engine and protocol over instant stand-in handlers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Callable, Literal, Mapping
 
 from .payloads import BRIEF_MODELS, Brief
 from .stages.animations import generate_animations
-from .stages.context import StageHandler
+from .stages.context import StageContext, StageHandler
 from .stages.formats import with_formats
-from .stages.render import render_doctor_video, render_moa_video, render_remotion, render_sm_video
+from .stages.render import (
+    encode_ahead,
+    render_doctor_video,
+    render_moa_video,
+    render_remotion,
+    render_sm_video,
+)
 from .stages.scenes import generate_doctor_scenes, generate_moa_scenes, generate_scenes, generate_sm_scenes
 from .stages.script import generate_script
 from .stages.tts import tts_generate
@@ -53,6 +59,9 @@ class VideoType:
     # What the studio calls it, and the spec's automated endpoint that makes it.
     label: str
     endpoint: str
+    # The render's work that can run ahead, once the visuals are accepted, while the voice is
+    # made and reviewed (creator_service/ahead.py); None: the render does all its work itself.
+    render_ahead: Callable[[StageContext], None] | None = None
 
     @property
     def stage_order(self) -> list[str]:
@@ -127,6 +136,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
         }),
         "Mechanism of action (MoA)",
         "/create-moa",
+        encode_ahead,
     ),
     "doctor_ad": VideoType(
         "doctor_ad",
@@ -141,6 +151,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
         }),
         "Doctor ad",
         "/create-doctor",
+        encode_ahead,
     ),
     "social_media": VideoType(
         "social_media",
@@ -155,5 +166,6 @@ VIDEO_TYPES: dict[str, VideoType] = {
         }),
         "Social media short",
         "/create-sm",
+        encode_ahead,
     ),
 }

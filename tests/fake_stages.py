@@ -33,6 +33,8 @@ from creator_service.stages.context import StageContext, StageFailure
 from creator_service.video_types import VIDEO_TYPES, VideoType
 
 SCENES = 3
+# How long the fake work ahead of the render runs unless cancelled.
+AHEAD_SECONDS = 5.0
 
 
 class FakeStages:
@@ -46,6 +48,7 @@ class FakeStages:
         # The render stage writes a real (tiny) MP4, a different colour per version, where a
         # test plays the videos (the studio's synced players).
         self.real_videos = False
+        self.aheads: list[str] = []
 
     def hold(self, stage: str) -> None:
         with self._lock:
@@ -73,8 +76,18 @@ class FakeStages:
         """Every real video type, with these handlers in place of the real ones, except for the
         `real` stages (the planning stages are instant for real: no renderer runs)."""
         return {name: replace(vt, handlers={stage: vt.handlers[stage] if stage in real else self.handle
-                                            for stage in vt.stage_order})
+                                            for stage in vt.stage_order},
+                              render_ahead=self.ahead if vt.render_ahead and "render" not in real else vt.render_ahead)
                 for name, vt in VIDEO_TYPES.items()}
+
+    def ahead(self, ctx: StageContext) -> None:
+        """The render's work ahead, recorded: "started", then "cancelled" if it is stopped
+        within AHEAD_SECONDS, else "finished"."""
+        self.aheads.append("started")
+        if ctx.cancel.wait(AHEAD_SECONDS):
+            self.aheads.append("cancelled")
+            raise StageCancelled()
+        self.aheads.append("finished")
 
     def handle(self, ctx: StageContext) -> StageOutput:
         self.calls[ctx.stage] += 1

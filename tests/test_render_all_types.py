@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,6 +17,7 @@ import pytest
 from creator_service.client import EXAMPLE_PAYLOADS
 from creator_service.rendering.captions import caption_band
 from creator_service.rendering.formats import VideoFormat, video_format
+from creator_service.rendering.scene_chunks import HOLD_SECONDS
 
 from .helpers import Creator, Server, ffprobe, loudness, parse_vtt, running_server, speech_onsets
 
@@ -92,17 +94,32 @@ def png_logo() -> bytes:
                           capture_output=True, check=True).stdout
 
 
-def run_to_the_end(server: Server, video_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+def run_to_the_end(server: Server, video_type: str, payload: dict[str, Any], *,
+                   listen_to_the_voice: bool = False) -> dict[str, Any]:
+    """Every stage accepted as it completes; with `listen_to_the_voice`, the voice only once
+    the render's work ahead, which runs meanwhile, is done (as a reviewer listening would)."""
     with Creator(server.ws_url, server.token) as client:
         started = client.start(video_type, payload)
         assert started["stage_order"] == STAGES[video_type]
         completed: dict[str, Any] = {}
         for stage in STAGES[video_type]:
             completed[stage] = client.wait_completed(stage, timeout=400)["data"]
+            if stage == "tts" and listen_to_the_voice:
+                completed["ahead"] = wait_for_work_ahead(server.data_dir / started["video_id"])
             client.accept()
         done = client.next_event(timeout=60)
         assert done["status"] == "pipeline_complete", done
         return {"done": done, **completed}
+
+
+def wait_for_work_ahead(video_dir: Path, timeout: float = 120) -> dict[str, Any]:
+    """The report the render's work ahead writes when it is done."""
+    report = video_dir / "render" / "ahead" / "ahead.json"
+    deadline = time.monotonic() + timeout
+    while not report.exists():
+        assert time.monotonic() < deadline, "the render's work ahead did not finish"
+        time.sleep(0.1)
+    return dict(json.loads(report.read_text()))
 
 
 def frame(path: Path, at: float, size: tuple[int, int]) -> np.ndarray:
@@ -135,7 +152,9 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     if video_type in ("product_ad", "social_media"):  # one Remotion type, one Manim type
         brand = create_brand(studio)
         payload["brand"] = brand["id"]
-    result = run_to_the_end(studio, video_type, payload)
+    # moa: the reviewer takes the time to listen to the voice, and the render's work ahead
+    # (the scenes' animations, encoded as final chunks) is done meanwhile.
+    result = run_to_the_end(studio, video_type, payload, listen_to_the_voice=video_type == "moa")
     video = Path(result["done"]["video_path"])
     assert httpx.head(result["done"]["video_url"], timeout=10, headers=studio.headers).status_code == 200
 
@@ -181,6 +200,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         assert result["animations"]["end_card"] is not None
         assert any(s["kind"] == "remotion" for s in credits)
         assert_animation_previews_show_their_overlays(studio, tmp_path, result["visuals"], result["animations"], size)
+    if video_type == "moa":
+        assert_the_render_used_the_work_ahead(result["ahead"], render)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
     assert_the_major_statement_is_presented_fairly(video_type, payload, render, result["script"])
     if "formats" in payload:
@@ -190,6 +211,17 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         clips = result.get("animations", result["visuals"])["clips"]
         assert_burned_captions_clear_of_text(video.parent / "captions.ass", clips, render["scenes"],
                                              VideoFormat(render["width"], render["height"], render["fps"]))
+
+
+def assert_the_render_used_the_work_ahead(ahead: dict[str, Any], render: dict[str, Any]) -> None:
+    """Every scene's animation was encoded ahead, so the render encoded only the holds: at
+    most two hold chunks per scene (one shared by the whole hold, and a short last one) and the
+    end cards. Without the work ahead it would encode every animation too."""
+    animated = sum(scene["frames"] for scene in ahead["scenes"]) / render["fps"]
+    assert ahead["scenes"] and all(scene["encoded_frames"] == scene["frames"] for scene in ahead["scenes"])
+    end_cards = sum(scene["duration"] for scene in render["scenes"][len(ahead["scenes"]):])
+    assert render["encoded_seconds"] <= 2 * HOLD_SECONDS * len(ahead["scenes"]) + end_cards + 0.01
+    assert render["encoded_seconds"] < animated
 
 
 def assert_animation_previews_show_their_overlays(studio: Server, folder: Path, visuals: dict[str, Any],

@@ -71,8 +71,10 @@ def run_ffmpeg(
     what: str,
     expected_seconds: float | None = None,
     on_progress: Callable[[float], None] | None = None,
+    background: bool = False,
 ) -> None:
-    """Run ffmpeg with machine-readable progress; `on_progress` gets 0..1 of `expected_seconds`."""
+    """Run ffmpeg with machine-readable progress; `on_progress` gets 0..1 of `expected_seconds`.
+    `background`: work ahead of need (see `run_child`)."""
 
     def read_progress(line: str) -> None:
         # `-progress pipe:1` prints key=value lines; out_time_us is the encoded position.
@@ -83,7 +85,8 @@ def run_ffmpeg(
             on_progress(min(1.0, int(value) / 1_000_000 / expected_seconds))
 
     run_child(
-        ffmpeg_command(args), cancel=cancel, slots=slots, stderr_path=log_path, what=what, on_line=read_progress
+        ffmpeg_command(args), cancel=cancel, slots=slots, stderr_path=log_path, what=what, on_line=read_progress,
+        background=background,
     )
 
 

@@ -11,6 +11,7 @@ pool process. A task that fails is a stage error carrying the worker's own messa
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,11 @@ class FfmpegOnWorkers:
                        progress=lambda done, total: on_progress(1.0) if on_progress else None)
 
 
-def ffmpeg_runner(executor: str, job_dir: Path) -> Callable[..., None]:
-    """Where an ffmpeg run goes: a child process here (`local`) or a task on the workers."""
+def ffmpeg_runner(executor: str, job_dir: Path, *, background: bool = False) -> Callable[..., None]:
+    """Where an ffmpeg run goes: a child process here (`local`), in the background if asked
+    (work ahead of need: see `run_child`), or a task on the workers."""
     from .ffmpeg import run_ffmpeg
 
-    return FfmpegOnWorkers(job_dir) if executor == "celery" else run_ffmpeg
+    if executor == "celery":
+        return FfmpegOnWorkers(job_dir)
+    return functools.partial(run_ffmpeg, background=True) if background else run_ffmpeg

@@ -10,6 +10,7 @@ mood and cached; it takes about a second.
 from __future__ import annotations
 
 import os
+import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,8 @@ def compose(mood: str) -> np.ndarray:
 
 def write_wav(samples: np.ndarray, path: Path) -> None:
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Named per process and thread: the render and the work ahead of it may compose one bed at once.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with wave.open(str(temporary), "wb") as handle:
         handle.setnchannels(2)
         handle.setsampwidth(2)

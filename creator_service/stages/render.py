@@ -11,12 +11,15 @@ the sound.
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..claims import PROMOTIONAL_TYPES, SAFETY_KINDS
+from ..fsutil import write_text_atomically
 from ..major_statement import TextSpan
 from ..models import (
     Animations,
@@ -53,10 +56,12 @@ from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.scene_chunks import (
+    HOLD_SECONDS,
     EncodedScene,
     FileDigests,
     SceneEncode,
     chunk_store,
+    clip_length,
     encode_scene,
     join_args,
 )
@@ -260,6 +265,41 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
 
     with ThreadPoolExecutor(max_workers=max(1, ctx.services.slots.capacity)) as pool:
         return list(pool.map(encode, scenes))
+
+
+def encode_ahead(ctx: StageContext) -> None:
+    """The render's work done ahead, while the reviewer listens to the voice (creator_service/
+    ahead.py): each scene that is a Manim clip alone gets its moving part, the animation before
+    its last frame holds, and the first chunk of its hold encoded as the very chunks `final_cut`
+    will join. The voice decides only how long each hold lasts, so the render is left with each
+    hold's short last chunk (scene_chunks.py). Scenes the render will burn captions over are
+    left to it: their chunks carry the captions. The music bed is composed too, if it must be."""
+    choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
+    if getattr(ctx.brief, "captions", "sidecar") == "burned":
+        return
+    # A promotional video's major statement is burned over its safety scenes (see final_cut).
+    burned = safety_scenes(ctx) if ctx.video_type in PROMOTIONAL_TYPES else set()
+    visuals = ctx.output_of("visuals", Visuals)
+    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=True)
+    digest = FileDigests()
+    began = time.monotonic()
+    done: list[dict[str, int]] = []
+    for clip in sorted(visuals.clips, key=lambda c: c.scene_index):
+        sources = scene_sources(ctx.video_dir, clip.layers, 1)
+        moving = clip_length(sources, fmt) if clip.scene_index not in burned else None
+        if moving is None:
+            continue  # layered: its preview already made its chunks
+        frames = moving + HOLD_SECONDS * fmt.fps
+        scene = SceneEncode(f"ahead{clip.scene_index}", replace(sources, frames=frames), 0,
+                            logo=ctx.video_dir / visuals.logo if visuals.logo else None)
+        # One scene at a time: a stage of this or another session keeps the other slots.
+        made = encode_scene(scene, fmt, chunk_store(ctx.video_dir), cancel=ctx.cancel, slots=ctx.services.slots,
+                            work_dir=ctx.work_dir, digest=digest, run=run)
+        done.append({"scene_index": clip.scene_index, "frames": frames, "encoded_frames": made.encoded_frames})
+    # What was done ahead, for whoever wonders why a render encoded so little.
+    report = {"scenes": done, "seconds": round(time.monotonic() - began, 3)}
+    write_text_atomically(ctx.work_dir / "ahead.json", json.dumps(report, indent=2))
 
 
 def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list[tuple[float, float]]:

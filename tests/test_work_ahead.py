@@ -1,0 +1,113 @@
+"""The render's work ahead: it runs while the reviewer listens to a new voice, only in process
+slots nobody else wants, and stops when any stage runs, the session stops, or a stage needs
+its slot. (The real work, encoding the animations, is checked by the moa render test.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+import pytest
+
+from creator_service.processes import CancelToken, ProcessSlots, StageCancelled
+
+from .inprocess import Studio
+
+MOA = {"drug_name": "Aspirin", "condition": "cardiovascular disease"}
+AD = {"topic": "New diabetes medication", "brand_name": "DiabetEase", "persona": "narrator", "tone": "clear"}
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.02)
+
+
+def test_the_render_works_ahead_while_the_voice_is_reviewed_and_stops_when_the_render_starts(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.advance_to("tts", timeout=10)
+        assert studio.fakes.aheads == []  # nothing ahead before the voice is there to review
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started"])
+        client.accept()
+        client.wait_completed("render", timeout=10)
+        # Cancelled before the render ran: it never competes with the stage it works for.
+        assert studio.fakes.aheads == ["started", "cancelled"]
+
+
+def test_a_new_voice_or_a_stop_ends_the_work_ahead(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.advance_to("tts", timeout=10)
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started"])
+        client.send({"action": "regenerate", "feedback": "slower"})
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started"])
+        client.send({"action": "stop"})
+        assert client.next_event(timeout=10)["status"] == "stopped"
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started", "cancelled"])
+
+
+def test_a_remotion_video_has_no_work_ahead(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("product_ad", AD)
+        client.advance_to("tts", timeout=10)
+        client.wait_completed("tts", timeout=10)
+        time.sleep(0.3)
+        assert studio.fakes.aheads == []
+
+
+# ---- process slots ---------------------------------------------------------------------------
+
+
+def hold_in_thread(slots: ProcessSlots, cancel: CancelToken, *, background: bool,
+                   release: threading.Event) -> tuple[threading.Thread, threading.Event, list[str]]:
+    """A holder in a thread of its own: it sets `holding` once it has its slot, keeps it until
+    `release` (or its cancellation), and records how it ended."""
+    holding, ended = threading.Event(), []
+
+    def run() -> None:
+        try:
+            with slots.hold(cancel, background=background):
+                holding.set()
+                while not release.is_set():
+                    if cancel.wait(0.01):
+                        raise StageCancelled()
+            ended.append("released")
+        except StageCancelled:
+            ended.append("cancelled")
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, holding, ended
+
+
+def test_background_work_takes_only_a_free_slot() -> None:
+    slots, done = ProcessSlots(1), threading.Event()
+    _, stage_holds, _ = hold_in_thread(slots, CancelToken(), background=False, release=done)
+    assert stage_holds.wait(2)
+    ahead, ahead_holds, ended = hold_in_thread(slots, CancelToken(), background=True, release=threading.Event())
+    assert not ahead_holds.wait(0.5)  # waits: it never makes a stage wait for it
+    done.set()
+    assert ahead_holds.wait(2) and ended == []
+
+
+@pytest.mark.parametrize("how", ["hold", "try_acquire"])
+def test_a_stage_that_finds_no_free_slot_takes_one_from_background_work(how: str) -> None:
+    slots, token = ProcessSlots(1), CancelToken()
+    ahead, ahead_holds, ended = hold_in_thread(slots, token, background=True, release=threading.Event())
+    assert ahead_holds.wait(2)
+    # The background holder would keep its slot forever: the stage gets it only by eviction.
+    if how == "hold":
+        with slots.hold(CancelToken()):
+            pass
+    else:
+        assert slots.try_acquire() is False  # this time; the slot is being freed for the next
+        eventually(slots.try_acquire, timeout=2)
+        slots.release()
+    ahead.join(2)
+    assert token.cancelled and ended == ["cancelled"]
