@@ -173,6 +173,16 @@ def die_with_parent(death_signal: int, niceness: int = CHILD_NICENESS) -> Callab
         if _LIBC is not None:
             _LIBC.prctl(_PR_SET_PDEATHSIG, death_signal)
         os.nice(niceness)
+        # Linux's autogroup scheduling (on by default) ranks by nice only within a session's
+        # group, and each child starts a session of its own: without the group's nice too, a
+        # niced child gets the same share as the server or any other child. Raw os calls: this
+        # runs between fork and exec, where buffered I/O could block on a lock another thread held.
+        with contextlib.suppress(OSError):
+            group = os.open("/proc/self/autogroup", os.O_WRONLY)
+            try:
+                os.write(group, str(niceness).encode())
+            finally:
+                os.close(group)
 
     return arrange
 

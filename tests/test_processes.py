@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from creator_service.processes import (
+    AHEAD_NICENESS,
     CHILD_NICENESS,
     CancelToken,
     ChildProcessFailed,
@@ -145,9 +146,20 @@ def test_a_linked_token_stops_with_its_parent_and_alone(tmp_path: Path) -> None:
     assert parent.linked().cancelled
 
 
-def test_children_run_at_a_lower_priority_than_the_server(tmp_path: Path) -> None:
-    # The event loop must win the cores whenever it has a message to answer.
+@pytest.mark.parametrize("background", [False, True])
+def test_children_run_at_a_lower_priority_than_the_server(tmp_path: Path, background: bool) -> None:
+    # The event loop must win the cores whenever it has a message to answer, and a stage's
+    # children must win them from work done ahead of need.
     out = tmp_path / "nice.txt"
-    run_child([sys.executable, "-c", f"import os; open({str(out)!r}, 'w').write(str(os.nice(0)))"],
-              cancel=CancelToken(), slots=ProcessSlots(1), stderr_path=tmp_path / "err.log", what="nice")
-    assert int(out.read_text()) == min(19, os.nice(0) + CHILD_NICENESS)
+    report = ("import os, pathlib; group = pathlib.Path('/proc/self/autogroup'); "
+              f"open({str(out)!r}, 'w').write(str(os.nice(0)) + ' ' + "
+              "(group.read_text().split()[-1] if group.exists() else 'none'))")
+    run_child([sys.executable, "-c", report], cancel=CancelToken(), slots=ProcessSlots(1),
+              stderr_path=tmp_path / "err.log", what="nice", background=background)
+    niceness = AHEAD_NICENESS if background else CHILD_NICENESS
+    process_nice, group_nice = out.read_text().split()
+    assert int(process_nice) == min(19, os.nice(0) + niceness)
+    # Each child is a session of its own, so with autogroup scheduling its group's nice is what
+    # ranks it against the server and the other children.
+    if group_nice != "none":
+        assert int(group_nice) == niceness
