@@ -215,11 +215,13 @@ def picture_motion(video: Path, windows: list[tuple[float, float]], exclude: lis
     for number, (start, end) in enumerate(windows):
         frames, width, height = _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
                                         work_dir=work_dir, name=f"safety{number}.motion")
-        grey = frames.astype(np.float32).mean(axis=3)
+        # Each pixel's grey level (the mean of R, G and B) times three, in integers: the same
+        # changes as in floats, about ten times faster on a window of 1080p frames.
+        tripled = frames[..., 0].astype(np.int16) + frames[..., 1] + frames[..., 2]
         keep = np.ones((height, width), dtype=bool)
         for left, top, right, bottom in exclude:
             keep[int(top * height):int(np.ceil(bottom * height)), int(left * width):int(np.ceil(right * width))] = False
-        changes += [float(np.abs(b - a)[keep].mean()) for a, b in zip(grey, grey[1:])]
+        changes += [float(np.abs(b - a)[keep].mean()) / 3 for a, b in zip(tripled, tripled[1:])]
     if not changes:
         return 0.0, 0.0
     return round(max(changes), 2), round(float(np.mean(changes)), 2)
