@@ -1,10 +1,13 @@
 """Benchmark: encode once. The whole pipeline, and the render stage again after only the voice
 changed, each against one ffmpeg command assembling a video of the same duration.
 
-    .venv/bin/python bench/bench_encode_once.py [--runs 3] [--types moa product_ad] [--quality high]
+    .venv/bin/python bench/bench_encode_once.py [--runs 3] [--types moa product_ad] [--quality high] [--listen 20]
 
 For each video type and run, against a real server (uvicorn on a free loopback port):
-1. the whole pipeline, every stage accepted, from `start` to the render's `completed`;
+1. the whole pipeline, every stage accepted, from `start` to the render's `completed`; with
+   `--listen S`, the voice is accepted only S seconds after it completes, as a reviewer who
+   listens to it would, and the render's work ahead runs meanwhile (S is then taken out of
+   the pipeline's time, which the targets are not judged by: they assume no pause at all);
 2. `goto` tts, `regenerate` with "a little slower" (a new voice track, every scene a new
    length), accept, and time the render stage alone from `stage_running` to `completed`;
 3. the reference: one ffmpeg command that composes and encodes a video of the same duration
@@ -46,8 +49,9 @@ PIPELINE_TARGET = {"manim": 0.6, "remotion": 1.0}
 NEW_VOICE_TARGET = 0.15
 
 
-def until_completed(ws: Any, stage: str, *, accept_others: bool) -> tuple[float, dict[str, Any]]:
-    """Seconds from the stage's `stage_running` to its `completed`, accepting earlier stages."""
+def until_completed(ws: Any, stage: str, *, accept_others: bool, listen: float = 0.0) -> tuple[float, dict[str, Any]]:
+    """Seconds from the stage's `stage_running` to its `completed`, accepting earlier stages
+    (the voice `listen` seconds after it completes)."""
     began = None
     while True:
         event = json.loads(ws.recv(timeout=900))
@@ -57,6 +61,8 @@ def until_completed(ws: Any, stage: str, *, accept_others: bool) -> tuple[float,
             assert began is not None
             return time.perf_counter() - began, event
         elif event["status"] == "completed" and accept_others:
+            if event["stage"] == "tts":
+                time.sleep(listen)
             ws.send(json.dumps(ACCEPT))
         elif event["status"] == "error":
             raise RuntimeError(event)
@@ -85,13 +91,13 @@ def reference_seconds(duration: float, width: int, height: int, fps: int, work: 
     return time.perf_counter() - began
 
 
-def run_once(server: Server, video_type: str, quality: str, work: Path) -> dict[str, float]:
+def run_once(server: Server, video_type: str, quality: str, work: Path, listen: float) -> dict[str, float]:
     payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality}
     with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
         began = time.perf_counter()
         ws.send(json.dumps({"action": "start", "video_type": video_type, "payload": payload}))
-        first_render, event = until_completed(ws, "render", accept_others=True)
-        pipeline = time.perf_counter() - began
+        first_render, event = until_completed(ws, "render", accept_others=True, listen=listen)
+        pipeline = time.perf_counter() - began - listen
         data = event["data"]
         ws.send(json.dumps({"action": "goto", "stage": "tts"}))
         json.loads(ws.recv(timeout=60))  # the accepted voice, offered again
@@ -114,12 +120,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--types", nargs="+", default=sorted(EXAMPLE_PAYLOADS), choices=sorted(EXAMPLE_PAYLOADS))
     parser.add_argument("--quality", default="high", choices=("low", "high"))
+    parser.add_argument("--listen", type=float, default=0.0,
+                        help="seconds between the voice's completion and its acceptance (default: none)")
     args = parser.parse_args()
-    report: dict[str, Any] = {"quality": args.quality, "runs": args.runs, "types": {}}
+    report: dict[str, Any] = {"quality": args.quality, "runs": args.runs, "listen": args.listen, "types": {}}
     met = True
     with tempfile.TemporaryDirectory(prefix="bench-encode-") as tmp, running_server(Path(tmp) / "data") as server:
         for video_type in args.types:
-            runs = [run_once(server, video_type, args.quality, Path(tmp)) for _ in range(args.runs)]
+            runs = [run_once(server, video_type, args.quality, Path(tmp), args.listen) for _ in range(args.runs)]
             for number, run in enumerate(runs, start=1):
                 print(f"{video_type} run {number}: " + ", ".join(f"{k} {v:.2f}" for k, v in run.items()), flush=True)
 
@@ -140,12 +148,14 @@ def main() -> int:
                 "pipeline_target": PIPELINE_TARGET[engine], "new_voice_target": NEW_VOICE_TARGET,
                 "runs": runs,
             }
-            summary["met"] = (summary["pipeline_x_duration"] <= PIPELINE_TARGET[engine]
+            # The targets assume a reviewer who accepts at once: a run with a listening pause
+            # reports its figures but is not judged by them.
+            summary["met"] = (not args.listen and summary["pipeline_x_duration"] <= PIPELINE_TARGET[engine]
                               and summary["new_voice_render_x_duration"] <= NEW_VOICE_TARGET)
             met = met and summary["met"]
             report["types"][video_type] = summary
             print(json.dumps({k: v for k, v in summary.items() if k != "runs"}, indent=2), flush=True)
-    save("encode-once", report)
+    save("encode-once-listen" if args.listen else "encode-once", report)
     return 0 if met else 1
 
 
