@@ -210,9 +210,11 @@ def encode_scene(
     # The run encodes the moving part from its first missing chunk on (its frames follow each
     # other), then each missing held picture once, in the frames right after it.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
+    queued: set[Path] = set()
     for n, chunk in enumerate(plan):
-        if chunk.held and not keys[n].exists() and keys[n] not in {keys[m] for m in todo}:
+        if chunk.held and not keys[n].exists() and keys[n] not in queued:
             todo.append(n)
+            queued.add(keys[n])
     if not todo:
         return EncodedScene(chunks, 0)
     begin = plan[todo[0]].first
