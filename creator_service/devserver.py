@@ -184,14 +184,15 @@ class CeleryWorker:
 
 
 @contextmanager
-def running_workers(count: int, broker: str, folder: Path, **env: str) -> Iterator[list[CeleryWorker]]:
+def running_workers(count: int, broker: str, folder: Path, *, first: int = 1, **env: str) -> Iterator[list[CeleryWorker]]:
     """`count` real Celery workers (`celery -A creator_service.worker worker`), one process each,
-    as a worker machine would run them; ready when each says so."""
+    as a worker machine would run them; ready when each says so. They are named w`first`,
+    w`first`+1 and on (a worker's name must be unique on the broker)."""
     folder.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, "CREATOR_BROKER_URL": broker, **env}
     workers = []
     try:
-        for number in range(1, count + 1):
+        for number in range(first, first + count):
             log_path = folder / f"worker-{number}.log"
             with open(log_path, "wb") as log:
                 process = subprocess.Popen(

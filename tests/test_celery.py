@@ -2,7 +2,7 @@
 (`celery -A creator_service.worker worker`), and the web server with CREATOR_EXECUTOR=celery.
 Manim's clips and Remotion's key frames are rendered by the workers; a stop reaches their
 children; a worker process killed mid-task does not lose the video, and the task run again
-makes the very same clips."""
+makes the very same clips; a whole worker killed mid-task has its task sent to another at once."""
 
 from __future__ import annotations
 
@@ -206,6 +206,31 @@ def test_a_worker_process_killed_mid_task_does_not_lose_the_video(cluster: Clust
     # them, is byte for byte the clip of the same brief made with nothing going wrong. (Only
     # the visuals are compared: Piper's voice varies from take to take, and the scenes' lengths
     # with it.)
+    assert_the_same_clips(done, undisturbed)
+
+
+def assert_the_same_clips(done: dict[str, Any], undisturbed: dict[str, Any]) -> None:
     clips, reference = clips_of(done), clips_of(undisturbed)
     assert clips and sorted(clips) == sorted(reference)
     assert [name for name in clips if clips[name] != reference[name]] == []
+
+
+def test_a_whole_worker_killed_mid_task_has_its_task_sent_to_another_at_once(
+        cluster: Cluster, undisturbed: dict[str, Any], tmp_path: Path) -> None:
+    # A third worker, to lose as a machine would be lost: it, its pool process and its Manim
+    # child all killed at once, with no goodbye to the broker.
+    with running_workers(1, cluster.broker, tmp_path, first=3) as [doomed]:
+        with Creator(cluster.server.ws_url, cluster.server.token) as client:
+            to_visuals(client)
+            wait_for(lambda: manim_children([doomed]), 60, "a Manim child under the third worker")
+            for pid in [doomed.process.pid, *descendants(doomed.process.pid)]:
+                os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            done = finish(client)
+            finished = time.monotonic()
+    # Redis alone would hand the task on only after its visibility timeout (over half an hour):
+    # the web server noticed the silent worker and sent the task again itself.
+    log = cluster.server.log()
+    assert "w3@" in log and "stopped answering" in log, log[-3000:]
+    assert finished - killed < 240
+    assert_the_same_clips(done, undisturbed)
