@@ -153,6 +153,12 @@ class Pipeline:
         elif self.state == "awaiting_review" and self.session.auto_accept:
             await self.accept_stage()
 
+    def restored(self) -> None:
+        """Brought back from the store (after a restart, or as a fork) with the voice under review:
+        the render's work ahead starts again, as it did when the voice was first ready."""
+        if self.state == "awaiting_review" and self.session.current_stage == "tts":
+            self._start_work_ahead()
+
     async def accept_stage(self, actor: str | None = None, acknowledge_warnings: bool = False) -> None:
         async with self._actions:
             await self._require("accept")

@@ -130,6 +130,7 @@ class SessionRegistry:
             self.store.save(session, state, attempt=attempt)
         self.store.audit(original.video_id, owner, "forked", {"into": video_id})
         pipeline = Pipeline(session, source.video_type, self.services, self.store, initial_state=state)
+        pipeline.restored()
         return OpenedSession(self._keep(pipeline), token)
 
     def get(self, video_id: str) -> Pipeline | None:
@@ -140,7 +141,9 @@ class SessionRegistry:
         record = self.store.get(video_id)
         if record is None or record.state not in _RESTORED_STATE:
             return None
-        return self._keep(self._restore(record))
+        pipeline = self._keep(self._restore(record))
+        pipeline.restored()
+        return pipeline
 
     def resume(self, video_id: str, token: str) -> Pipeline | None:
         """The session, if `token` is its resume token. Unknown ids and wrong tokens look alike."""

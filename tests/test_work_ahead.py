@@ -52,6 +52,25 @@ def test_a_new_voice_or_a_stop_ends_the_work_ahead(studio: Studio) -> None:
         eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started", "cancelled"])
 
 
+def test_the_work_ahead_starts_again_after_a_restart_and_in_a_fork(studio: Studio) -> None:
+    with studio.connect() as client:
+        started = client.start("moa", MOA)
+        client.advance_to("tts", timeout=10)
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started"])
+    studio.restart()  # the server going down cancels it
+    assert studio.fakes.aheads == ["started", "cancelled"]
+    with studio.connect() as client:
+        client.send({"action": "resume", "video_id": started["video_id"], "resume_token": started["resume_token"]})
+        assert client.next_event(timeout=10)["state"] == "awaiting_review"
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started"])
+        client.next_event(timeout=10)  # the voice's `completed`, replayed
+        client.send({"action": "fork"})
+        assert client.next_event(timeout=10)["status"] == "forked"
+        # The fork, at the same review, works ahead in its own folder.
+        eventually(lambda: studio.fakes.aheads.count("started") == 3)
+
+
 def test_a_remotion_video_has_no_work_ahead(studio: Studio) -> None:
     with studio.connect() as client:
         client.start("product_ad", AD)
