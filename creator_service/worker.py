@@ -76,13 +76,14 @@ app = make_app()
 
 
 @app.task(name="creator_service.render_job", bind=True)
-def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
+def render_job(self: Any, kind: str, job_file: str, log: str, background: bool = False) -> dict[str, Any]:
     """Run one render job from the shared data folder in a child process, as the web server's
     own children do: `manim` (the clips listed in `job_file`), `remotion` (the key frames it
     describes, rendered by this process's long-lived Remotion worker) or `ffmpeg` (a scene's
     chunks or the final join, its arguments in `job_file`). The child dies if this process
-    does. Only these three programs are ever run: the broker's messages name a kind and a
-    file, never a command."""
+    does, and runs at the lowest priority if it is `background` work (done ahead of need).
+    Only these three programs are ever run: the broker's messages name a kind and a file,
+    never a command."""
     from .rendering.ffmpeg import ffmpeg_command
     from .rendering.manim_clips import WORKER_MODULE, child_env
 
@@ -98,13 +99,13 @@ def render_job(self: Any, kind: str, job_file: str, log: str) -> dict[str, Any]:
     token = CancelToken()
     try:
         run_child(command, cancel=token, slots=None, stderr_path=Path(log), what=f"{kind} rendering", env=env,
-                  death_signal=signal.SIGKILL)
+                  death_signal=signal.SIGKILL, background=background)
     except SoftTimeLimitExceeded:
         token.cancel()  # the stage's time is up: the child goes, the worker stays
         raise
     except ChildProcessFailed as exc:
         raise RuntimeError(str(exc)) from None
-    return {"job_file": job_file, "worker": self.request.hostname}
+    return {"job_file": job_file, "worker": self.request.hostname, "background": background}
 
 
 _remotion: RemotionWorkers | None = None

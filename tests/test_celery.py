@@ -2,10 +2,12 @@
 (`celery -A creator_service.worker worker`), and the web server with CREATOR_EXECUTOR=celery.
 Manim's clips and Remotion's key frames are rendered by the workers; a stop reaches their
 children; a worker process killed mid-task does not lose the video, and the task run again
-makes the very same clips; a whole worker killed mid-task has its task sent to another at once."""
+makes the very same clips; a whole worker killed mid-task has its task sent to another at once;
+work ahead of need is taken only when no stage's task waits."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -18,7 +20,9 @@ import pytest
 from celery import Celery
 
 from creator_service.devserver import CeleryWorker, Server, running_redis, running_server, running_workers
+from creator_service.rendering.on_workers import WorkerJob, task_options
 from creator_service.rendering.remotion_workers import STARTED
+from creator_service.worker import make_app
 
 from .helpers import Creator, ffprobe
 
@@ -234,3 +238,31 @@ def test_a_whole_worker_killed_mid_task_has_its_task_sent_to_another_at_once(
     assert "w3@" in log and "stopped answering" in log, log[-3000:]
     assert finished - killed < 240
     assert_the_same_clips(done, undisturbed)
+
+
+def test_work_ahead_is_taken_only_when_no_stage_task_waits(cluster: Cluster, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREATOR_BROKER_URL", cluster.broker)
+    sender = make_app()
+
+    def queue(name: str, seconds: float, background: bool) -> Any:
+        """An ffmpeg run of `seconds` (real time), queued as the web server queues one."""
+        job = tmp_path / f"{name}.ffmpeg.json"
+        job.write_text(json.dumps({"what": name, "args": [
+            "-f", "lavfi", "-i", "anullsrc=r=8000", "-af", "arealtime", "-t", str(seconds), "-f", "null", "-"]}))
+        options = task_options(WorkerJob("ffmpeg", job, tmp_path / f"{name}.log", background))
+        return sender.send_task("creator_service.render_job", **options)
+
+    # Both workers busy; meanwhile four runs of work ahead are queued, then one of a stage.
+    busy = [queue(f"busy-{n}", 3, False) for n in range(2)]
+    wait_for(lambda: all(result.state == "STARTED" for result in busy), 30, "both workers to be busy")
+    ahead = [queue(f"ahead-{n}", 1, True) for n in range(4)]
+    stage = queue("stage", 1, False)
+    for result in [*busy, *ahead, stage]:
+        result.get(timeout=60)
+    # The stage's run was taken as soon as a worker was free: first in, with one run ahead at
+    # most beside it. In the order queued, it would have finished after all four.
+    ahead_done = sorted(result.date_done for result in ahead)
+    assert stage.date_done < ahead_done[2], (stage.date_done, ahead_done)
+    assert [result.result["background"] for result in ahead] == [True] * 4
+    assert stage.result["background"] is False

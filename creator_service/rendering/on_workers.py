@@ -24,7 +24,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, StageCancelled
 
@@ -42,11 +42,26 @@ PING_TIMEOUT_SECONDS = 1.0
 WORKER_LOST_SECONDS = 10.0
 
 
+# Work done ahead of need (creator_service/ahead.py) is queued at the lowest priority: on Redis a
+# worker takes every task of priority 0 (a stage's, the default) before any of 9, so a stage
+# never waits behind it for a worker. Its child also runs at the lowest CPU priority there.
+AHEAD_PRIORITY = 9
+
+
 @dataclass(frozen=True)
 class WorkerJob:
     kind: str  # "manim", "remotion" or "ffmpeg": the only programs a worker runs (creator_service.worker)
     job_file: Path
     log: Path
+    background: bool = False  # work ahead of need
+
+
+def task_options(job: WorkerJob) -> dict[str, Any]:
+    """How `job` is queued: its task's arguments and, for work ahead, its priority."""
+    options: dict[str, Any] = {"args": [job.kind, str(job.job_file), str(job.log)]}
+    if job.background:
+        options.update(kwargs={"background": True}, priority=AHEAD_PRIORITY)
+    return options
 
 
 class LostWorkers:
@@ -90,7 +105,7 @@ def run_on_workers(jobs: list[WorkerJob], *, cancel: CancelToken, progress: Call
     from ..worker import app, render_job
 
     def send(job: WorkerJob) -> AsyncResult:
-        return render_job.apply_async(args=[job.kind, str(job.job_file), str(job.log)])
+        return render_job.apply_async(**task_options(job))
 
     pending: dict[str, tuple[WorkerJob, AsyncResult]] = {}
     for job in jobs:
@@ -130,27 +145,28 @@ def run_on_workers(jobs: list[WorkerJob], *, cancel: CancelToken, progress: Call
 
 
 class FfmpegOnWorkers:
-    """Called like `run_ffmpeg`, but runs ffmpeg as one task on the workers. The arguments go
-    into a job file in the shared data folder; progress is the task's end (ffmpeg's own
-    progress lines stay on the worker)."""
+    """Called like `run_ffmpeg`, but runs ffmpeg as one task on the workers (as work ahead of
+    need if `background`). The arguments go into a job file in the shared data folder; progress
+    is the task's end (ffmpeg's own progress lines stay on the worker)."""
 
-    def __init__(self, job_dir: Path) -> None:
+    def __init__(self, job_dir: Path, *, background: bool = False) -> None:
         self.job_dir = job_dir
+        self.background = background
 
     def __call__(self, args: Sequence[str], *, cancel: CancelToken, slots: ProcessSlots | None, log_path: Path,
                  what: str, expected_seconds: float | None = None,
                  on_progress: Callable[[float], None] | None = None) -> None:
         job_file = self.job_dir / f"{log_path.stem}.ffmpeg.json"
         job_file.write_text(json.dumps({"what": what, "args": list(args)}), encoding="utf-8")
-        run_on_workers([WorkerJob("ffmpeg", job_file, log_path)], cancel=cancel,
+        run_on_workers([WorkerJob("ffmpeg", job_file, log_path, self.background)], cancel=cancel,
                        progress=lambda done, total: on_progress(1.0) if on_progress else None)
 
 
 def ffmpeg_runner(executor: str, job_dir: Path, *, background: bool = False) -> Callable[..., None]:
-    """Where an ffmpeg run goes: a child process here (`local`), in the background if asked
-    (work ahead of need: see `run_child`), or a task on the workers."""
+    """Where an ffmpeg run goes: a child process here (`local`) or a task on the workers; in
+    the background if asked (work ahead of need: see `run_child` and `AHEAD_PRIORITY`)."""
     from .ffmpeg import run_ffmpeg
 
     if executor == "celery":
-        return FfmpegOnWorkers(job_dir)
+        return FfmpegOnWorkers(job_dir, background=background)
     return functools.partial(run_ffmpeg, background=True) if background else run_ffmpeg

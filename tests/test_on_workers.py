@@ -1,10 +1,28 @@
-"""The web server's watch on the Celery workers running a stage's tasks: a worker that stops
-answering pings for WORKER_LOST_SECONDS is taken for gone (its tasks are then sent again; the
-real thing, a worker killed whole, is in test_celery.py)."""
+"""The web server's side of the Celery workers, in-process: how a job is queued (work ahead of
+need at the lowest priority), and the watch on the workers running a stage's tasks (a worker that
+stops answering pings for WORKER_LOST_SECONDS is taken for gone, and its tasks are sent again).
+The real things, with Redis and workers, are in test_celery.py."""
 
 from __future__ import annotations
 
-from creator_service.rendering.on_workers import PING_EVERY_SECONDS, WORKER_LOST_SECONDS, LostWorkers
+from pathlib import Path
+
+from creator_service.rendering.on_workers import (
+    AHEAD_PRIORITY,
+    PING_EVERY_SECONDS,
+    WORKER_LOST_SECONDS,
+    LostWorkers,
+    WorkerJob,
+    task_options,
+)
+
+
+def test_work_ahead_is_queued_last_and_says_so_to_the_worker() -> None:
+    stage = WorkerJob("ffmpeg", Path("/data/s1.ffmpeg.json"), Path("/data/s1.log"))
+    assert task_options(stage) == {"args": ["ffmpeg", "/data/s1.ffmpeg.json", "/data/s1.log"]}
+    ahead = WorkerJob("ffmpeg", Path("/data/s1.ffmpeg.json"), Path("/data/s1.log"), background=True)
+    assert task_options(ahead) == {"args": ["ffmpeg", "/data/s1.ffmpeg.json", "/data/s1.log"],
+                                   "kwargs": {"background": True}, "priority": AHEAD_PRIORITY}
 
 
 class Pings:
