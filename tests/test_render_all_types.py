@@ -148,6 +148,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
         payload["captions"] = "burned"
     if video_type in ("product_ad", "social_media"):  # risk_content passes when risks are given
         payload["safety_information"] = RISKS[video_type]
+    if video_type == "social_media":  # no music, so the pauses are silence and speech is all there is
+        payload["music"] = "none"
     brand = None
     if video_type in ("product_ad", "social_media"):  # one Remotion type, one Manim type
         brand = create_brand(studio)
@@ -203,6 +205,8 @@ def test_each_type_renders_end_to_end(studio: Server, video_type: str, tmp_path:
     if video_type == "moa":
         assert_the_render_used_the_work_ahead(result["ahead"], render)
     assert_broadcast_sound(video, streams["audio"], render, result["tts"])
+    if render["music"] is None:
+        assert_each_scene_speaks_within_its_pictures(video, render["scenes"][:len(tracks)])
     assert_the_major_statement_is_presented_fairly(video_type, payload, render, result["script"])
     if "formats" in payload:
         assert_one_video_per_format(studio, render)
@@ -300,6 +304,24 @@ def assert_broadcast_sound(video: Path, audio: dict[str, Any], render: dict[str,
         assert music["under_voice_while_speaking_db"] >= 15, music
         if music["under_voice_during_safety_db"] is not None:
             assert music["under_voice_during_safety_db"] >= 20, music
+
+
+def assert_each_scene_speaks_within_its_pictures(video: Path, scenes: list[dict[str, Any]]) -> None:
+    """Each narrated scene's speech starts after its first frame and ends before its last: its
+    first 0.2 s (the lead-in pause) is silent, and its middle second is speech."""
+    rate = 8000
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+                         capture_output=True, check=True).stdout
+    audio = np.frombuffer(raw, dtype=np.int16).astype(np.float64) / 32768.0
+
+    def rms(start: float, end: float) -> float:
+        part = audio[int(start * rate): int(end * rate)]
+        return float(np.sqrt(np.mean(part**2))) if len(part) else 0.0
+
+    for scene in scenes:
+        start, middle = scene["start"], scene["start"] + scene["duration"] / 2
+        assert rms(start, start + 0.2) < 0.01, f"scene {scene['scene_index']} starts mid-speech"
+        assert rms(middle - 0.5, middle + 0.5) > 0.02, f"scene {scene['scene_index']} is silent in the middle"
 
 
 def assert_one_video_per_format(studio: Server, render: dict[str, Any]) -> None:
