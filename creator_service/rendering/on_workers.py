@@ -12,8 +12,10 @@ A whole worker that vanishes (its machine down, or the worker killed outright) l
 task unacknowledged, and Redis would hand it to another worker only after the visibility timeout,
 half an hour and more. So while tasks run, the web server pings the workers running them; one
 that has not answered for `WORKER_LOST_SECONDS` is taken for gone, and its tasks are revoked and
-sent again at once. The jobs write their outputs whole (renamed into place) and make the same
-bytes each time, so a lost worker that comes back mid-task only wastes its work.
+sent again at once. Every job makes the same bytes each time, and the clips and the scenes'
+chunks are renamed into place whole, so a worker taken for gone that was only cut off from the
+broker wastes its work there. The final join is the exception: it writes final.mp4 in place, and
+two copies running at once could interleave (docs/scaling.md names this limit).
 """
 
 from __future__ import annotations
