@@ -112,22 +112,34 @@ def test_second_start_is_refused_and_the_session_goes_on(server: Server) -> None
         assert client.wait_completed("script")["version"] == 1
 
 
-def test_accept_and_regenerate_while_a_stage_runs_are_refused(server: Server) -> None:
+@pytest.fixture(scope="module")
+def visuals_run(server: Server) -> dict[str, Any]:
+    """One real social_media visuals stage (seconds of Manim), watched by the tests below: an
+    accept and a regenerate sent while it runs, every progress report, and its `completed`."""
     with Creator(server.ws_url, server.token) as client:
         client.start("social_media", SOCIAL_BRIEF)
         client.wait_completed("scenes")
         client.accept()
         client.wait_completed("script")
         client.accept()
-        assert client.next_event()["status"] == "stage_running"  # visuals: seconds of Manim
+        running = client.next_event()
+        refusals = {}
         for action in ("accept", "regenerate"):
             client.send({"action": action})
-            error = client.next_event()
-            assert error["code"] == "action_not_allowed", error
-            assert "'visuals' is still running" in error["error"]
-        # Refusals did not disturb the running stage.
+            refusals[action] = client.next_event()
         completed = client.next_event(timeout=180)
-        assert completed["status"] == "completed" and completed["stage"] == "visuals"
+        return {"running": running, "refusals": refusals, "completed": completed,
+                "progress": [p for p in client.progress_seen if p["stage"] == "visuals"]}
+
+
+def test_accept_and_regenerate_while_a_stage_runs_are_refused(visuals_run: dict[str, Any]) -> None:
+    assert visuals_run["running"]["status"] == "stage_running"
+    for error in visuals_run["refusals"].values():
+        assert error["code"] == "action_not_allowed", error
+        assert "'visuals' is still running" in error["error"]
+    # Refusals did not disturb the running stage.
+    completed = visuals_run["completed"]
+    assert completed["status"] == "completed" and completed["stage"] == "visuals"
 
 
 def test_regenerate_with_feedback_makes_version_two_in_the_direction_asked(server: Server) -> None:
@@ -151,18 +163,14 @@ def test_regenerate_with_feedback_makes_version_two_in_the_direction_asked(serve
         assert client.wait_completed("script")["version"] == 3
 
 
-def test_progress_reports_while_stages_run(server: Server) -> None:
-    with Creator(server.ws_url, server.token) as client:
-        client.start("social_media", SOCIAL_BRIEF)
-        client.advance_to("visuals")
-        client.wait_completed("visuals", timeout=180)
-        reports = [p for p in client.progress_seen if p["stage"] == "visuals"]
-        assert reports, "a multi-second render sent no stage_progress"
-        for report in reports:
-            assert set(report) == {"status", "stage", "version", "progress", "detail"}
-            assert 0.0 <= report["progress"] <= 1.0 and report["detail"]
-        fractions = [r["progress"] for r in reports]
-        assert fractions == sorted(fractions), "progress went backwards"
+def test_progress_reports_while_stages_run(visuals_run: dict[str, Any]) -> None:
+    reports = visuals_run["progress"]
+    assert reports, "a multi-second render sent no stage_progress"
+    for report in reports:
+        assert set(report) == {"status", "stage", "version", "progress", "detail"}
+        assert 0.0 <= report["progress"] <= 1.0 and report["detail"]
+    fractions = [r["progress"] for r in reports]
+    assert fractions == sorted(fractions), "progress went backwards"
 
 
 def test_stop_answers_and_closes_with_1000(server: Server) -> None:
@@ -206,14 +214,11 @@ def test_sessions_are_independent(server: Server) -> None:
     assert "Betamab" in json.dumps(results["b"][2]) and "Alphazol" not in json.dumps(results["b"][2])
 
 
-def test_completed_data_references_files_by_url(server: Server) -> None:
-    with Creator(server.ws_url, server.token) as client:
-        client.start("social_media", SOCIAL_BRIEF)
-        client.advance_to("visuals")
-        visuals = client.wait_completed("visuals", timeout=180)["data"]
-        assert visuals["clip_count"] == len(visuals["clips"]) == 6
-        for clip in visuals["clips"]:
-            for url in (clip["url"], clip["thumbnail_url"]):
-                response = httpx.get(url, timeout=10, headers=server.headers)
-                assert response.status_code == 200 and len(response.content) > 1000
-            assert clip["sources"][0]["kind"] == "manim"
+def test_completed_data_references_files_by_url(server: Server, visuals_run: dict[str, Any]) -> None:
+    visuals = visuals_run["completed"]["data"]
+    assert visuals["clip_count"] == len(visuals["clips"]) == 6
+    for clip in visuals["clips"]:
+        for url in (clip["url"], clip["thumbnail_url"]):
+            response = httpx.get(url, timeout=10, headers=server.headers)
+            assert response.status_code == 200 and len(response.content) > 1000
+        assert clip["sources"][0]["kind"] == "manim"
