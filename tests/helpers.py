@@ -7,12 +7,15 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.sync.client import ClientConnection, connect
 
 from creator_service.client import EXAMPLE_PAYLOADS
 from creator_service.devserver import REPO, Server, running_server
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["REPO", "Server", "running_server"]
 
@@ -153,18 +156,33 @@ def assert_broadcast_loudness(path: Path, target: float = -16.0) -> None:
     assert abs(integrated - target) <= 1.0 and peak <= -1.5, (path.name, integrated, peak)
 
 
+def mono_samples(path: Path, rate: int) -> np.ndarray:
+    """A file's sound, decoded by ffmpeg: mono, at `rate`, as floats in [-1, 1]."""
+    import numpy as np
+
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate),
+                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+
+
+def rms(samples: np.ndarray) -> float:
+    """Root mean square of samples in [-1, 1]; 0 for none."""
+    import numpy as np
+
+    return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+
+
 def speech_onsets(path: Path, rate: int = 16_000) -> list[float]:
     """When speech starts after at least 0.15 s of quiet: 10 ms frames within 14 dB of the
     track's speaking level (its 95th percentile). A music bed 15 dB or more under the voice
     (what the mix promises, in pauses too) stays under that line, so it reads as quiet."""
     import numpy as np
 
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate),
-                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
-    samples = np.frombuffer(raw, dtype="<i2").astype(np.float64)
+    samples = mono_samples(path, rate)
     per = rate // 100
     frames = samples[: samples.size // per * per].reshape(-1, per)
-    level = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-9)
+    # The floor keeps log10 finite in digital silence: 1e-9 of a 16-bit sample's square.
+    level = 10 * np.log10((frames ** 2).mean(axis=1) + 1e-9 / 32768**2)
     active = level > np.percentile(level, 95) - 14
     onsets, quiet = [], 0
     for index, on in enumerate(active):

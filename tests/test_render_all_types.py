@@ -19,7 +19,17 @@ from creator_service.rendering.captions import caption_band
 from creator_service.rendering.formats import VideoFormat, video_format
 from creator_service.rendering.scene_chunks import HOLD_SECONDS
 
-from .helpers import Creator, Server, ffprobe, loudness, parse_vtt, running_server, speech_onsets
+from .helpers import (
+    Creator,
+    Server,
+    ffprobe,
+    loudness,
+    mono_samples,
+    parse_vtt,
+    rms,
+    running_server,
+    speech_onsets,
+)
 
 pytestmark = pytest.mark.render
 
@@ -310,18 +320,15 @@ def assert_each_scene_speaks_within_its_pictures(video: Path, scenes: list[dict[
     """Each narrated scene's speech starts after its first frame and ends before its last: its
     first 0.2 s (the lead-in pause) is silent, and its middle second is speech."""
     rate = 8000
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
-                         capture_output=True, check=True).stdout
-    audio = np.frombuffer(raw, dtype=np.int16).astype(np.float64) / 32768.0
+    audio = mono_samples(video, rate)
 
-    def rms(start: float, end: float) -> float:
-        part = audio[int(start * rate): int(end * rate)]
-        return float(np.sqrt(np.mean(part**2))) if len(part) else 0.0
+    def between(start: float, end: float) -> np.ndarray:
+        return audio[int(start * rate): int(end * rate)]
 
     for scene in scenes:
         start, middle = scene["start"], scene["start"] + scene["duration"] / 2
-        assert rms(start, start + 0.2) < 0.01, f"scene {scene['scene_index']} starts mid-speech"
-        assert rms(middle - 0.5, middle + 0.5) > 0.02, f"scene {scene['scene_index']} is silent in the middle"
+        assert rms(between(start, start + 0.2)) < 0.01, f"scene {scene['scene_index']} starts mid-speech"
+        assert rms(between(middle - 0.5, middle + 0.5)) > 0.02, f"scene {scene['scene_index']} is silent in the middle"
 
 
 def assert_one_video_per_format(studio: Server, render: dict[str, Any]) -> None:

@@ -12,17 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .helpers import REPO, Server, assert_broadcast_loudness, ffprobe
+from .helpers import REPO, Server, assert_broadcast_loudness, ffprobe, mono_samples, rms
 
 pytestmark = pytest.mark.render
-
-
-def decode_audio(path: Path, rate: int = 8000) -> np.ndarray:
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
-        capture_output=True, check=True,
-    ).stdout
-    return np.frombuffer(raw, dtype=np.int16).astype(np.float64) / 32768.0
 
 
 def grey_frame(path: Path, at: float, width: int = 90, height: int = 160) -> np.ndarray:
@@ -38,10 +30,6 @@ def not_blank(frame: np.ndarray) -> bool:
     """At least 0.5 % of the pixels stand clearly apart from the background."""
     background = np.median(frame)
     return float(np.mean(np.abs(frame.astype(int) - background) > 30)) > 0.005
-
-
-def rms(samples: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
 
 
 def test_the_automated_client_makes_a_synced_playable_video(server: Server, artifacts_dir: Path) -> None:
@@ -67,8 +55,8 @@ def test_the_automated_client_makes_a_synced_playable_video(server: Server, arti
     assert head.find(b"moov") != -1 and head.find(b"moov") < head.find(b"mdat")
 
     # The narration track the render assembled (speech plus its pauses) sets the length.
-    narration = decode_audio(video.parent / "narration.wav")
-    video_audio = decode_audio(video)
+    narration = mono_samples(video.parent / "narration.wav", 8000)
+    video_audio = mono_samples(video, 8000)
     spoken_seconds = len(narration) / 8000
     assert abs(duration - spoken_seconds) / spoken_seconds < 0.05
     assert abs(float(streams["audio"]["duration"]) - float(streams["video"]["duration"])) < 0.15
