@@ -9,13 +9,13 @@ mood and cached; it takes about a second.
 
 from __future__ import annotations
 
-import os
-import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from ..fsutil import partial_path
 
 RATE = 48_000
 # Bump when the sound of a bed changes, so cached beds are made again.
@@ -107,8 +107,7 @@ def compose(mood: str) -> np.ndarray:
 
 def write_wav(samples: np.ndarray, path: Path) -> None:
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    # Named per process and thread: the render and the work ahead of it may compose one bed at once.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    temporary = partial_path(path)  # the render and the work ahead of it may compose one bed at once
     with wave.open(str(temporary), "wb") as handle:
         handle.setnchannels(2)
         handle.setsampwidth(2)
