@@ -1,5 +1,5 @@
-"""A Piper worker with the voice loaded ahead of need speaks the next tts stage's texts: the
-same speech, with its word times, without loading the voice on the stage's time."""
+"""A Piper worker with the voice loaded ahead of need speaks the next tts stages' texts: the
+same speech, with its word times, without loading the voice on a stage's time."""
 
 from __future__ import annotations
 
@@ -28,11 +28,12 @@ def test_the_next_stage_is_spoken_by_a_worker_that_loaded_the_voice_ahead(tmp_pa
         wait_for_idle(speaker.warm, 1)
         ready = speaker.warm._idle[0].process
         warm = speaker.speak([SpeechItem(TEXT, tmp_path / "warm.wav")], job(tmp_path / "warm-stage"))
-        # The waiting worker spoke it and is gone (each is used once); no process of its own.
-        assert ready.poll() == 0
+        # The waiting worker spoke it, with no process of its own, and waits for the next stage.
         assert not (tmp_path / "warm-stage" / "piper.log").exists()
-        wait_for_idle(speaker.warm, 1)  # and a fresh one waits for the stage after
-        assert speaker.warm._idle[0].process.pid != ready.pid
+        assert [worker.process for worker in speaker.warm._idle] == [ready] and ready.poll() is None
+        again = speaker.speak([SpeechItem(TEXT, tmp_path / "again.wav")], job(tmp_path / "again-stage"))
+        assert [worker.process for worker in speaker.warm._idle] == [ready] and speaker.warm._made == 1
+        assert [w.word for w in again.tracks[0].words] == TEXT.split()
         # The same voice: the same words, aligned by Piper, and about the same length.
         assert warm.voice == cold.voice
         assert [w.word for w in warm.tracks[0].words] == [w.word for w in cold.tracks[0].words] == TEXT.split()

@@ -4,14 +4,14 @@ Run as `python -m creator_service.manim_scenes.worker JOBS.json`. Manim's config
 global to the process, so a process renders one clip at a time, each inside its own
 `tempconfig`; importing Manim costs about two seconds, so one process renders several clips.
 Progress goes to stdout as JSON lines: `{"job", "t", "total"}` while rendering and
-`{"job", "done": path}` when a clip is written.
+`{"job", "done": path}` when a clip is written. With `--warm` it is a pool's worker
+(creator_service/warm.py), serving jobs files named on stdin until let go.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -147,20 +147,18 @@ def render_all(jobs_path: str, registry: dict[str, type]) -> int:
     return 0
 
 
-def wait_for_jobs() -> int:
-    """A warm worker: prepared ahead of need, it renders the one jobs file named on stdin."""
+def serve() -> int:
+    """A warm worker (creator_service/warm.py): prepared ahead of need, it renders each jobs file
+    named on stdin."""
+    from ..warm import serve_job_files
+
     registry = prepare()
-    line = sys.stdin.readline().strip()
-    if not line:
-        return 0  # the server let it go unused
-    # Working in the video's folder says, to anyone looking at /proc, whose clips these are.
-    os.chdir(Path(line).parent)
-    return render_all(line, registry)
+    return serve_job_files(lambda jobs_path: render_all(str(jobs_path), registry))
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--warm"]:
-        return wait_for_jobs()
+        return serve()
     return render_all(argv[0], prepare())
 
 

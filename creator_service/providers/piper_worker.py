@@ -1,9 +1,9 @@
 """Child process: speak a list of texts with one Piper voice, one WAV file per text.
 
 Run as `python -m creator_service.providers.piper_worker JOB.json`, or as a warm worker with
-`--warm MODEL CONFIG [ALIGNED]`: it loads that voice ahead of need, then reads the job's path on
-stdin. The job names the model and the items; each finished item is reported on stdout as one
-JSON line, with the time span of each sentence and of each word in it. The times come from
+`--warm MODEL CONFIG [ALIGNED]`: it loads that voice ahead of need, then reads each job's path
+on stdin (creator_service/warm.py). The job names the model and the items; each finished item
+is reported on stdout as one JSON line, with the time span of each sentence and of each word. The times come from
 Piper's phoneme alignments (the model is patched in memory to report how many samples each
 phoneme lasts; words are the phonemes between spaces). Loading the voice costs about a second,
 so one process speaks all of a stage's texts, and the server keeps one loaded.
@@ -78,23 +78,30 @@ def voice_files(job: dict[str, Any]) -> tuple[str, str, str | None]:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--warm"]:
-        return wait_for_job(*argv[1:])
+        return serve(*argv[1:])
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     return speak(job, load_voice(*voice_files(job)))
 
 
-def wait_for_job(model: str, config: str, aligned: str | None = None) -> int:
-    """A warm worker (creator_service/warm.py): the voice loaded ahead of need, it speaks the one
-    job file named on stdin, with another voice if the job names one."""
-    loaded = (model, config, aligned)
-    voice = load_voice(*loaded)
-    line = sys.stdin.readline().strip()
-    if not line:
-        return 0  # the server let it go unused
-    job = json.loads(Path(line).read_text(encoding="utf-8"))
-    if voice_files(job) != loaded:
-        voice = load_voice(*voice_files(job))
-    return speak(job, voice)
+def serve(model: str, config: str, aligned: str | None = None) -> int:
+    """A warm worker (creator_service/warm.py): the voice loaded ahead of need, it speaks each
+    job file named on stdin. A job that names another voice loads it, and the worker keeps the
+    last such voice beside its own for the next job."""
+    from ..warm import serve_job_files
+
+    own = (model, config, aligned)
+    voices = {own: load_voice(*own)}
+
+    def run(job_path: Path) -> int:
+        job = json.loads(job_path.read_text(encoding="utf-8"))
+        wanted = voice_files(job)
+        if wanted not in voices:
+            for other in [files for files in voices if files != own]:
+                del voices[other]
+            voices[wanted] = load_voice(*wanted)
+        return speak(job, voices[wanted])
+
+    return serve_job_files(run)
 
 
 def speak(job: dict[str, Any], voice: Any) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, follow, python_command, run_child
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, python_command, run_child
 from ..rendering import wav
 from ..rendering.ffmpeg import run_ffmpeg
 from ..speech_timing import speech_runs, split_sentences, spread
@@ -129,8 +129,7 @@ def run_speech_worker(module: str, job_file: Path, count: int, job: SpeechJob, n
                   stderr_path=job.log_dir / f"{name.split('-')[0].lower()}.log", what=what, on_line=on_line)
         return
     with job.slots.hold(job.cancel):
-        follow(ready.hand(job_file, job.cancel), cancel=job.cancel, stderr_path=ready.log, what=what,
-               on_line=on_line)
+        warm.follow(ready, job_file, cancel=job.cancel, what=what, on_line=on_line)
 
 
 def primary_language(tag: str) -> str:

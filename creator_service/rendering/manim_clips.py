@@ -25,7 +25,7 @@ from ..processes import (
     spawn,
     terminate,
 )
-from ..warm import WarmWorkers
+from ..warm import WarmWorker, WarmWorkers, is_finished
 from .formats import VideoFormat
 from .on_workers import WorkerJob, run_on_workers
 
@@ -111,6 +111,18 @@ def _render_on_workers(jobs: list[ClipJob], fmt: VideoFormat, work_dir: Path, ca
                    progress=lambda done, total: progress(done / total, f"rendered {done} of {total} clips on the workers"))
 
 
+@dataclass
+class _Child:
+    """One child rendering a share of the clips: a pool's worker (given back when it says it is
+    finished) or a process of its own (done when it exits)."""
+
+    process: subprocess.Popen[str]
+    log: Path
+    warm: WarmWorker | None
+    partial_line: str = ""
+    finished: bool = False
+
+
 def _run_workers(
     shares: list[list[ClipJob]],
     fmt: VideoFormat,
@@ -124,7 +136,7 @@ def _run_workers(
     clip_count = sum(len(share) for share in shares)
     rendered: dict[int, float] = {}
     done = 0
-    children: list[tuple[subprocess.Popen[str], Path]] = []
+    children: list[_Child] = []
     selector = selectors.DefaultSelector()
     try:
         for number, share in enumerate(shares):
@@ -135,29 +147,35 @@ def _run_workers(
             ready = warm.take() if warm is not None else None
             if ready is not None:
                 # A worker that imported Manim ahead of need (finish() below says if it was stopped).
-                child, log = ready.hand(jobs_file, cancel), ready.log
+                child = _Child(ready.hand(jobs_file, cancel), ready.log, ready)
             else:
                 log = work_dir / f"manim-{number}.log"
-                child = spawn(
-                    python_command(WORKER_MODULE, str(jobs_file)),
-                    cancel=cancel, stderr_path=log, env=child_env(),
-                )
-            assert child.stdout is not None
-            children.append((child, log))
-            # data: [partial line, child, log]
-            selector.register(child.stdout, selectors.EVENT_READ, data=["", child, log])
+                child = _Child(spawn(python_command(WORKER_MODULE, str(jobs_file)),
+                                     cancel=cancel, stderr_path=log, env=child_env()), log, None)
+            assert child.process.stdout is not None
+            children.append(child)
+            selector.register(child.process.stdout, selectors.EVENT_READ, data=child)
 
         while selector.get_map():
             for key, _ in selector.select(timeout=1.0):
+                child = key.data
                 chunk = os.read(key.fd, 65536).decode("utf-8", errors="replace")
                 if not chunk:
                     selector.unregister(key.fileobj)
-                    _, child, log = key.data
                     # A failed child fails the stage now; its siblings are stopped, not awaited.
-                    finish(child, cancel=cancel, stderr_path=log, what="Manim rendering")
+                    finish(child.process, cancel=cancel, stderr_path=child.log, what="Manim rendering")
+                    if child.warm is not None:  # a pool's worker ends its job with a line, not its exit
+                        raise ChildProcessFailed("Manim rendering: the worker exited before it finished its clips")
+                    child.finished = True
                     continue
-                *lines, key.data[0] = (key.data[0] + chunk).split("\n")
+                *lines, child.partial_line = (child.partial_line + chunk).split("\n")
                 for line in lines:
+                    if child.warm is not None and is_finished(line):
+                        assert warm is not None
+                        selector.unregister(key.fileobj)
+                        child.finished = True
+                        warm.give_back(child.warm, cancel)
+                        break
                     event = _parse(line)
                     if event is None:
                         continue
@@ -174,11 +192,13 @@ def _run_workers(
                     )
     finally:
         selector.close()
-        for child, log in children:
-            if child.poll() is None:
-                terminate(child)
+        for child in children:
+            if child.finished:
+                continue
+            if child.process.poll() is None:
+                terminate(child.process)
             with contextlib.suppress(ChildProcessFailed, StageCancelled):
-                finish(child, cancel=cancel, stderr_path=log, what="Manim rendering")
+                finish(child.process, cancel=cancel, stderr_path=child.log, what="Manim rendering")
 
 
 def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, Any]:
