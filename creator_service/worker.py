@@ -35,6 +35,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .rendering.remotion_workers import RemotionWorkers
+    from .warm import WarmWorker, WarmWorkers
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 # Above the longest stage timeout: Redis hands an unacknowledged task to another worker only
@@ -93,6 +94,9 @@ def render_job(self: Any, kind: str, job_file: str, log: str, background: bool =
         arguments = json.loads(Path(job_file).read_text(encoding="utf-8"))["args"]
         command, env = ffmpeg_command(arguments), None
     elif kind == "manim":
+        warm = manim_workers().take() if not background else None
+        if warm is not None:
+            return _render_manim_warm(self, warm, job_file, Path(log))
         command, env = python_command(WORKER_MODULE, job_file), child_env()
     else:
         raise ValueError(f"unknown render job kind {kind!r}")
@@ -109,6 +113,39 @@ def render_job(self: Any, kind: str, job_file: str, log: str, background: bool =
 
 
 _remotion: RemotionWorkers | None = None
+_manim: WarmWorkers | None = None
+
+
+def _local_log_dir(name: str) -> Path:
+    """Where this pool process's long-lived workers log: on this machine, not the shared folder."""
+    return Path(tempfile.gettempdir()) / name / f"{socket.gethostname()}-{os.getpid()}"
+
+
+def manim_workers() -> WarmWorkers:
+    """This pool process's warm Manim worker (creator_service/warm.py), started by its first
+    Manim task: Manim is imported once per pool process, not once per clip, as the web server's
+    own pool does. Its parent-death signal ties it to this process: a stop that kills the pool
+    process kills it too, and the next pool process starts a fresh one."""
+    global _manim
+    if _manim is None:
+        from .rendering.manim_clips import warm_manim_workers
+
+        _manim = warm_manim_workers(1, _local_log_dir("creator-manim-workers"))
+    return _manim
+
+
+def _render_manim_warm(task: Any, warm: WarmWorker, job_file: str, log: Path) -> dict[str, Any]:
+    token = CancelToken()
+    log.write_text(f"rendered by the warm Manim worker of pool process {os.getpid()}\n"
+                   f"worker log: {warm.log}\n", encoding="utf-8")
+    try:
+        manim_workers().follow(warm, Path(job_file), cancel=token, what="manim rendering")
+    except SoftTimeLimitExceeded:
+        token.cancel()  # the stage's time is up: the worker goes, the pool process stays
+        raise
+    except ChildProcessFailed as exc:
+        raise RuntimeError(str(exc)) from None
+    return {"job_file": job_file, "worker": task.request.hostname, "background": False}
 
 
 def remotion_workers() -> RemotionWorkers:
@@ -121,9 +158,7 @@ def remotion_workers() -> RemotionWorkers:
     if _remotion is None:
         from .rendering.remotion import render_workers
 
-        # On this machine, not the shared folder: it is this process's log.
-        log_dir = Path(tempfile.gettempdir()) / "creator-remotion-workers" / f"{socket.gethostname()}-{os.getpid()}"
-        _remotion = render_workers(1, log_dir)
+        _remotion = render_workers(1, _local_log_dir("creator-remotion-workers"))
     return _remotion
 
 

@@ -72,12 +72,22 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def rendering_for_a_video(pid: int) -> bool:
+    """A Manim process at work: a one-off names its jobs file; a pool process's warm worker
+    works in the video's folder, and waits in its own between jobs."""
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        cwd = ""
+    return "manim-jobs" in command_line(pid) or "/vid_" in cwd
+
+
 def manim_children(workers: list[CeleryWorker]) -> dict[int, int]:
-    """Manim render processes under the workers: pid -> the worker pool process that runs it."""
+    """Manim processes rendering under the workers: pid -> the worker pool process that runs it."""
     found = {}
     for worker in workers:
         for pid in descendants(worker.process.pid):
-            if MANIM_CHILD in command_line(pid):
+            if MANIM_CHILD in command_line(pid) and rendering_for_a_video(pid):
                 found[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return found
 
@@ -139,6 +149,12 @@ def test_the_workers_render_the_clips_and_the_video_completes(cluster: Cluster, 
     encoded = set(re.findall(r"/(s\d+)\.encode\.ffmpeg\.json", logs))
     assert len(encoded) >= 3 and "s0" in encoded, logs[-3000:]
     assert "final-join.ffmpeg.json" in logs
+    # A pool process's first clip starts its warm Manim worker; the worker then renders its
+    # later clips without importing Manim again (one worker log per pool process at most).
+    task_logs = list(Path(done["video_path"]).parents[2].glob("visuals/v*/manim-clip-*.log"))
+    warm_logs = [line.split("worker log: ", 1)[1] for log in task_logs
+                 for line in log.read_text().splitlines() if line.startswith("worker log: ")]
+    assert len(task_logs) == 6 and warm_logs and len(set(warm_logs)) <= 2, [log.read_text() for log in task_logs]
 
 
 def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> None:
