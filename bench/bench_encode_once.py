@@ -14,6 +14,11 @@ For each video type and run, against a real server (uvicorn on a free loopback p
    at the same size in the final settings (looping 1080p footage, a still layer over it, sound),
    run right after, so the machine's mood is the same for both.
 
+Before the timed runs the server makes one video of the first type, untimed against the targets
+(`--no-warm-up` skips it): a server that has been up keeps its Manim and Piper workers loaded
+(creator_service/warm.py), and the first video after a start pays their start-up once. That
+video's pipeline time is reported too, as `warm_up`.
+
 Reported: medians over the runs, as × the video's duration and as × the reference.
 Targets (issue 17, high quality, this machine): pipeline <= 0.6 × duration for the Manim
 types, <= 1.0 for the Remotion types; the render after a new voice <= 0.15 × duration.
@@ -122,10 +127,18 @@ def main() -> int:
     parser.add_argument("--quality", default="high", choices=("low", "high"))
     parser.add_argument("--listen", type=float, default=0.0,
                         help="seconds between the voice's completion and its acceptance (default: none)")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="time the first video after the server starts too")
     args = parser.parse_args()
     report: dict[str, Any] = {"quality": args.quality, "runs": args.runs, "listen": args.listen, "types": {}}
     met = True
     with tempfile.TemporaryDirectory(prefix="bench-encode-") as tmp, running_server(Path(tmp) / "data") as server:
+        if args.warm_up:
+            warm_up = run_once(server, args.types[0], args.quality, Path(tmp), args.listen)
+            report["warm_up"] = {"video_type": args.types[0], **warm_up,
+                                 "pipeline_x_duration": warm_up["pipeline"] / warm_up["duration"]}
+            print(f"warm-up ({args.types[0]}, not judged): pipeline {warm_up['pipeline']:.2f} s, "
+                  f"{report['warm_up']['pipeline_x_duration']:.2f} x the duration", flush=True)
         for video_type in args.types:
             runs = [run_once(server, video_type, args.quality, Path(tmp), args.listen) for _ in range(args.runs)]
             for number, run in enumerate(runs, start=1):
