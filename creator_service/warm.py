@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .processes import CancelToken, ChildProcessFailed, die_with_parent, finish
+from .processes import CancelToken, ChildProcessFailed, die_with_parent, finish, terminate
 
 logger = logging.getLogger(__name__)
 
@@ -136,13 +136,19 @@ class WarmWorkers:
         finished (then give it back); if it exits instead, raise its failure or the stop."""
         process = worker.hand(job_file, cancel)
         assert process.stdout is not None
-        for line in process.stdout:
-            line = line.rstrip("\n")
-            if is_finished(line):
-                self.give_back(worker, cancel)
-                return
-            if on_line is not None:
-                on_line(line)
+        try:
+            for line in process.stdout:
+                line = line.rstrip("\n")
+                if is_finished(line):
+                    self.give_back(worker, cancel)
+                    return
+                if on_line is not None:
+                    on_line(line)
+        except BaseException:
+            # Left mid-job (a report it could not take, a time limit): the worker can serve no
+            # one else now, so it goes, and is replaced.
+            terminate(process)
+            raise
         finish(process, cancel=cancel, stderr_path=worker.log, what=what)
         raise ChildProcessFailed(f"{what}: the worker exited before it finished its job")
 

@@ -123,6 +123,28 @@ def test_a_stopped_job_raises_the_stop(tmp_path: Path) -> None:
         pool.close()
 
 
+def test_a_worker_left_mid_job_is_stopped_and_replaced(tmp_path: Path) -> None:
+    """A report the stage cannot take leaves the worker mid-job: it must not stay taken forever."""
+    pool = stand_in_pool(tmp_path)
+    try:
+        pool.take()
+        wait_for_idle(pool, 1)
+        worker = pool.take()
+        assert worker is not None
+
+        def refuse(line: str) -> None:
+            raise ValueError(f"cannot read {line!r}")
+
+        with pytest.raises(ValueError, match="cannot read 'hello'"):
+            pool.follow(worker, job_file(tmp_path, "vid_a", "say hello"), cancel=CancelToken(), what="stand-in",
+                        on_line=refuse)
+        assert worker.process.wait(timeout=10) != 0
+        wait_for_idle(pool, 1)
+        assert pool._idle[0].process.pid != worker.process.pid
+    finally:
+        pool.close()
+
+
 def test_a_worker_is_let_go_after_its_share_of_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warm_module, "MAX_JOB_FILES", 2)
     pool = stand_in_pool(tmp_path)
