@@ -8,13 +8,14 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from creator_service import warm as warm_module
 from creator_service.processes import CancelToken, ChildProcessFailed, StageCancelled
 from creator_service.rendering.manim_clips import warm_manim_workers
-from creator_service.warm import WarmWorkers
+from creator_service.warm import WarmWorker, WarmWorkers
 
 # A stand-in worker speaking the pool's protocol: a job file says "say X" (it prints X),
 # "fail" (exit 3) or "sleep" (a long job, to be stopped).
@@ -55,137 +56,113 @@ def wait_for_idle(pool: WarmWorkers, count: int) -> None:
         time.sleep(0.02)
 
 
-def test_one_worker_serves_job_after_job_and_waits_between_them_in_no_video_folder(tmp_path: Path) -> None:
-    pool = stand_in_pool(tmp_path)
+@pytest.fixture
+def pool(tmp_path: Path) -> Iterator[WarmWorkers]:
+    """A pool of one stand-in worker, closed after the test."""
+    made = stand_in_pool(tmp_path)
     try:
-        assert pool.take() is None  # the first call only starts the pool
-        wait_for_idle(pool, 1)
-        pids, said = set(), []
-        for number in range(3):
+        yield made
+    finally:
+        made.close()
+
+
+def first_worker(pool: WarmWorkers) -> WarmWorker:
+    """The pool's first call only starts it; once it has filled, its worker, taken."""
+    assert pool.take() is None
+    wait_for_idle(pool, 1)
+    worker = pool.take()
+    assert worker is not None
+    return worker
+
+
+def test_one_worker_serves_job_after_job_and_waits_between_them_in_no_video_folder(
+        pool: WarmWorkers, tmp_path: Path) -> None:
+    worker = first_worker(pool)
+    pids, said = set(), []
+    for number in range(3):
+        if number:
             worker = pool.take()
             assert worker is not None
-            pids.add(worker.process.pid)
-            pool.follow(worker, job_file(tmp_path, f"vid_{number}", f"say hello {number}"), cancel=CancelToken(),
-                        what="the stand-in", on_line=said.append)
-            assert os.readlink(f"/proc/{worker.process.pid}/cwd") == os.getcwd()  # back out of vid_N
-        assert said == ["hello 0", "hello 1", "hello 2"]
-        assert len(pids) == 1 and pool._made == 1  # one start-up for three jobs
-    finally:
-        pool.close()
+        pids.add(worker.process.pid)
+        pool.follow(worker, job_file(tmp_path, f"vid_{number}", f"say hello {number}"), cancel=CancelToken(),
+                    what="the stand-in", on_line=said.append)
+        assert os.readlink(f"/proc/{worker.process.pid}/cwd") == os.getcwd()  # back out of vid_N
+    assert said == ["hello 0", "hello 1", "hello 2"]
+    assert len(pids) == 1 and pool._made == 1  # one start-up for three jobs
 
 
-def test_a_worker_stopped_mid_job_is_replaced_only_once_it_has_exited(tmp_path: Path) -> None:
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        worker = pool.take()
-        assert worker is not None
-        cancel = CancelToken()
-        process = worker.hand(job_file(tmp_path, "vid_a", "sleep"), cancel)
-        time.sleep(0.5)
-        assert pool._made == 1 and not pool._idle  # no start-up takes a core from the job
-        cancel.cancel()
-        assert process.wait(timeout=10) != 0
-        wait_for_idle(pool, 1)
-        assert pool._made == 2 and pool._idle[0].process.pid != process.pid
-    finally:
-        pool.close()
+def test_a_worker_stopped_mid_job_is_replaced_only_once_it_has_exited(pool: WarmWorkers, tmp_path: Path) -> None:
+    worker = first_worker(pool)
+    cancel = CancelToken()
+    process = worker.hand(job_file(tmp_path, "vid_a", "sleep"), cancel)
+    time.sleep(0.5)
+    assert pool._made == 1 and not pool._idle  # no start-up takes a core from the job
+    cancel.cancel()
+    assert process.wait(timeout=10) != 0
+    wait_for_idle(pool, 1)
+    assert pool._made == 2 and pool._idle[0].process.pid != process.pid
 
 
-def test_a_failed_job_raises_with_the_workers_log_and_the_worker_is_replaced(tmp_path: Path) -> None:
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        worker = pool.take()
-        assert worker is not None
-        with pytest.raises(ChildProcessFailed, match="exit code 3.*the job went wrong"):
-            pool.follow(worker, job_file(tmp_path, "vid_a", "fail"), cancel=CancelToken(), what="the stand-in")
-        wait_for_idle(pool, 1)
-        assert pool._idle[0].process.pid != worker.process.pid
-    finally:
-        pool.close()
+def test_a_failed_job_raises_with_the_workers_log_and_the_worker_is_replaced(
+        pool: WarmWorkers, tmp_path: Path) -> None:
+    worker = first_worker(pool)
+    with pytest.raises(ChildProcessFailed, match="exit code 3.*the job went wrong"):
+        pool.follow(worker, job_file(tmp_path, "vid_a", "fail"), cancel=CancelToken(), what="the stand-in")
+    wait_for_idle(pool, 1)
+    assert pool._idle[0].process.pid != worker.process.pid
 
 
-def test_a_stopped_job_raises_the_stop(tmp_path: Path) -> None:
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        worker = pool.take()
-        assert worker is not None
-        cancel = CancelToken()
-        cancel.cancel()
-        with pytest.raises(StageCancelled):
-            pool.follow(worker, job_file(tmp_path, "vid_a", "say never"), cancel=cancel, what="the stand-in")
-    finally:
-        pool.close()
+def test_a_stopped_job_raises_the_stop(pool: WarmWorkers, tmp_path: Path) -> None:
+    worker = first_worker(pool)
+    cancel = CancelToken()
+    cancel.cancel()
+    with pytest.raises(StageCancelled):
+        pool.follow(worker, job_file(tmp_path, "vid_a", "say never"), cancel=cancel, what="the stand-in")
 
 
-def test_a_worker_left_mid_job_is_stopped_and_replaced(tmp_path: Path) -> None:
+def test_a_worker_left_mid_job_is_stopped_and_replaced(pool: WarmWorkers, tmp_path: Path) -> None:
     """A report the stage cannot take leaves the worker mid-job: it must not stay taken forever."""
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        worker = pool.take()
-        assert worker is not None
+    worker = first_worker(pool)
 
-        def refuse(line: str) -> None:
-            raise ValueError(f"cannot read {line!r}")
+    def refuse(line: str) -> None:
+        raise ValueError(f"cannot read {line!r}")
 
-        with pytest.raises(ValueError, match="cannot read 'hello'"):
-            pool.follow(worker, job_file(tmp_path, "vid_a", "say hello"), cancel=CancelToken(), what="stand-in",
-                        on_line=refuse)
-        assert worker.process.wait(timeout=10) != 0
-        wait_for_idle(pool, 1)
-        assert pool._idle[0].process.pid != worker.process.pid
-    finally:
-        pool.close()
+    with pytest.raises(ValueError, match="cannot read 'hello'"):
+        pool.follow(worker, job_file(tmp_path, "vid_a", "say hello"), cancel=CancelToken(), what="stand-in",
+                    on_line=refuse)
+    assert worker.process.wait(timeout=10) != 0
+    wait_for_idle(pool, 1)
+    assert pool._idle[0].process.pid != worker.process.pid
 
 
-def test_a_worker_is_let_go_after_its_share_of_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_is_let_go_after_its_share_of_jobs(
+        pool: WarmWorkers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(warm_module, "MAX_JOB_FILES", 2)
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        first = pool.take()
-        assert first is not None
-        for number in range(2):
-            pool.follow(first, job_file(tmp_path, f"vid_{number}", "say hi"), cancel=CancelToken(), what="stand-in")
-            if number == 0:
-                assert pool.take() is first  # kept after one job
-        assert first.process.wait(timeout=10) == 0  # let go after two: its input ended
-        wait_for_idle(pool, 1)
-        assert pool._idle[0].process.pid != first.process.pid
-    finally:
-        pool.close()
+    first = first_worker(pool)
+    for number in range(2):
+        pool.follow(first, job_file(tmp_path, f"vid_{number}", "say hi"), cancel=CancelToken(), what="stand-in")
+        if number == 0:
+            assert pool.take() is first  # kept after one job
+    assert first.process.wait(timeout=10) == 0  # let go after two: its input ended
+    wait_for_idle(pool, 1)
+    assert pool._idle[0].process.pid != first.process.pid
 
 
-def test_a_worker_that_died_idle_is_skipped(tmp_path: Path) -> None:
-    pool = stand_in_pool(tmp_path)
-    try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        pool._idle[0].process.kill()
-        pool._idle[0].process.wait()
-        assert pool.take() is None
-        wait_for_idle(pool, 1)
-        assert pool._idle[0].process.poll() is None
-    finally:
-        pool.close()
+def test_a_worker_that_died_idle_is_skipped(pool: WarmWorkers) -> None:
+    pool.take()
+    wait_for_idle(pool, 1)
+    pool._idle[0].process.kill()
+    pool._idle[0].process.wait()
+    assert pool.take() is None
+    wait_for_idle(pool, 1)
+    assert pool._idle[0].process.poll() is None
 
 
 def test_the_manim_worker_serves_one_jobs_file_after_another(tmp_path: Path) -> None:
     """The real worker's loop: two (empty) jobs files, one process, each ended by its line."""
     pool = warm_manim_workers(1, tmp_path / "logs")
     try:
-        pool.take()
-        wait_for_idle(pool, 1)
-        worker = pool.take()
-        assert worker is not None
+        worker = first_worker(pool)
         for number in range(2):
             jobs = tmp_path / f"vid_{number}" / "manim-jobs-0.json"
             jobs.parent.mkdir()
