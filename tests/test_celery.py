@@ -24,7 +24,7 @@ from creator_service.rendering.on_workers import WorkerJob, task_options
 from creator_service.rendering.remotion_workers import STARTED
 from creator_service.worker import make_app
 
-from .helpers import Creator, ffprobe
+from .helpers import Creator, ffprobe, processes_mentioning
 
 pytestmark = pytest.mark.render
 
@@ -72,22 +72,15 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def rendering_for_a_video(pid: int) -> bool:
-    """A Manim process at work: a one-off names its jobs file; a pool process's warm worker
-    works in the video's folder, and waits in its own between jobs."""
-    try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
-    except OSError:
-        cwd = ""
-    return "manim-jobs" in command_line(pid) or "/vid_" in cwd
-
-
 def manim_children(workers: list[CeleryWorker]) -> dict[int, int]:
-    """Manim processes rendering under the workers: pid -> the worker pool process that runs it."""
+    """Manim processes rendering under the workers: pid -> the worker pool process that runs it.
+    At work for a video, a one-off names its jobs file and a pool process's warm worker works in
+    the video's folder; a warm worker waits in its own folder between jobs."""
+    working = set(processes_mentioning("/vid_"))
     found = {}
     for worker in workers:
         for pid in descendants(worker.process.pid):
-            if MANIM_CHILD in command_line(pid) and rendering_for_a_video(pid):
+            if pid in working and MANIM_CHILD in command_line(pid):
                 found[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return found
 
