@@ -139,10 +139,8 @@ def _render_manim_warm(task: Any, warm: WarmWorker, job_file: str, log: Path) ->
     log.write_text(f"rendered by the warm Manim worker of pool process {os.getpid()}\n"
                    f"worker log: {warm.log}\n", encoding="utf-8")
     try:
+        # At the soft time limit, follow() stops the worker mid-job; the pool process stays.
         manim_workers().follow(warm, Path(job_file), cancel=token, what="manim rendering")
-    except SoftTimeLimitExceeded:
-        token.cancel()  # the stage's time is up: the worker goes, the pool process stays
-        raise
     except ChildProcessFailed as exc:
         raise RuntimeError(str(exc)) from None
     return {"job_file": job_file, "worker": task.request.hostname, "background": False}
