@@ -631,6 +631,7 @@ class Pipeline:
             cancel=cancel,
             services=self.services,
             scenes=frozenset(attempt.scenes) if attempt.scenes is not None else None,
+            later_stages=tuple(session.stage_order[session.stage_order.index(stage) + 1:]),
         )
         handler = self.video_type.handlers[stage]
         progress_task = asyncio.create_task(self._send_progress(reporter, stage, version))

@@ -42,6 +42,8 @@ class FakeStages:
         self.calls: Counter[str] = Counter()
         # (stage, the scenes a per-scene regenerate asked for) for every run.
         self.runs: list[tuple[str, frozenset[int] | None]] = []
+        # Each stage's `later_stages`, as its latest run was given them.
+        self.later: dict[str, tuple[str, ...]] = {}
         self._held: dict[str, threading.Event] = {}
         self._failing: set[str] = set()
         self._lock = threading.Lock()
@@ -92,6 +94,7 @@ class FakeStages:
     def handle(self, ctx: StageContext) -> StageOutput:
         self.calls[ctx.stage] += 1
         self.runs.append((ctx.stage, ctx.scenes))
+        self.later[ctx.stage] = ctx.later_stages
         with self._lock:
             held = self._held.get(ctx.stage)
         while held is not None and not held.is_set():

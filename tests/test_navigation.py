@@ -47,6 +47,10 @@ def test_a_custom_order_that_respects_the_dependencies_runs_as_given(studio: Stu
     with studio.connect() as client:
         assert start(client, "product_ad", AD, order)["stage_order"] == order
         accept_every_stage(client, order)
+    # Each stage is told what follows it in this session's order (composed_again.py reads it).
+    assert studio.fakes.later["tts"] == ("visuals", "animations", "render")
+    assert studio.fakes.later["visuals"] == ("animations", "render")
+    assert studio.fakes.later["render"] == ()
 
 
 def accept_every_stage(client: Creator, order: list[str]) -> None:
@@ -62,6 +66,7 @@ def test_an_optional_stage_may_be_left_out_of_the_order(studio: Studio) -> None:
         assert start(client, "product_ad", AD, order)["stage_order"] == order
         accept_every_stage(client, order)
     assert studio.fakes.calls["animations"] == 0
+    assert studio.fakes.later["visuals"] == ("tts", "render")
 
 
 @pytest.mark.parametrize(("order", "words"), [

@@ -68,6 +68,9 @@ class StageContext:
     scenes: frozenset[int] | None = None
     # Remaking this accepted output in another aspect (the brief's `formats`): keep its look.
     reshape_of: StageOutput | None = None
+    # The stages that come after this one in the session's order: a stage whose pictures a
+    # later one composes again makes only quick previews of them (composed_again.py).
+    later_stages: tuple[str, ...] = ()
 
     def redo(self, index: int) -> bool:
         return self.scenes is None or index in self.scenes

@@ -52,14 +52,14 @@ def _render_in(ctx: StageContext, aspect: str, handlers: Mapping[str, StageHandl
     folder = ctx.work_dir / f"format-{aspect.replace(':', 'x')}"
     accepted = dict(ctx.accepted)
     accepted["scenes"] = ctx.output_of("scenes", ScenePlan).model_copy(update={"aspect_ratio": aspect})
-    for stage in PICTURE_STAGES:
-        if stage not in accepted:  # a stage the session skipped stays skipped
-            continue
+    remade = [stage for stage in PICTURE_STAGES if stage in accepted]  # a skipped stage stays skipped
+    for number, stage in enumerate(remade):
         work = folder / stage
         work.mkdir(parents=True, exist_ok=True)
         # The accepted output as the one to reshape: same look, every scene, this aspect.
         remake = replace(ctx, stage=stage, work_dir=work, accepted=accepted, previous=None, feedback=None,
-                         scenes=None, reshape_of=ctx.accepted[stage], progress=progress)
+                         scenes=None, reshape_of=ctx.accepted[stage], progress=progress,
+                         later_stages=(*remade[number + 1:], "render"))
         accepted[stage] = handlers[stage](remake)
     work = folder / "render"
     work.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..claims import PROMOTIONAL_TYPES, SAFETY_KINDS
+from ..claims import PROMOTIONAL_TYPES
 from ..fsutil import write_text_atomically
 from ..major_statement import TextSpan
 from ..models import (
@@ -32,7 +32,6 @@ from ..models import (
     MediaCredit,
     MusicReport,
     RuleResult,
-    ScenePlan,
     SceneTiming,
     SoundReport,
     Visuals,
@@ -70,6 +69,7 @@ from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .branding import kit_font
+from .composed_again import captions_burned_everywhere, captions_burned_over, safety_scenes
 from .context import StageContext, StageFailure
 from .evidence import brief_evidence, enforce
 from .risk_checks import Narration, check_risk_presentation, safety_overlays
@@ -275,10 +275,8 @@ def encode_ahead(ctx: StageContext) -> None:
     hold's short last chunk (scene_chunks.py). Scenes the render will burn captions over are
     left to it: their chunks carry the captions. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
-    if getattr(ctx.brief, "captions", "sidecar") == "burned":
+    if captions_burned_everywhere(ctx):
         return
-    # A promotional video's major statement is burned over its safety scenes (see final_cut).
-    burned = safety_scenes(ctx) if ctx.video_type in PROMOTIONAL_TYPES else set()
     visuals = ctx.output_of("visuals", Visuals)
     fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=True)
@@ -287,7 +285,7 @@ def encode_ahead(ctx: StageContext) -> None:
     done: list[dict[str, int]] = []
     for clip in sorted(visuals.clips, key=lambda c: c.scene_index):
         sources = scene_sources(ctx.video_dir, clip.layers, 1)
-        moving = clip_length(sources, fmt) if clip.scene_index not in burned else None
+        moving = None if captions_burned_over(ctx, clip.scene_index) else clip_length(sources, fmt)
         if moving is None:
             continue  # layered: its preview already made its chunks
         frames = moving + HOLD_SECONDS * fmt.fps
@@ -307,12 +305,6 @@ def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list
     safety = safety_scenes(ctx)
     return [(s.start_frame / fps, (s.start_frame + s.frames) / fps)
             for s in voiced(segments) if s.clip.scene_index in safety]
-
-
-def safety_scenes(ctx: StageContext) -> set[int]:
-    """The indices of the scenes the accepted plan marks as safety information (the major statement)."""
-    plan = ctx.accepted.get("scenes")
-    return {scene.index for scene in plan.scenes if scene.kind in SAFETY_KINDS} if isinstance(plan, ScenePlan) else set()
 
 
 def voiced(segments: list[Segment]) -> list[Segment]:

@@ -48,6 +48,7 @@ from ..rendering.palettes import PALETTES, choose_palette
 from ..rendering.remotion import render_frames
 from ..rendering.scene_chunks import FileDigests, SceneEncode, chunk_store, encode_preview
 from .branding import brand_kit, kit_font
+from .composed_again import composed_again
 from .context import StageContext, StageFailure
 from .sources import scene_sources
 
@@ -182,17 +183,16 @@ def finish_clip(
 ) -> Clip:
     """The reviewer's preview and its thumbnail. Unless the clip is its own preview, the scene
     is composed from `layers` (what the final cut rebuilds from) and encoded once, in the final
-    settings, as the chunks the render will join again (rendering/scene_chunks.py); with
-    captions burned over every scene, as a quick preview instead, from `quick_sources` when
-    given (fewer layers showing the same picture, the logo already in them)."""
+    settings, as the chunks the render will join again (rendering/scene_chunks.py); when a later
+    stage composes the scene again (composed_again.py), as a quick preview instead, from
+    `quick_sources` when given (fewer layers showing the same picture, the logo already in them)."""
     size = fmt
     thumbnail_at: float | None  # None: the preview's own ffmpeg run wrote the thumbnail
     if preview is None:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
-        if getattr(ctx.brief, "captions", "sidecar") == "burned":
-            # The render burns captions over every scene and so encodes each chunk again:
-            # final-quality chunks here would be thrown away. A quick half-size preview, with
+        if composed_again(ctx, index):
+            # Final-quality chunks here would be thrown away. A quick half-size preview, with
             # its thumbnail from the same ffmpeg run.
             size = compose_clip(quick_sources or sources, fmt, preview, logo=None if quick_sources else logo,
                                 cancel=ctx.cancel, slots=ctx.services.slots,
