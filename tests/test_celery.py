@@ -167,6 +167,12 @@ def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> No
     assert sum(w.log().count("succeeded") for w in cluster.workers) - before >= 2
     logs = "".join(w.log() for w in cluster.workers)
     assert "remotion-ProductAd.json" in logs and "remotion-Overlays.json" in logs, logs[-3000:]
+    # The visuals' quick previews (the animations stage composes every scene again) are
+    # composed by the workers too: each was a job file sent to them.
+    visuals = next(cluster.server.data_dir.glob("vid_*/visuals/v1"))
+    previews = sorted((visuals / "clips").glob("scene_*.mp4"))
+    assert previews and [job.name for job in sorted(visuals.glob("scene_*.compose.ffmpeg.json"))] == [
+        f"{preview.stem}.compose.ffmpeg.json" for preview in previews]
 
     # Two more tasks (the key frames again): four Remotion tasks on two pool processes, so one
     # ran two or more. Each pool process started its long-lived worker once and keeps it open.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..processes import CancelToken, ProcessSlots
 from .ffmpeg import run_ffmpeg
@@ -234,10 +235,11 @@ def compose_clip(
     work_dir: Path,
     logo: Path | None = None,
     thumbnail: Thumbnail | None = None,
+    run: Callable[..., None] = run_ffmpeg,
 ) -> VideoFormat:
     """One scene as a preview clip (encoded fast at high quality) at `preview_format(fmt)`,
     which it returns; `fmt` is the size the layers were made for. `thumbnail`, if asked for,
-    is written by the same run."""
+    is written by the same run. `run` runs ffmpeg (here, or on the workers: on_workers.py)."""
     inputs = Inputs()
     # Labels name the files a scene's filter writes: unique per clip, so clips compose in parallel.
     label = output.stem
@@ -254,7 +256,7 @@ def compose_clip(
         chains.append(f"[{label}_still]select=eq(n\\,{frame}),scale={thumbnail.width}:-2[{label}_thumb]")
         final = f"{label}_video"
         still = ["-map", f"[{label}_thumb]", "-frames:v", "1", "-update", "1", str(thumbnail.path)]
-    run_ffmpeg(
+    run(
         [*inputs.args, "-filter_complex", ";".join(chains), "-map", f"[{final}]", "-an",
          "-frames:v", str(sources.frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16",
          "-r", str(size.fps), str(output), *still],

@@ -197,7 +197,8 @@ def finish_clip(
             size = compose_clip(quick_sources or sources, fmt, preview, logo=None if quick_sources else logo,
                                 cancel=ctx.cancel, slots=ctx.services.slots,
                                 work_dir=ctx.work_dir, thumbnail=Thumbnail(preview.with_suffix(".jpg"),
-                                                                           round(sources.frames * 0.6), THUMBNAIL_WIDTH))
+                                                                           round(sources.frames * 0.6), THUMBNAIL_WIDTH),
+                                run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
             thumbnail_at = None
         else:
             scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
