@@ -169,7 +169,7 @@ def test_remotion_key_frames_are_rendered_by_the_workers(cluster: Cluster) -> No
     assert "remotion-ProductAd.json" in logs and "remotion-Overlays.json" in logs, logs[-3000:]
     # The visuals' quick previews (the animations stage composes every scene again) are
     # composed by the workers too: each was a job file sent to them.
-    visuals = next(cluster.server.data_dir.glob("vid_*/visuals/v1"))
+    visuals = Path(done["video_path"]).parents[2] / "visuals" / "v1"  # <video>/render/v1/final.mp4
     previews = sorted((visuals / "clips").glob("scene_*.mp4"))
     assert previews and [job.name for job in sorted(visuals.glob("scene_*.compose.ffmpeg.json"))] == [
         f"{preview.stem}.compose.ffmpeg.json" for preview in previews]
