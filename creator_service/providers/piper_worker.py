@@ -5,8 +5,9 @@ Run as `python -m creator_service.providers.piper_worker JOB.json`, or as a warm
 on stdin (creator_service/warm.py). The job names the model and the items; each finished item
 is reported on stdout as one JSON line, with the time span of each sentence and of each word.
 The times come from Piper's phoneme alignments (the model is patched in memory to report how
-many samples each phoneme lasts; words are the phonemes between spaces). Loading the voice costs about a second,
-so one process speaks all of a stage's texts, and the server keeps one loaded.
+many samples each phoneme lasts; words are the phonemes between spaces). Loading the voice
+costs about a second, so one process speaks all of a stage's texts, and the server keeps one
+loaded.
 """
 
 from __future__ import annotations
