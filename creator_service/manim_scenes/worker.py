@@ -15,7 +15,7 @@ import logging
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def scene_classes() -> dict[str, type]:
@@ -84,9 +84,57 @@ def use_brand_font(font: dict[str, str] | None) -> None:
 
 
 def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Path:
+    """Render one clip to `job["output"]`, and the same scene in each palette of `job["also"]`
+    to that entry's `output` (a branch's variants that differ only in colour)."""
+    from .palettes_at_once import PaletteClip, UnknownColour
+
+    clips = [PaletteClip(job["spec"]["palette"], Path(job["output"])),
+             *(PaletteClip(other["palette"], Path(other["output"])) for other in job.get("also", []))]
+    use_brand_font(job["spec"].get("font"))
+    if len(clips) > 1:
+        try:
+            text_boxes = _render_palettes(index, job, registry[job["scene"]], clips)
+        except UnknownColour as exc:
+            # A colour the key palette cannot read: each palette on its own, as always.
+            logging.getLogger(__name__).warning("%s: %s; drawing each palette on its own", job["scene"], exc)
+        else:
+            for clip in clips:
+                _write_layout(clip.target, text_boxes)
+            return clips[0].target
+    for clip in clips:
+        spec = {**job["spec"], "palette": clip.palette}
+        produced, text_boxes = _render_scene(index, job, registry[job["scene"]], spec)
+        clip.target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(produced), clip.target)
+        _write_layout(clip.target, text_boxes)
+    return clips[0].target
+
+
+def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[Any]) -> list[list[float]]:
+    """One pass in the key palette, painted in every clip's palette (palettes_at_once.py)."""
+    from .palettes_at_once import KEY, PalettesRenderer
+
+    made: list[PalettesRenderer] = []
+
+    def renderer() -> PalettesRenderer:
+        made.append(PalettesRenderer(clips))
+        return made[0]
+
+    try:
+        _, text_boxes = _render_scene(index, job, cls, {**job["spec"], "palette": KEY}, renderer)
+        made[0].finish_clips()
+    except BaseException:
+        for unfinished in made:
+            unfinished.abort_clips()
+        raise
+    return text_boxes
+
+
+def _render_scene(index: int, job: dict[str, Any], cls: type, spec: dict[str, Any],
+                  renderer: Callable[[], Any] | None = None) -> tuple[Path, list[list[float]]]:
+    """Render the scene of `job` with `spec`: the clip Manim wrote, and where it showed text."""
     from manim import config, tempconfig
 
-    cls = registry[job["scene"]]
     media_dir = Path(job["media_dir"])
     width, height = int(job["width"]), int(job["height"])
     # Layouts are written in scene units for their design frame (16 x 9 landscape, 9 x 16
@@ -114,22 +162,20 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
         # at high quality halves Manim's time at 1080p.
         "video_encoder_options": {} if job.get("transparent") else {"crf": "16", "preset": "ultrafast"},
     }
-    use_brand_font(job["spec"].get("font"))
     with tempconfig(settings):
-        scene_type = type(cls.__name__, (cls,), {"spec": job["spec"], "job_index": index})
-        scene = scene_type()
+        scene_type = type(cls.__name__, (cls,), {"spec": spec, "job_index": index})
+        # The renderer is made inside the config: its camera reads the frame's size from it.
+        scene = scene_type(renderer=renderer() if renderer else None)
         scene.render()
-        produced = Path(scene.renderer.file_writer.movie_file_path)
         assert config.pixel_width == width
-        text_boxes = scene.text_boxes
-    target = Path(job["output"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(produced), target)
-    # The layout data: where the clip shows text, so captions can keep clear of it.
+        return Path(scene.renderer.file_writer.movie_file_path), scene.text_boxes
+
+
+def _write_layout(clip: Path, text_boxes: list[list[float]]) -> None:
+    """The layout data: where the clip shows text, so captions can keep clear of it."""
     from ..rendering.manim_clips import layout_path
 
-    layout_path(target).write_text(json.dumps({"text_boxes": text_boxes}), encoding="utf-8")
-    return target
+    layout_path(clip).write_text(json.dumps({"text_boxes": text_boxes}), encoding="utf-8")
 
 
 def prepare() -> dict[str, type]:

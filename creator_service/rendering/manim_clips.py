@@ -44,6 +44,14 @@ class ClipJob:
     transparent: bool = False
     # The aspect the scene's layout was written for (its type's default).
     design_aspect: str = "16:9"
+    # The same scene in other palettes, drawn in the same pass (a branch's variants,
+    # clips_together.py): (palette, output) each.
+    also: tuple[tuple[dict[str, str], Path], ...] = ()
+
+    @property
+    def cost(self) -> float:
+        """Work to deal out, in seconds of one palette: another palette costs about a third more."""
+        return self.seconds * (1 + len(self.also) / 3)
 
 
 def layout_path(clip: Path) -> Path:
@@ -63,10 +71,10 @@ def deal(jobs: list[ClipJob], workers: int) -> list[list[ClipJob]]:
     """Longest clip first, each to the worker with the least work so far."""
     shares: list[list[ClipJob]] = [[] for _ in range(max(1, min(workers, len(jobs))))]
     loads = [0.0] * len(shares)
-    for job in sorted(jobs, key=lambda j: j.seconds, reverse=True):
+    for job in sorted(jobs, key=lambda j: j.cost, reverse=True):
         target = loads.index(min(loads))
         shares[target].append(job)
-        loads[target] += job.seconds
+        loads[target] += job.cost
     return shares
 
 
@@ -213,6 +221,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "transparent": job.transparent,
         "design_aspect": job.design_aspect,
         "spec": {**job.spec, "duration": job.seconds},
+        "also": [{"palette": palette, "output": str(output)} for palette, output in job.also],
     }
 
 
