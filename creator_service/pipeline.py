@@ -41,6 +41,7 @@ from .models import FinalVideo, ScenePlan, Script, StageOutput
 from .payloads import FieldError
 from .processes import CancelToken, ChildProcessFailed, StageCancelled
 from .protocol import ErrorCode, ProtocolError, Variant
+from .rendering.clips_together import ClipsTogether, Seat
 from .review import Review
 from .services import Services
 from .session import CreatorSession, StageAttempt
@@ -605,10 +606,11 @@ class Pipeline:
             self._record("error", attempt=attempt, error=error)
             await self.stage_failed()  # type: ignore[attr-defined]
 
-    async def _execute(self, attempt: StageAttempt, cancel: CancelToken,
-                       previous: StageOutput | None) -> tuple[StageOutput | None, str | None] | None:
+    async def _execute(self, attempt: StageAttempt, cancel: CancelToken, previous: StageOutput | None,
+                       clips_together: Seat | None = None) -> tuple[StageOutput | None, str | None] | None:
         """Run one attempt's handler: (output, None), (None, the error in words), or None if it
-        was cancelled (the attempt is then recorded as such)."""
+        was cancelled (the attempt is then recorded as such). A branch's variant gets its seat
+        at the branch's `ClipsTogether`, and leaves it however the handler ends."""
         session = self.session
         stage, version = attempt.stage, attempt.version
         self._record("running", attempt=attempt)
@@ -632,6 +634,7 @@ class Pipeline:
             services=self.services,
             scenes=frozenset(attempt.scenes) if attempt.scenes is not None else None,
             later_stages=tuple(session.stage_order[session.stage_order.index(stage) + 1:]),
+            clips_together=clips_together,
         )
         handler = self.video_type.handlers[stage]
         progress_task = asyncio.create_task(self._send_progress(reporter, stage, version))
@@ -661,6 +664,8 @@ class Pipeline:
             error = f"the {stage} stage failed unexpectedly: {type(exc).__name__}: {exc}"
         finally:
             progress_task.cancel()
+            if clips_together is not None:
+                clips_together.leave()
         logger.info(
             "%s %s v%s %s in %.1f s", session.video_id, stage, version,
             "failed" if error else "completed", time.monotonic() - started,
@@ -680,8 +685,11 @@ class Pipeline:
             attempts.append(session.begin_attempt(inputs))
         parent = CancelToken()
         self._cancel = parent
+        # Variants that differ only in colour draw their Manim clips in one pass.
+        together = ClipsTogether(len(attempts))
         outcomes = await asyncio.gather(*(
-            self._settle(attempt, parent.linked(), base[1] if base else None) for attempt in attempts))
+            self._settle(attempt, parent.linked(), base[1] if base else None, together.seat())
+            for attempt in attempts))
         if any(outcome is None for outcome in outcomes) or not await self.may_stage_done():  # type: ignore[attr-defined]
             return  # stopped meanwhile
         made = [(a.version, a.output, a.error) for a in attempts]
@@ -702,8 +710,8 @@ class Pipeline:
             await self.stage_failed()  # type: ignore[attr-defined]
 
     async def _settle(self, attempt: StageAttempt, cancel: CancelToken,
-                      previous: StageOutput | None) -> bool | None:
-        outcome = await self._execute(attempt, cancel, previous)
+                      previous: StageOutput | None, seat: Seat) -> bool | None:
+        outcome = await self._execute(attempt, cancel, previous, seat)
         if outcome is None:
             return None
         output, error = outcome

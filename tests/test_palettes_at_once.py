@@ -2,11 +2,14 @@
 
 The colour rules run in milliseconds. The scene test renders every registered scene for real,
 at a tiny size: once in each of two palettes, then once for both. Frames are compared as the
-pixels handed to the encoder, before any compression could hide or invent a difference.
+pixels handed to the encoder, before any compression could hide or invent a difference. Last,
+a branch of two colour variants on a real server draws each scene once for both.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ from manim.scene.video_segment_encoder import VideoSegmentEncoder
 from creator_service.manim_scenes.palettes_at_once import FIXED, KEY, ColourMap, UnknownColour, unambiguous
 from creator_service.manim_scenes.worker import prepare, render_job, scene_classes
 from creator_service.rendering.palettes import PALETTES
+
+from .helpers import SOCIAL_BRIEF, Creator, Server, ffprobe
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
@@ -128,3 +133,44 @@ def test_every_scene_drawn_alongside_matches_its_own_render(
     assert (tmp_path / "together" / "also.layout.json").read_text() == (
         tmp_path / "together" / "clip.layout.json").read_text() == (tmp_path / "ocean" / "clip.layout.json").read_text()
 
+
+def _mean_colour(clip: Path) -> np.ndarray:
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-sseof", "-0.3", "-i", str(clip), "-frames:v", "1", "-vf",
+                          "scale=48:86", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, 3).mean(axis=0)
+
+
+@pytest.mark.render
+def test_a_branch_of_two_colour_variants_draws_each_scene_once_for_both(server: Server) -> None:
+    with Creator(server.ws_url, server.token) as client:
+        video_id = client.start("social_media", SOCIAL_BRIEF)["video_id"]
+        client.advance_to("visuals")
+        client.wait_completed("visuals")
+        client.send({"action": "branch", "variants": [{"feedback": "warmer colours"}, {"feedback": "lighter"}]})
+        ended = {}
+        while True:
+            event = client.next_event(timeout=300)
+            if event["status"] == "variants_ready":
+                break
+            if event["status"] == "completed":
+                ended[event["version"]] = event["data"]
+        client.send({"action": "stop"})
+    assert event["versions"] == [2, 3] and sorted(ended) == [2, 3]
+    assert (ended[2]["palette"], ended[3]["palette"]) == ("sunrise", "clinic")
+    video_dir = server.data_dir / video_id
+    # One pass: the Manim jobs were handed to the workers by one variant, each drawing both palettes.
+    jobs = [job for version in (2, 3) for path in (video_dir / "visuals" / f"v{version}").glob("manim-jobs-*.json")
+            for job in json.loads(path.read_text())]
+    assert jobs and all(len(job["also"]) == 1 for job in jobs)
+    drawn = {Path(job["output"]).parent.parent.name for job in jobs} | {
+        Path(job["also"][0]["output"]).parent.parent.name for job in jobs}
+    assert drawn == {"v2", "v3"}
+    # Each variant's clips are its own colours: clinic is light, sunrise is dark.
+    drawn_clips = {version: sorted((video_dir / "visuals" / version / "clips").glob("scene_*_manim.mp4"))
+                   for version in ("v2", "v3")}
+    assert len(drawn_clips["v2"]) == len(drawn_clips["v3"]) == len(jobs) - 1  # and one scene over footage
+    for clip2, clip3 in zip(drawn_clips["v2"], drawn_clips["v3"]):
+        assert clip2.name == clip3.name
+        assert ffprobe(clip3)["streams"][0]["codec_name"] == "h264"
+        assert _mean_colour(clip3).mean() > _mean_colour(clip2).mean() + 40

@@ -13,6 +13,7 @@ from typing import Callable, Mapping, TypeVar
 
 from ..models import StageOutput
 from ..processes import CancelToken
+from ..rendering.clips_together import Seat
 from ..services import Services
 
 OutputT = TypeVar("OutputT")
@@ -71,6 +72,9 @@ class StageContext:
     # The stages that come after this one in the session's order: a stage whose pictures a
     # later one composes again makes only quick previews of them (composed_again.py).
     later_stages: tuple[str, ...] = ()
+    # A branch's variant: its Manim clips are rendered with the other variants' when they
+    # differ only in colour (rendering/clips_together.py). None: on its own.
+    clips_together: Seat | None = None
 
     def redo(self, index: int) -> bool:
         return self.scenes is None or index in self.scenes
