@@ -51,8 +51,9 @@ class _Runs:
         self.fail, self.seconds = fail, seconds
         self._lock = threading.Lock()
 
-    def runner(self, variant: str) -> Callable[[list[ClipJob]], None]:
-        def run(jobs: list[ClipJob]) -> None:
+    def runner(self, variant: str) -> Callable[[list[ClipJob], Callable[[float, str], None]], None]:
+        def run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
+            progress(0.5, "rendered 1 of 2 clips")
             with self._lock:
                 self.calls.append((variant, jobs))
             time.sleep(self.seconds)
@@ -80,18 +81,20 @@ def _in_threads(targets: dict[str, Callable[[], None]]) -> dict[str, BaseExcepti
     return outcomes
 
 
-def test_the_last_variant_in_renders_for_all_and_the_others_wait_for_it() -> None:
+def test_the_last_variant_in_renders_for_all_and_every_variant_hears_its_progress() -> None:
     meeting, runs = ClipsTogether(3), _Runs()
     seats = {name: meeting.seat() for name in "abc"}
+    heard: dict[str, list[str]] = {name: [] for name in "abc"}
     outcomes = _in_threads({
-        name: (lambda name=name, palette=palette: seats[name].render(_jobs(name, palette), runs.runner(name),
-                                                                     CancelToken()))
+        name: (lambda name=name, palette=palette: seats[name].render(
+            _jobs(name, palette), runs.runner(name), CancelToken(), lambda f, d, name=name: heard[name].append(d)))
         for name, palette in zip("abc", ("sunrise", "ocean", "forest"))
     })
     assert outcomes == {"a": None, "b": None, "c": None}
     assert len(runs.calls) == 1
     _, jobs = runs.calls[0]
     assert all(len(job.also) == 2 for job in jobs)
+    assert heard == {name: ["rendered 1 of 2 clips, in 3 palettes at once"] for name in "abc"}
 
 
 def test_a_variant_that_ends_without_asking_is_not_waited_for() -> None:
@@ -100,8 +103,8 @@ def test_a_variant_that_ends_without_asking_is_not_waited_for() -> None:
     timer = threading.Timer(0.3, failed.leave)  # its stage failed before it drew anything
     timer.start()
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken()),
-        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken()),
+        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken(), lambda f, d: None),
+        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken(), lambda f, d: None),
     })
     assert outcomes == {"a": None, "b": None}
     assert len(runs.calls) == 1 and all(len(job.also) == 1 for job in runs.calls[0][1])
@@ -113,8 +116,8 @@ def test_variants_that_differ_in_more_than_colour_render_their_own() -> None:
     meeting, runs = ClipsTogether(2), _Runs()
     a, b = meeting.seat(), meeting.seat()
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken()),
-        "b": lambda: b.render(_jobs("b", "ocean", words="Helps you"), runs.runner("b"), CancelToken()),
+        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken(), lambda f, d: None),
+        "b": lambda: b.render(_jobs("b", "ocean", words="Helps you"), runs.runner("b"), CancelToken(), lambda f, d: None),
     })
     assert outcomes == {"a": None, "b": None}
     assert sorted(variant for variant, _ in runs.calls) == ["a", "b"]
@@ -125,8 +128,8 @@ def test_a_failed_shared_render_fails_every_variant_with_its_words() -> None:
     meeting, runs = ClipsTogether(2), _Runs(fail=ChildProcessFailed("Manim rendering: exit status 1"))
     a, b = meeting.seat(), meeting.seat()
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken()),
-        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken()),
+        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), CancelToken(), lambda f, d: None),
+        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken(), lambda f, d: None),
     })
     assert len(runs.calls) == 1
     assert all(isinstance(exc, ChildProcessFailed) and "exit status 1" in str(exc) for exc in outcomes.values())
@@ -140,8 +143,8 @@ def test_a_stopped_variant_stops_waiting_and_the_other_renders_alone() -> None:
     # The third variant is still running when a is stopped; it then ends without asking.
     threading.Timer(0.5, _never.leave).start()
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), stop_a),
-        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken()),
+        "a": lambda: a.render(_jobs("a", "sunrise"), runs.runner("a"), stop_a, lambda f, d: None),
+        "b": lambda: b.render(_jobs("b", "ocean"), runs.runner("b"), CancelToken(), lambda f, d: None),
     })
     assert isinstance(outcomes["a"], StageCancelled) and outcomes["b"] is None
     assert runs.calls and [variant for variant, _ in runs.calls] == ["b"]
@@ -154,20 +157,20 @@ def test_when_the_leading_variant_is_stopped_the_others_render_their_own() -> No
     stop_b = CancelToken()
     calls: list[str] = []
 
-    def leader_run(jobs: list[ClipJob]) -> None:  # b arrives last and leads; it is stopped mid-render
+    def leader_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:  # b arrives last and leads; it is stopped mid-render
         calls.append("b")
         stop_b.cancel()
         raise StageCancelled()
 
-    def own_run(jobs: list[ClipJob]) -> None:
+    def own_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
         calls.append("a")
 
     def b_later() -> None:
         time.sleep(0.2)
-        b.render(_jobs("b", "ocean"), leader_run, stop_b)
+        b.render(_jobs("b", "ocean"), leader_run, stop_b, lambda f, d: None)
 
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, CancelToken()),
+        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, CancelToken(), lambda f, d: None),
         "b": b_later,
     })
     assert isinstance(outcomes["b"], StageCancelled) and outcomes["a"] is None

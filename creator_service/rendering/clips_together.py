@@ -22,6 +22,11 @@ from .manim_clips import ClipJob
 # How often a waiting variant looks at its own cancel token.
 WAIT_STEP = 0.2
 
+Progress = Callable[[float, str], None]
+# Renders a list of jobs for one variant (render_clips with its slots and cancel token),
+# reporting to the progress it is given.
+Run = Callable[[list[ClipJob], Progress], None]
+
 
 def _shape(job: ClipJob) -> str:
     """Everything that decides a clip's picture except its colours."""
@@ -52,6 +57,7 @@ class ClipsTogether:
     def __init__(self, variants: int) -> None:
         self._awaited = variants  # seats that have neither asked nor left
         self._asks: list[list[ClipJob]] = []
+        self._progress: list[Progress] = []  # each asking variant's, in the order of `_asks`
         self._jobs: list[ClipJob] | None = None  # the merged jobs, once decided
         self._decided = False
         self._finished = False
@@ -61,16 +67,18 @@ class ClipsTogether:
     def seat(self) -> Seat:
         return Seat(self)
 
-    def _arrive(self, jobs: list[ClipJob], cancel: CancelToken) -> tuple[bool, bool]:
+    def _arrive(self, jobs: list[ClipJob], cancel: CancelToken, progress: Progress) -> tuple[bool, bool]:
         """(together, leads) for a seat that hands in `jobs`, once every awaited seat is in."""
         with self._changed:
             if self._decided:  # a latecomer (a second call from one stage): on its own
                 return False, False
             self._asks.append(jobs)
+            self._progress.append(progress)
             self._awaited -= 1
             self._changed.notify_all()
             while not self._decided and self._awaited > 0:
                 if cancel.cancelled:  # stopped while waiting: it leaves (its seat will not ask again)
+                    self._progress.pop(self._asks.index(jobs))
                     self._asks.remove(jobs)
                     self._changed.notify_all()
                     raise StageCancelled()
@@ -87,11 +95,17 @@ class ClipsTogether:
             self._awaited -= 1
             self._changed.notify_all()
 
-    def _lead(self, run: Callable[[list[ClipJob]], None]) -> None:
+    def _lead(self, run: Run) -> None:
         assert self._jobs is not None
+        palettes = len(self._asks)
+
+        def to_every_variant(fraction: float, detail: str) -> None:
+            for progress in self._progress:
+                progress(fraction, f"{detail}, in {palettes} palettes at once")
+
         error: BaseException | None = None
         try:
-            run(self._jobs)
+            run(self._jobs, to_every_variant)
         except BaseException as exc:  # every variant hears how the shared render ended
             error = exc
         with self._changed:
@@ -100,14 +114,14 @@ class ClipsTogether:
         if error is not None:
             raise error
 
-    def _follow(self, jobs: list[ClipJob], run: Callable[[list[ClipJob]], None], cancel: CancelToken) -> None:
+    def _follow(self, jobs: list[ClipJob], run: Run, cancel: CancelToken, progress: Progress) -> None:
         with self._changed:
             while not self._finished:
                 if cancel.cancelled:
                     raise StageCancelled()
                 self._changed.wait(WAIT_STEP)
         if isinstance(self._error, StageCancelled):
-            run(jobs)  # the leading variant was stopped, this one was not: its own clips after all
+            run(jobs, progress)  # the leading variant was stopped, this one was not: its own clips after all
         elif self._error is not None:
             raise self._error
 
@@ -119,20 +133,20 @@ class Seat:
         self._meeting = meeting
         self._done = False  # asked or left: no longer awaited
 
-    def render(self, jobs: list[ClipJob], run: Callable[[list[ClipJob]], None], cancel: CancelToken) -> None:
-        """Render `jobs` (each to its output) with the other variants', or on their own.
-        `run` renders a list of jobs for this variant: render_clips with its slots and cancel."""
+    def render(self, jobs: list[ClipJob], run: Run, cancel: CancelToken, progress: Progress) -> None:
+        """Render `jobs` (each to its output) with the other variants', or on their own. Drawn
+        together, every variant hears the shared render's progress."""
         if self._done:
-            run(jobs)
+            run(jobs, progress)
             return
         self._done = True
-        together, leads = self._meeting._arrive(jobs, cancel)
+        together, leads = self._meeting._arrive(jobs, cancel, progress)
         if not together:
-            run(jobs)
+            run(jobs, progress)
         elif leads:
             self._meeting._lead(run)
         else:
-            self._meeting._follow(jobs, run, cancel)
+            self._meeting._follow(jobs, run, cancel, progress)
 
     def leave(self) -> None:
         """The variant's stage has ended: if it never asked, nobody waits for it any more."""

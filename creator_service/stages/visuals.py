@@ -272,16 +272,16 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             design_aspect=DECKS[ctx.video_type].aspect_ratio,
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
-    run = partial(
-        render_clips, fmt=fmt, work_dir=ctx.work_dir, cancel=ctx.cancel, slots=ctx.services.slots,
-        warm=ctx.services.manim_workers, executor=ctx.services.settings.executor,
-        progress=lambda fraction, detail: ctx.progress(fraction * 0.8, detail),
-    )
+    def run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
+        render_clips(jobs, fmt, work_dir=ctx.work_dir, cancel=ctx.cancel, slots=ctx.services.slots,
+                     warm=ctx.services.manim_workers, executor=ctx.services.settings.executor, progress=progress)
+
+    progress = lambda fraction, detail: ctx.progress(fraction * 0.8, detail)  # noqa: E731
     try:
         if ctx.clips_together is not None:
-            ctx.clips_together.render(jobs, run, ctx.cancel)
+            ctx.clips_together.render(jobs, run, ctx.cancel, progress)
         else:
-            run(jobs)
+            run(jobs, progress)
     except ChildProcessFailed as exc:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
     # Manim's ImageMobject fails with this Pillow, so ffmpeg lays the logo over each preview
