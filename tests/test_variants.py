@@ -1,5 +1,6 @@
-"""Choose any version, and fork a session: over a real socket, on the in-process server with
-instant fake stages. (Branches, several variants at once, are not built yet.)"""
+"""Choose any version, fork a session, and branch a stage into variants: over a real socket, on
+the in-process server with instant fake stages. (Colour variants of real visuals drawn in one
+Manim pass: tests/test_palettes_at_once.py.)"""
 
 from __future__ import annotations
 
