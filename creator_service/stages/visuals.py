@@ -272,11 +272,14 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             design_aspect=DECKS[ctx.video_type].aspect_ratio,
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
+
     def run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
         render_clips(jobs, fmt, work_dir=ctx.work_dir, cancel=ctx.cancel, slots=ctx.services.slots,
                      warm=ctx.services.manim_workers, executor=ctx.services.settings.executor, progress=progress)
 
-    progress = lambda fraction, detail: ctx.progress(fraction * 0.8, detail)  # noqa: E731
+    def progress(fraction: float, detail: str) -> None:
+        ctx.progress(fraction * 0.8, detail)  # the rest is composing and thumbnails
+
     try:
         if ctx.clips_together is not None:
             ctx.clips_together.render(jobs, run, ctx.cancel, progress)
