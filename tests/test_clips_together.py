@@ -175,3 +175,29 @@ def test_when_the_leading_variant_is_stopped_the_others_render_their_own() -> No
     })
     assert isinstance(outcomes["b"], StageCancelled) and outcomes["a"] is None
     assert calls == ["b", "a"]
+
+
+def test_when_the_whole_branch_is_stopped_nobody_renders_again() -> None:
+    meeting = ClipsTogether(2)
+    a, b = meeting.seat(), meeting.seat()
+    stop = CancelToken()  # the branch's stop reaches every variant
+    calls: list[str] = []
+
+    def leader_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
+        calls.append("b")
+        stop.cancel()
+        raise StageCancelled()
+
+    def own_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
+        calls.append("a")
+
+    def b_later() -> None:
+        time.sleep(0.2)
+        b.render(_jobs("b", "ocean"), leader_run, stop.linked(), lambda f, d: None)
+
+    outcomes = _in_threads({
+        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, stop.linked(), lambda f, d: None),
+        "b": b_later,
+    })
+    assert isinstance(outcomes["a"], StageCancelled) and isinstance(outcomes["b"], StageCancelled)
+    assert calls == ["b"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..processes import CancelToken, StageCancelled
@@ -51,13 +51,18 @@ def merged(asks: list[list[ClipJob]]) -> list[ClipJob] | None:
     ]
 
 
+@dataclass(eq=False)  # asks are told apart by identity: two variants may hand in equal jobs
+class _Ask:
+    jobs: list[ClipJob]
+    progress: Progress
+
+
 class ClipsTogether:
     """The meeting point of one branch's variants: each variant's stage gets a `Seat`."""
 
     def __init__(self, variants: int) -> None:
         self._awaited = variants  # seats that have neither asked nor left
-        self._asks: list[list[ClipJob]] = []
-        self._progress: list[Progress] = []  # each asking variant's, in the order of `_asks`
+        self._asks: list[_Ask] = []
         self._jobs: list[ClipJob] | None = None  # the merged jobs, once decided
         self._decided = False
         self._finished = False
@@ -72,21 +77,20 @@ class ClipsTogether:
         with self._changed:
             if self._decided:  # a latecomer (a second call from one stage): on its own
                 return False, False
-            self._asks.append(jobs)
-            self._progress.append(progress)
+            ask = _Ask(jobs, progress)
+            self._asks.append(ask)
             self._awaited -= 1
             self._changed.notify_all()
             while not self._decided and self._awaited > 0:
                 if cancel.cancelled:  # stopped while waiting: it leaves (its seat will not ask again)
-                    self._progress.pop(self._asks.index(jobs))
-                    self._asks.remove(jobs)
+                    self._asks.remove(ask)
                     self._changed.notify_all()
                     raise StageCancelled()
                 self._changed.wait(WAIT_STEP)
             if self._decided:
                 return self._jobs is not None, False
             self._decided = True
-            self._jobs = merged(self._asks) if len(self._asks) > 1 else None
+            self._jobs = merged([ask.jobs for ask in self._asks]) if len(self._asks) > 1 else None
             self._changed.notify_all()
             return self._jobs is not None, self._jobs is not None
 
@@ -100,8 +104,8 @@ class ClipsTogether:
         palettes = len(self._asks)
 
         def to_every_variant(fraction: float, detail: str) -> None:
-            for progress in self._progress:
-                progress(fraction, f"{detail}, in {palettes} palettes at once")
+            for ask in self._asks:
+                ask.progress(fraction, f"{detail}, in {palettes} palettes at once")
 
         error: BaseException | None = None
         try:
@@ -120,7 +124,7 @@ class ClipsTogether:
                 if cancel.cancelled:
                     raise StageCancelled()
                 self._changed.wait(WAIT_STEP)
-        if isinstance(self._error, StageCancelled):
+        if isinstance(self._error, StageCancelled) and not cancel.cancelled:
             run(jobs, progress)  # the leading variant was stopped, this one was not: its own clips after all
         elif self._error is not None:
             raise self._error
