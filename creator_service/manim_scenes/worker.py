@@ -15,7 +15,10 @@ import logging
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # it imports Manim, which this module imports only inside the functions that render
+    from .palettes_at_once import PaletteClip
 
 
 def scene_classes() -> dict[str, type]:
@@ -110,7 +113,7 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
     return clips[0].target
 
 
-def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[Any]) -> list[list[float]]:
+def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[PaletteClip]) -> list[list[float]]:
     """One pass in the key palette, painted in every clip's palette (palettes_at_once.py)."""
     from .palettes_at_once import KEY, PalettesRenderer
 
