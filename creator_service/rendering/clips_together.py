@@ -29,7 +29,8 @@ Run = Callable[[list[ClipJob], Progress], None]
 
 
 def _shape(job: ClipJob) -> str:
-    """Everything that decides a clip's picture except its colours."""
+    """Everything in a job that decides a clip's picture except its colours. (The frame's size and
+    rate are not in a job: a branch's variants share one brief and one accepted scene plan.)"""
     spec = {key: value for key, value in job.spec.items() if key != "palette"}
     return json.dumps([job.index, job.scene, job.seconds, job.transparent, job.design_aspect, spec], sort_keys=True)
 
