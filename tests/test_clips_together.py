@@ -151,15 +151,18 @@ def test_a_stopped_variant_stops_waiting_and_the_other_renders_alone() -> None:
     assert not any(job.also for job in runs.calls[0][1])
 
 
-def test_when_the_leading_variant_is_stopped_the_others_render_their_own() -> None:
+def _leader_stopped(whole_branch: bool) -> tuple[dict[str, BaseException | None], list[str]]:
+    """b arrives last and leads; it is stopped mid-render, alone or with the whole branch (whose
+    stop reaches every variant through linked tokens). What each variant saw, and who rendered."""
     meeting = ClipsTogether(2)
     a, b = meeting.seat(), meeting.seat()
-    stop_b = CancelToken()
+    branch = CancelToken()
+    stop_a, stop_b = (branch.linked(), branch.linked()) if whole_branch else (CancelToken(), CancelToken())
     calls: list[str] = []
 
-    def leader_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:  # b arrives last and leads; it is stopped mid-render
+    def leader_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
         calls.append("b")
-        stop_b.cancel()
+        (branch if whole_branch else stop_b).cancel()
         raise StageCancelled()
 
     def own_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
@@ -170,34 +173,19 @@ def test_when_the_leading_variant_is_stopped_the_others_render_their_own() -> No
         b.render(_jobs("b", "ocean"), leader_run, stop_b, lambda f, d: None)
 
     outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, CancelToken(), lambda f, d: None),
+        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, stop_a, lambda f, d: None),
         "b": b_later,
     })
+    return outcomes, calls
+
+
+def test_when_the_leading_variant_is_stopped_the_others_render_their_own() -> None:
+    outcomes, calls = _leader_stopped(whole_branch=False)
     assert isinstance(outcomes["b"], StageCancelled) and outcomes["a"] is None
     assert calls == ["b", "a"]
 
 
 def test_when_the_whole_branch_is_stopped_nobody_renders_again() -> None:
-    meeting = ClipsTogether(2)
-    a, b = meeting.seat(), meeting.seat()
-    stop = CancelToken()  # the branch's stop reaches every variant
-    calls: list[str] = []
-
-    def leader_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
-        calls.append("b")
-        stop.cancel()
-        raise StageCancelled()
-
-    def own_run(jobs: list[ClipJob], progress: Callable[[float, str], None]) -> None:
-        calls.append("a")
-
-    def b_later() -> None:
-        time.sleep(0.2)
-        b.render(_jobs("b", "ocean"), leader_run, stop.linked(), lambda f, d: None)
-
-    outcomes = _in_threads({
-        "a": lambda: a.render(_jobs("a", "sunrise"), own_run, stop.linked(), lambda f, d: None),
-        "b": b_later,
-    })
+    outcomes, calls = _leader_stopped(whole_branch=True)
     assert isinstance(outcomes["a"], StageCancelled) and isinstance(outcomes["b"], StageCancelled)
     assert calls == ["b"]
