@@ -89,11 +89,20 @@ def use_brand_font(font: dict[str, str] | None) -> None:
 def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Path:
     """Render one clip to `job["output"]`, and the same scene in each palette of `job["also"]`
     to that entry's `output` (a branch's variants that differ only in colour)."""
+    from ..rendering.scene_chunks import grid_path
     from .palettes_at_once import PaletteClip, UnknownColour
 
     clips = [PaletteClip(job["spec"]["palette"], Path(job["output"])),
              *(PaletteClip(other["palette"], Path(other["output"])) for other in job.get("also", []))]
     use_brand_font(job["spec"].get("font"))
+    for clip in clips:
+        # Only a clip this run encodes on the grid may say it is (a version's folder is reused
+        # when a scene is redone).
+        grid_path(clip.target).unlink(missing_ok=True)
+    if len(clips) == 1 and job.get("final"):
+        text_boxes = _render_final(index, job, registry[job["scene"]], clips[0].target)
+        _write_layout(clips[0].target, text_boxes)
+        return clips[0].target
     if len(clips) > 1:
         try:
             text_boxes = _render_palettes(index, job, registry[job["scene"]], clips)
@@ -129,6 +138,28 @@ def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[Pal
     except BaseException:
         for unfinished in made:
             unfinished.abort_clips()
+        raise
+    return text_boxes
+
+
+def _render_final(index: int, job: dict[str, Any], cls: type, target: Path) -> list[list[float]]:
+    """The clip encoded by ffmpeg in the final cut's settings, on its chunk grid (final_clip.py)."""
+    from .final_clip import FinalClipRenderer
+
+    log_dir = Path(job["media_dir"])
+    log_dir.mkdir(parents=True, exist_ok=True)
+    made: list[FinalClipRenderer] = []
+
+    def renderer() -> FinalClipRenderer:
+        made.append(FinalClipRenderer(target, log_dir / "final-clip.log"))
+        return made[0]
+
+    try:
+        _, text_boxes = _render_scene(index, job, cls, job["spec"], renderer)
+        made[0].finish_clip()
+    except BaseException:
+        for unfinished in made:
+            unfinished.abort_clip()
         raise
     return text_boxes
 

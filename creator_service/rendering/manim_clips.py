@@ -47,6 +47,10 @@ class ClipJob:
     # The same scene in other palettes, drawn in the same pass (a branch's variants,
     # clips_together.py): (palette, output) each.
     also: tuple[tuple[dict[str, str], Path], ...] = ()
+    # Shown alone in the final cut (no logo, no captions burned over it, nothing composed on
+    # top): encoded once, in the final settings, on the final cut's chunk grid
+    # (manim_scenes/final_clip.py), for the render to cut rather than encode again.
+    final: bool = False
 
     @property
     def cost(self) -> float:
@@ -222,6 +226,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "design_aspect": job.design_aspect,
         "spec": {**job.spec, "duration": job.seconds},
         "also": [{"palette": palette, "output": str(output)} for palette, output in job.also],
+        "final": job.final,
     }
 
 

@@ -9,6 +9,10 @@ burned captions changed, is encoded again. Each chunk starts on a key frame and 
 is encoded with the same codec, size, frame rate and pixel format, so the concat demuxer
 joins them without decoding. The audio is muxed once, in the same run.
 
+A Manim scene shown alone is encoded once, by its Manim worker, in these very settings and with
+a key frame on every chunk's first frame (manim_scenes/final_clip.py): its moving chunks are cut
+from that clip with stream copy (`split_args`), never encoded again.
+
 A Manim scene outlives its animation: its last frame holds while the voice goes on, often for
 half the scene. Every frame of that hold is the same picture, and x264 takes as long over a
 repeated picture as over a moving one, so the hold is not cut on the grid but into chunks of
@@ -71,6 +75,8 @@ class EncodedScene:
     chunks: list[Chunk]
     # How many of the scene's frames this run encoded (0: every chunk was already made).
     encoded_frames: int
+    # How many it cut from a clip on the grid instead, copying the picture (never encoded).
+    copied_frames: int = 0
 
 
 def chunk_bounds(frames: int, fps: int) -> list[tuple[int, int]]:
@@ -207,6 +213,15 @@ def encode_scene(
     chunks = [Chunk(path, chunk.length) for path, chunk in zip(keys, plan)]
     moving = [n for n, chunk in enumerate(plan) if not chunk.held]
     missing_moving = [n for n in moving if not keys[n].exists()]
+    copied = 0
+    if missing_moving and _cut_from_clip(scene, clip_frames, script, [plan[n] for n in moving], fps):
+        assert scene.sources.clip is not None
+        clip, lengths = scene.sources.clip, [plan[n].length for n in moving]
+        _store_parts(lambda parts: split_args(clip, lengths, parts), [keys[n] for n in moving],
+                     [n in missing_moving for n in moving], store, scene.label, run=run, cancel=cancel,
+                     slots=slots, log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
+        copied = sum(plan[n].length for n in missing_moving)
+        missing_moving = []
     # The run encodes the moving part from its first missing chunk on (its frames follow each
     # other), then each missing held picture once, in the frames right after it.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
@@ -216,25 +231,42 @@ def encode_scene(
             todo.append(n)
             queued.add(keys[n])
     if not todo:
-        return EncodedScene(chunks, 0)
+        return EncodedScene(chunks, 0, copied)
     begin = plan[todo[0]].first
     lengths = [plan[n].length for n in todo]
+    _store_parts(lambda parts: encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
+                 [keys[n] for n in todo], [True] * len(todo), store, scene.label, run=run, cancel=cancel,
+                 slots=slots, log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
+                 expected_seconds=sum(lengths) / fps)
+    return EncodedScene(chunks, sum(lengths), copied)
+
+
+def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, script: CaptionScript | None,
+                   moving: list[PlannedChunk], fps: int) -> bool:
+    """True if the scene's moving chunks are pieces of its clip as it is: a clip alone, encoded
+    on the grid (`on_grid`), with nothing over it, and every moving chunk within the clip (a
+    scene cut short inside its animation ends off the grid)."""
+    if clip_frames is None or scene.logo is not None or script is not None or scene.sources.clip is None:
+        return False
+    return sum(chunk.length for chunk in moving) == clip_frames and on_grid(scene.sources.clip, fps)
+
+
+def _store_parts(args_for: Callable[[Path], list[str]], keys: list[Path], keep: Sequence[bool], store: Path,
+                 label: str, *, run: Callable[..., None], **how: object) -> None:
+    """Run ffmpeg with `args_for(folder)`, writing one part per key into a folder of its own,
+    and move into the store each part whose `keep` is true, under its key."""
     store.mkdir(parents=True, exist_ok=True)
-    parts = Path(tempfile.mkdtemp(prefix=f".{scene.label}-", dir=store))
+    parts = Path(tempfile.mkdtemp(prefix=f".{label}-", dir=store))
     try:
-        run(
-            encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
-            cancel=cancel, slots=slots, log_path=work_dir / f"{scene.label}.encode.log",
-            what=f"encoding scene {scene.label}", expected_seconds=sum(lengths) / fps,
-        )
+        run(args_for(parts), **how)
         made = sorted(parts.glob("part*.mp4"))
-        if len(made) != len(todo):
-            raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {scene.label}, not {len(todo)}")
-        for part, n in zip(made, todo):
-            os.replace(part, keys[n])  # atomic: a chunk in the store is always whole
+        if len(made) != len(keys):
+            raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {label}, not {len(keys)}")
+        for part, key, wanted in zip(made, keys, keep):
+            if wanted:
+                os.replace(part, key)  # atomic: a chunk in the store is always whole
     finally:
         shutil.rmtree(parts, ignore_errors=True)
-    return EncodedScene(chunks, sum(lengths))
 
 
 def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
@@ -247,6 +279,56 @@ def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
     if info.fps is None or abs(info.fps - fmt.fps) > 1e-6:
         return None  # the fps filter would resample it: frame k of the clip is not frame k
     return max(1, round(info.duration * fmt.fps))
+
+
+def clip_grid(fps: int) -> dict[str, object]:
+    """What a clip encoded on the final cut's chunk grid (manim_scenes/final_clip.py) promises:
+    a key frame every chunk, in these settings. Kept beside the clip (`grid_path`); a clip is
+    cut by stream copy only if its record is this very one."""
+    return {"keyframe_every": CHUNK_SECONDS * fps, "encode_version": ENCODE_VERSION, "codec": VIDEO_CODEC_ARGS}
+
+
+def grid_path(clip: Path) -> Path:
+    return clip.with_name(f"{clip.stem}.grid.json")
+
+
+def on_grid(clip: Path, fps: int) -> bool:
+    """True if `clip` was encoded in the final settings with a key frame at each chunk's start."""
+    path = grid_path(clip)
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")) == clip_grid(fps))
+    except (OSError, ValueError):
+        return False
+
+
+def final_clip_args(width: int, height: int, fps: int, output: Path) -> list[str]:
+    """ffmpeg's arguments: raw RGBA frames on stdin, encoded as the final cut's chunks are (the
+    same filter's square pixels and pixel format, the same codec settings), with a key frame
+    at every chunk's first frame. Its SPS is then the chunks', so the concat demuxer can join
+    the pieces `split_args` cuts from it with the chunks `encode_args` makes."""
+    return [
+        "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}", "-framerate", str(fps), "-i", "-",
+        "-vf", "setsar=1,format=yuv420p", "-an", *VIDEO_CODEC_ARGS, "-r", str(fps),
+        "-force_key_frames", f"expr:eq(mod(n,{CHUNK_SECONDS * fps}),0)",
+        str(output),
+    ]
+
+
+def split_args(clip: Path, lengths: Sequence[int], parts: Path) -> list[str]:
+    """ffmpeg's arguments: cut a clip on the grid (`on_grid`) into chunks of `lengths` from its
+    first frame, as part0000.mp4, part0001.mp4, …, copying the picture (no frame decoded)."""
+    return ["-i", str(clip), "-map", "0:v", "-an", "-c:v", "copy", *_chunk_files(lengths, parts)]
+
+
+def _chunk_files(lengths: Sequence[int], parts: Path) -> list[str]:
+    """ffmpeg's output: the video split into files of `lengths` frames, each starting on the
+    key frame there, as part0000.mp4, part0001.mp4, …"""
+    splits = list(itertools.accumulate(lengths))[:-1]
+    return [
+        "-f", "segment", *(["-segment_frames", ",".join(map(str, splits))] if splits else []),
+        "-reset_timestamps", "1", "-segment_format", "mp4",
+        str(parts / "part%04d.mp4"),
+    ]
 
 
 def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Sequence[int], parts: Path,
@@ -281,10 +363,7 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Seque
         "-filter_complex", ";".join(chains),
         "-map", f"[{label}_out]", "-an", *VIDEO_CODEC_ARGS, "-r", str(fmt.fps),
         # A key frame at every chunk's first frame, and the file split there.
-        "-force_key_frames", f"expr:{starts}",
-        "-f", "segment", *(["-segment_frames", ",".join(map(str, splits))] if splits else []),
-        "-reset_timestamps", "1", "-segment_format", "mp4",
-        str(parts / "part%04d.mp4"),
+        "-force_key_frames", f"expr:{starts}", *_chunk_files(lengths, parts),
     ]
 
 

@@ -270,8 +270,8 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
 def encode_ahead(ctx: StageContext) -> None:
     """The render's work done ahead, while the reviewer listens to the voice (creator_service/
     ahead.py): each scene that is a Manim clip alone gets its moving part, the animation before
-    its last frame holds, and the first chunk of its hold encoded as the very chunks `final_cut`
-    will join. The voice decides only how long each hold lasts, so the render is left with each
+    its last frame holds (cut from a clip encoded on the grid, else encoded), and the first
+    chunk of its hold encoded, as the very chunks `final_cut` will join. The voice decides only how long each hold lasts, so the render is left with each
     hold's short last chunk (scene_chunks.py). Scenes the render will burn captions over are
     left to it: their chunks carry the captions. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
@@ -294,7 +294,8 @@ def encode_ahead(ctx: StageContext) -> None:
         # One scene at a time: a stage of this or another session keeps the other slots.
         made = encode_scene(scene, fmt, chunk_store(ctx.video_dir), cancel=ctx.cancel, slots=ctx.services.slots,
                             work_dir=ctx.work_dir, digest=digest, run=run)
-        done.append({"scene_index": clip.scene_index, "frames": frames, "encoded_frames": made.encoded_frames})
+        done.append({"scene_index": clip.scene_index, "frames": frames, "encoded_frames": made.encoded_frames,
+                     "copied_frames": made.copied_frames})
     # What was done ahead, for whoever wonders why a render encoded so little.
     report = {"scenes": done, "seconds": round(time.monotonic() - began, 3)}
     write_text_atomically(ctx.work_dir / "ahead.json", json.dumps(report, indent=2))

@@ -260,6 +260,9 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     clips_dir.mkdir(parents=True, exist_ok=True)
     jobs = []
     redone = [scene for scene in look.plan.scenes if ctx.redo(scene.index)]
+    # Manim's ImageMobject fails with this Pillow, so ffmpeg lays the logo over each preview
+    # and over the final cut.
+    logo = _prepare_logo(ctx, fmt, look.brand)
     for scene in redone:
         footage = scene.media_query is not None
         jobs.append(ClipJob(
@@ -270,6 +273,8 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
             transparent=footage,
             design_aspect=DECKS[ctx.video_type].aspect_ratio,
+            # Shown alone in the final cut: encoded once, for the render to cut, not encode.
+            final=not footage and logo is None and not composed_again(ctx, scene.index),
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
 
@@ -287,9 +292,6 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
             run(jobs, progress)
     except ChildProcessFailed as exc:
         raise StageFailure(f"Manim could not render the clips: {exc}") from exc
-    # Manim's ImageMobject fails with this Pillow, so ffmpeg lays the logo over each preview
-    # and over the final cut.
-    logo = _prepare_logo(ctx, fmt, look.brand)
 
     def make_clip(scene: PlannedScene, job: ClipJob) -> Clip:
         frames = _frames(job.seconds, fmt)
