@@ -18,6 +18,7 @@ import pytest
 
 from creator_service.manim_scenes.worker import prepare, render_job
 from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.rendering.captions import Spoken, write_ass
 from creator_service.rendering.formats import VideoFormat
 from creator_service.rendering.layers import SceneSources
 from creator_service.rendering.palettes import PALETTES
@@ -159,9 +160,39 @@ def test_a_clip_with_something_over_it_or_off_the_grid_is_encoded_not_cut(
     assert with_logo.copied_frames == 0 and with_logo.encoded_frames >= clip_frames
     without_grid = encode(quick, hold)
     assert without_grid.copied_frames == 0 and without_grid.encoded_frames >= clip_frames
-    # A scene that ends inside the animation (a voice shorter than the clip) ends off the grid.
+    # A scene that ends inside the animation (a voice shorter than the clip) ends off the grid:
+    # its whole chunks are cut, and the short last one is encoded.
     cut_short = encode(final, clip_frames - 1)
-    assert cut_short.copied_frames == 0 and cut_short.encoded_frames == clip_frames - 1
+    whole = (clip_frames - 1) // GRID * GRID
+    assert (cut_short.copied_frames, cut_short.encoded_frames) == (whole, clip_frames - 1 - whole)
+
+
+def test_captions_burned_only_over_the_hold_leave_the_animation_cut(registry: dict[str, type], tmp_path: Path) -> None:
+    """A promotional video burns its captions over the safety scenes only: every scene's
+    encode gets the captions file. A scene with none shown while its clip moves has its whole
+    chunks cut, up to the first one that reaches the captions or passes the clip's end."""
+    final = render_job(0, _job(tmp_path, "final", final=True), registry)
+    clip_frames = int(ffprobe(final)["streams"][0]["nb_frames"])
+    moving_seconds = clip_frames / FMT.fps
+
+    def encode(label: str, speech_starts: float) -> Any:
+        captions = write_ass([Spoken(start=speech_starts, duration=1.0, text="Rarely, lactic acidosis.")], FMT,
+                             PALETTES["ocean"], tmp_path / f"{label}.ass")
+        return encode_scene(SceneEncode(label, SceneSources(frames=clip_frames + 2 * FMT.fps, clip=final), 0,
+                                        captions=captions), FMT, tmp_path / "chunks", cancel=CancelToken(),
+                            slots=ProcessSlots(2), work_dir=tmp_path, digest=FileDigests())
+
+    over_the_hold = encode("hold", moving_seconds + 0.2)
+    assert over_the_hold.copied_frames == clip_frames // GRID * GRID > 0
+    # Cut chunks, then encoded ones from the middle of the clip on: one clean stream.
+    joined = tmp_path / "hold.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *join_args(over_the_hold.chunks, FMT.fps, joined,
+                                                              listing=tmp_path / "hold.ffconcat")], check=True)
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(joined), "-f", "null", "-"],
+                             capture_output=True, text=True, check=True)
+    assert decoded.stderr == "" and len(_frames(joined)) == clip_frames + 2 * FMT.fps
+    while_it_moves = encode("moving", 0.5)
+    assert while_it_moves.copied_frames == 0 and while_it_moves.encoded_frames >= clip_frames
 
 
 def test_a_final_clip_that_fails_leaves_no_clip_and_no_ffmpeg(registry: dict[str, type], tmp_path: Path) -> None:

@@ -204,24 +204,28 @@ def encode_scene(
             (scene.start_frame + still_from) / fps, (scene.start_frame + frames) / fps) is not None:
         still_from = None  # captions burned over the hold: each of its chunks is its own picture
     plan = plan_chunks(frames, fps, still_from)
-    keys = []
+    keys, captioned = [], []
     for chunk in plan:
         at = (scene.start_frame + chunk.first) / fps
         shown = None if chunk.held else script.within(at, at + chunk.length / fps) if script else None
         key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
         keys.append(store / f"{key}.mp4")
+        captioned.append(shown is not None)
     chunks = [Chunk(path, chunk.length) for path, chunk in zip(keys, plan)]
     moving = [n for n, chunk in enumerate(plan) if not chunk.held]
     missing_moving = [n for n in moving if not keys[n].exists()]
+    cut = _cut_from_clip(scene, clip_frames, [plan[n] for n in moving], [captioned[n] for n in moving], fps)
     copied = 0
-    if missing_moving and _cut_from_clip(scene, clip_frames, script, [plan[n] for n in moving], fps):
-        assert scene.sources.clip is not None
-        clip, lengths = scene.sources.clip, [plan[n].length for n in moving]
-        _store_parts(lambda parts: split_args(clip, lengths, parts), [keys[n] for n in moving],
-                     [n in missing_moving for n in moving], store, scene.label, run=run, cancel=cancel,
-                     slots=slots, log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
-        copied = sum(plan[n].length for n in missing_moving)
-        missing_moving = []
+    if any(n in missing_moving for n in moving[:cut]):
+        assert scene.sources.clip is not None and clip_frames is not None
+        clip, lengths = scene.sources.clip, [plan[n].length for n in moving[:cut]]
+        rest = clip_frames - sum(lengths)  # the clip's frames past the cut chunks, not kept
+        _store_parts(lambda parts: split_args(clip, lengths + [rest] * (rest > 0), parts),
+                     [keys[n] if n in missing_moving else None for n in moving[:cut]] + [None] * (rest > 0),
+                     store, scene.label, run=run, cancel=cancel, slots=slots,
+                     log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
+        copied = sum(plan[n].length for n in moving[:cut] if n in missing_moving)
+        missing_moving = [n for n in missing_moving if n not in moving[:cut]]
     # The run encodes the moving part from its first missing chunk on (its frames follow each
     # other), then each missing held picture once, in the frames right after it.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
@@ -235,26 +239,34 @@ def encode_scene(
     begin = plan[todo[0]].first
     lengths = [plan[n].length for n in todo]
     _store_parts(lambda parts: encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
-                 [keys[n] for n in todo], [True] * len(todo), store, scene.label, run=run, cancel=cancel,
-                 slots=slots, log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
+                 [keys[n] for n in todo], store, scene.label, run=run, cancel=cancel, slots=slots,
+                 log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
                  expected_seconds=sum(lengths) / fps)
     return EncodedScene(chunks, sum(lengths), copied)
 
 
-def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, script: CaptionScript | None,
-                   moving: list[PlannedChunk], fps: int) -> bool:
-    """True if the scene's moving chunks are pieces of its clip as it is: a clip alone, encoded
-    on the grid (`on_grid`), with nothing over it, and every moving chunk within the clip (a
-    scene cut short inside its animation ends off the grid)."""
-    if clip_frames is None or scene.logo is not None or script is not None or scene.sources.clip is None:
-        return False
-    return sum(chunk.length for chunk in moving) == clip_frames and on_grid(scene.sources.clip, fps)
+def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[PlannedChunk],
+                   captioned: list[bool], fps: int) -> int:
+    """How many of the scene's first moving chunks are pieces of its clip as it is, to be cut
+    from it rather than encoded: a clip alone, encoded on the grid (`on_grid`), with no logo
+    over it; the chunks lie wholly within the clip, end on its key frames, and show no burned
+    caption."""
+    if clip_frames is None or scene.logo is not None or scene.sources.clip is None or not on_grid(scene.sources.clip, fps):
+        return 0
+    count = 0
+    for chunk, shown in zip(moving, captioned):
+        end = chunk.first + chunk.length
+        # A cut ends on a key frame: on the grid, or at the clip's very end.
+        if shown or end > clip_frames or (end != clip_frames and end % (CHUNK_SECONDS * fps)):
+            break
+        count += 1
+    return count
 
 
-def _store_parts(args_for: Callable[[Path], list[str]], keys: list[Path], keep: Sequence[bool], store: Path,
-                 label: str, *, run: Callable[..., None], **how: object) -> None:
+def _store_parts(args_for: Callable[[Path], list[str]], keys: Sequence[Path | None], store: Path, label: str, *,
+                 run: Callable[..., None], **how: object) -> None:
     """Run ffmpeg with `args_for(folder)`, writing one part per key into a folder of its own,
-    and move into the store each part whose `keep` is true, under its key."""
+    and move each part into the store under its key (a part whose key is None is not kept)."""
     store.mkdir(parents=True, exist_ok=True)
     parts = Path(tempfile.mkdtemp(prefix=f".{label}-", dir=store))
     try:
@@ -262,8 +274,8 @@ def _store_parts(args_for: Callable[[Path], list[str]], keys: list[Path], keep: 
         made = sorted(parts.glob("part*.mp4"))
         if len(made) != len(keys):
             raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {label}, not {len(keys)}")
-        for part, key, wanted in zip(made, keys, keep):
-            if wanted:
+        for part, key in zip(made, keys):
+            if key is not None:
                 os.replace(part, key)  # atomic: a chunk in the store is always whole
     finally:
         shutil.rmtree(parts, ignore_errors=True)
