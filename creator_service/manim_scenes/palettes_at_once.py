@@ -26,7 +26,6 @@ import cairo
 import numpy as np
 from manim import Camera, ManimColor
 from manim.renderer.cairo_renderer import CairoRenderer
-from manim.scene.scene_file_writer import _PartialMovieEncodeJob
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 # The colours the scene is built in: one per role, picked by a search for the set whose mixes
@@ -193,10 +192,7 @@ class _Output:
     camera: PaletteCamera
     target: Path
     static: np.ndarray | None = None
-    # Manim's own queued encoder (private in Manim 0.22, the version setup.cfg pins): a thread
-    # of its own per clip, as Manim encodes its own clips, so that painting the next frame and
-    # encoding this one overlap where a core is free.
-    encoding: _PartialMovieEncodeJob | None = None
+    encoder: VideoSegmentEncoder | None = None
 
 
 class PalettesRenderer(CairoRenderer):
@@ -213,10 +209,8 @@ class PalettesRenderer(CairoRenderer):
         spec = file_writer_settings.video_encoder
         if spec is None:
             raise RuntimeError("drawing in several palettes needs a video output")
-        for number, output in enumerate(self._outputs):
-            output.encoding = _PartialMovieEncodeJob(
-                animation_index=number, encoder=VideoSegmentEncoder(target=output.target, spec=spec),
-                frame_queue_size=file_writer_settings.encoder_queue_size)
+        for output in self._outputs:
+            output.encoder = VideoSegmentEncoder(target=output.target, spec=spec)
 
     def update_frame(self, scene: Any, mobjects: Iterable[Any] | None = None, include_submobjects: bool = True,
                      ignore_skipping: bool = True, **kwargs: Any) -> None:
@@ -247,30 +241,19 @@ class PalettesRenderer(CairoRenderer):
             return
         self.time += num_frames / self.camera.frame_rate
         for output in self._outputs:
-            assert output.encoding is not None
-            output.encoding.put(num_frames, output.camera.pixel_array.copy())
+            assert output.encoder is not None
+            output.encoder.write_frame(output.camera.pixel_array.copy(), repeat=num_frames)
 
     def scene_finished(self, scene: Any) -> None:
         # Manim's own clip has no frames (add_frame): nothing to join into a movie.
         self.file_writer.join_all_encode_jobs()
 
     def finish_clips(self) -> None:
-        """Wait for every clip to be written; an encoder's failure is raised here."""
         for output in self._outputs:
-            if output.encoding is not None:
-                output.encoding.seal()
-        for output in self._outputs:
-            if output.encoding is not None:
-                output.encoding.join()
+            if output.encoder is not None:
+                output.encoder.finish()
 
     def abort_clips(self) -> None:
-        """Stop every encoder and remove its partial clip, whatever the others do."""
         for output in self._outputs:
-            if output.encoding is not None:
-                output.encoding.abort()
-        for output in self._outputs:
-            if output.encoding is not None:
-                try:
-                    output.encoding.join()
-                except Exception:  # noqa: BLE001 - already failing; the first error is the one raised
-                    pass
+            if output.encoder is not None:
+                output.encoder.abort()
