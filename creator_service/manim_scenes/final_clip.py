@@ -71,7 +71,7 @@ class FinalClipRenderer(CairoRenderer):
                 data = np.ascontiguousarray(frame).data
                 for _ in range(repeat):
                     pipe.write(data)
-            except BaseException as error:  # noqa: BLE001 - raised in the drawing thread by finish_clip()
+            except BaseException as error:  # noqa: BLE001 - raised in the drawing thread by finish_clips()
                 self._write_error = error
         try:
             pipe.close()  # ffmpeg's end of input: it finishes the clip
@@ -90,7 +90,7 @@ class FinalClipRenderer(CairoRenderer):
         # Manim's own clip has no frames (add_frame): nothing to join into a movie.
         self.file_writer.join_all_encode_jobs()
 
-    def finish_clip(self) -> None:
+    def finish_clips(self) -> None:
         """Wait for ffmpeg to write the clip, and record the grid it was cut on; raises if
         the pipe or ffmpeg failed."""
         self._stop_writing()
@@ -101,7 +101,7 @@ class FinalClipRenderer(CairoRenderer):
         os.replace(self._partial, self.target)
         grid_path(self.target).write_text(json.dumps(clip_grid(int(self.camera.frame_rate))), encoding="utf-8")
 
-    def abort_clip(self) -> None:
+    def abort_clips(self) -> None:
         """Stop ffmpeg and remove whatever it wrote."""
         if self._ffmpeg is not None and self._ffmpeg.poll() is None:
             self._ffmpeg.kill()

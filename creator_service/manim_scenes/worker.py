@@ -126,20 +126,7 @@ def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[Pal
     """One pass in the key palette, painted in every clip's palette (palettes_at_once.py)."""
     from .palettes_at_once import KEY, PalettesRenderer
 
-    made: list[PalettesRenderer] = []
-
-    def renderer() -> PalettesRenderer:
-        made.append(PalettesRenderer(clips))
-        return made[0]
-
-    try:
-        _, text_boxes = _render_scene(index, job, cls, {**job["spec"], "palette": KEY}, renderer)
-        made[0].finish_clips()
-    except BaseException:
-        for unfinished in made:
-            unfinished.abort_clips()
-        raise
-    return text_boxes
+    return _render_own_clips(index, job, cls, {**job["spec"], "palette": KEY}, lambda: PalettesRenderer(clips))
 
 
 def _render_final(index: int, job: dict[str, Any], cls: type, target: Path) -> list[list[float]]:
@@ -148,18 +135,25 @@ def _render_final(index: int, job: dict[str, Any], cls: type, target: Path) -> l
 
     log_dir = Path(job["media_dir"])
     log_dir.mkdir(parents=True, exist_ok=True)
-    made: list[FinalClipRenderer] = []
+    return _render_own_clips(index, job, cls, job["spec"], lambda: FinalClipRenderer(target, log_dir / "final-clip.log"))
 
-    def renderer() -> FinalClipRenderer:
-        made.append(FinalClipRenderer(target, log_dir / "final-clip.log"))
+
+def _render_own_clips(index: int, job: dict[str, Any], cls: type, spec: dict[str, Any],
+                      make: Callable[[], Any]) -> list[list[float]]:
+    """Render with a renderer that writes clips of its own instead of Manim's (its
+    `finish_clips` once the scene is drawn; its `abort_clips`, removing them, if it fails)."""
+    made: list[Any] = []
+
+    def renderer() -> Any:
+        made.append(make())
         return made[0]
 
     try:
-        _, text_boxes = _render_scene(index, job, cls, job["spec"], renderer)
-        made[0].finish_clip()
+        _, text_boxes = _render_scene(index, job, cls, spec, renderer)
+        made[0].finish_clips()
     except BaseException:
         for unfinished in made:
-            unfinished.abort_clip()
+            unfinished.abort_clips()
         raise
     return text_boxes
 
