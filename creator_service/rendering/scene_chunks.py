@@ -192,9 +192,10 @@ def encode_scene(
     digest: Callable[[Path], str],
     run: Callable[..., None] = run_ffmpeg,
 ) -> EncodedScene:
-    """The scene's chunks in `store`, encoding only those not already there, in one ffmpeg
-    run: from the first missing chunk of the moving part to its end, then one of each missing
-    held chunk (any held frame will do: they are all the same picture)."""
+    """The scene's chunks in `store`, making only those not already there: the moving chunks
+    that are pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the rest
+    are encoded in one ffmpeg run, from the first missing chunk of the moving part to its end,
+    then one of each missing held chunk (any held frame will do: they are all the same picture)."""
     fps, frames = fmt.fps, scene.sources.frames
     identity = picture_identity(scene, fmt, digest)
     script = CaptionScript.read(scene.captions, scene.fonts_dir) if scene.captions else None
@@ -214,18 +215,18 @@ def encode_scene(
     chunks = [Chunk(path, chunk.length) for path, chunk in zip(keys, plan)]
     moving = [n for n, chunk in enumerate(plan) if not chunk.held]
     missing_moving = [n for n in moving if not keys[n].exists()]
-    cut = _cut_from_clip(scene, clip_frames, [plan[n] for n in moving], [captioned[n] for n in moving], fps)
+    cuttable = moving[:_cut_from_clip(scene, clip_frames, [plan[n] for n in moving], [captioned[n] for n in moving], fps)]
     copied = 0
-    if any(n in missing_moving for n in moving[:cut]):
+    if any(n in missing_moving for n in cuttable):
         assert scene.sources.clip is not None and clip_frames is not None
-        clip, lengths = scene.sources.clip, [plan[n].length for n in moving[:cut]]
+        clip, lengths = scene.sources.clip, [plan[n].length for n in cuttable]
         rest = clip_frames - sum(lengths)  # the clip's frames past the cut chunks, not kept
         _store_parts(lambda parts: split_args(clip, lengths + [rest] * (rest > 0), parts),
-                     [keys[n] if n in missing_moving else None for n in moving[:cut]] + [None] * (rest > 0),
+                     [keys[n] if n in missing_moving else None for n in cuttable] + [None] * (rest > 0),
                      store, scene.label, run=run, cancel=cancel, slots=slots,
                      log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
-        copied = sum(plan[n].length for n in moving[:cut] if n in missing_moving)
-        missing_moving = [n for n in missing_moving if n not in moving[:cut]]
+        copied = sum(plan[n].length for n in cuttable if n in missing_moving)
+        missing_moving = [n for n in missing_moving if n not in cuttable]
     # The run encodes the moving part from its first missing chunk on (its frames follow each
     # other), then each missing held picture once, in the frames right after it.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
