@@ -47,8 +47,8 @@ class ClipJob:
     # The same scene in other palettes, drawn in the same pass (a branch's variants,
     # clips_together.py): (palette, output) each.
     also: tuple[tuple[dict[str, str], Path], ...] = ()
-    # Shown alone in the final cut (no logo, no captions burned over it, nothing composed on
-    # top): encoded once, in the final settings, on the final cut's chunk grid
+    # Shown alone in a video with no logo where no scene is composed again (stages/visuals.py
+    # decides): encoded once, in the final settings, on the final cut's chunk grid
     # (manim_scenes/final_clip.py), for the render to cut rather than encode again.
     final: bool = False
 

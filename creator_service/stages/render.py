@@ -271,8 +271,9 @@ def encode_ahead(ctx: StageContext) -> None:
     """The render's work done ahead, while the reviewer listens to the voice (creator_service/
     ahead.py): each scene that is a Manim clip alone gets its moving part, the animation before
     its last frame holds (cut from a clip encoded on the grid, else encoded), and the first
-    chunk of its hold encoded, as the very chunks `final_cut` will join. The voice decides only how long each hold lasts, so the render is left with each
-    hold's short last chunk (scene_chunks.py). Scenes the render will burn captions over are
+    chunk of its hold encoded, as the very chunks `final_cut` will join. The voice decides only
+    how long each hold lasts, so the render is left with each hold's short last chunk
+    (scene_chunks.py). Scenes the render will burn captions over are
     left to it: their chunks carry the captions. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
     if captions_burned_everywhere(ctx):
