@@ -65,8 +65,33 @@ class TextReading:
     contrast: float  # WCAG contrast between the glyphs and what is right behind them
 
 
+@dataclass(frozen=True)
+class SafetyFrames:
+    """The finished video's picture across one safety narration window: RGB frames
+    (count, height, width, 3), one every MOTION_SECONDS from `start`."""
+
+    start: float
+    frames: np.ndarray
+
+
+# The text rules read every other of those frames, from MAX_TEXT_DELAY on: one read of the
+# window serves the motion rule and the text rules.
+_TEXT_FIRST = round(MAX_TEXT_DELAY / MOTION_SECONDS)
+_TEXT_STRIDE = round(SAMPLE_SECONDS / MOTION_SECONDS)
+assert _TEXT_FIRST * MOTION_SECONDS == MAX_TEXT_DELAY and _TEXT_STRIDE * MOTION_SECONDS == SAMPLE_SECONDS
+
+
+def safety_frames(video: Path, windows: list[tuple[float, float]], *, cancel: CancelToken, slots: ProcessSlots,
+                  work_dir: Path) -> list[SafetyFrames]:
+    """Each safety narration window of `video`, decoded once (a window of 1080p is about 550
+    frames to decode: reading it once for both kinds of rule halves the check's cost)."""
+    return [SafetyFrames(start, _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
+                                        work_dir=work_dir, name=f"safety{number}"))
+            for number, (start, end) in enumerate(windows)]
+
+
 def _frames(video: Path, start: float, end: float, fps: float, *, cancel: CancelToken, slots: ProcessSlots,
-            work_dir: Path, name: str) -> tuple[np.ndarray, int, int]:
+            work_dir: Path, name: str) -> np.ndarray:
     """RGB frames from `start` to `end` at `fps`, as one array (count, height, width, 3)."""
     size = _probe_size(video)
     raw = work_dir / f"{name}.rgb"
@@ -77,7 +102,7 @@ def _frames(video: Path, start: float, end: float, fps: float, *, cancel: Cancel
     data = np.fromfile(raw, dtype=np.uint8)
     raw.unlink(missing_ok=True)
     count = data.size // (width * height * 3)
-    return data[: count * width * height * 3].reshape(count, height, width, 3), width, height
+    return data[: count * width * height * 3].reshape(count, height, width, 3)
 
 
 def _probe_size(video: Path) -> tuple[int, int]:
@@ -171,19 +196,15 @@ def _strokes(row: np.ndarray, widest: float) -> int:
     return int(np.count_nonzero(widths <= max(2.0, widest)))
 
 
-def text_readings(video: Path, spans: list[TextSpan], windows: list[tuple[float, float]], *, cancel: CancelToken,
-                  slots: ProcessSlots, work_dir: Path) -> list[tuple[float, TextReading | None]]:
+def text_readings(windows: list[SafetyFrames], spans: list[TextSpan]) -> list[tuple[float, TextReading | None]]:
     """The text read every SAMPLE_SECONDS across each safety narration window, from MAX_TEXT_DELAY
     after its speech starts to just before it ends."""
     readings: list[tuple[float, TextReading | None]] = []
-    for number, (start, end) in enumerate(windows):
-        first = start + MAX_TEXT_DELAY
-        frames, _, _ = _frames(video, first, end, 1 / SAMPLE_SECONDS, cancel=cancel, slots=slots,
-                               work_dir=work_dir, name=f"safety{number}.text")
-        for index, frame in enumerate(frames):
-            at = first + index * SAMPLE_SECONDS
+    for window in windows:
+        for index in range(_TEXT_FIRST, len(window.frames), _TEXT_STRIDE):
+            at = window.start + index * MOTION_SECONDS
             span = next((s for s in spans if s.start <= at < s.end), None)
-            readings.append((round(at, 2), read_text(frame, span.box, span.lines) if span else None))
+            readings.append((round(at, 2), read_text(window.frames[index], span.box, span.lines) if span else None))
     return readings
 
 
@@ -216,14 +237,15 @@ def readable_text(readings: list[tuple[float, TextReading | None]]) -> RuleResul
         "min_contrast": contrast, "samples": len(seen)})
 
 
-def picture_motion(video: Path, windows: list[tuple[float, float]], exclude: list[tuple[float, float, float, float]],
-                   *, cancel: CancelToken, slots: ProcessSlots, work_dir: Path) -> tuple[float, float]:
+def picture_motion(windows: list[SafetyFrames], exclude: list[tuple[float, float, float, float]]) -> tuple[float, float]:
     """(largest, mean) change between frames MOTION_SECONDS apart across the windows, in grey
     levels, outside the `exclude` boxes (the captions, whose words change by design)."""
     changes: list[float] = []
-    for number, (start, end) in enumerate(windows):
-        frames, width, height = _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
-                                        work_dir=work_dir, name=f"safety{number}.motion")
+    for window in windows:
+        frames = window.frames
+        count, height, width = frames.shape[:3]
+        if count < 2:
+            continue
         # Each pixel's grey level (the mean of R, G and B) times three, in integers: the same
         # changes as in floats, about ten times faster on a window of 1080p frames.
         tripled = frames[..., 0].astype(np.int16) + frames[..., 1] + frames[..., 2]

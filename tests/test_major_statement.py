@@ -44,11 +44,17 @@ def card(path: Path, *, text: str | None, size: int, source: str = "color=c=0x0B
 
 def readings(video: Path, tmp_path: Path) -> list[tuple[float, rules.TextReading | None]]:
     spans = [rules.TextSpan(0.0, 4.0, BOX, lines=2)]
-    return rules.text_readings(video, spans, [WINDOW], **common(tmp_path))  # type: ignore[arg-type]
+    return rules.text_readings(frames(video, tmp_path), spans)
+
+
+def frames(video: Path, tmp_path: Path) -> list[rules.SafetyFrames]:
+    return rules.safety_frames(video, [WINDOW], **common(tmp_path))  # type: ignore[arg-type]
 
 
 def test_readable_text_passes_a_caption_and_fails_one_too_small(tmp_path: Path) -> None:
     good = readings(card(tmp_path / "good.mp4", text="Side effects can happen", size=24), tmp_path)
+    # Every half second, from half a second after the narration starts to before it ends.
+    assert [at for at, _ in good] == [1.0, 1.5, 2.0, 2.5, 3.0]
     assert rules.dual_modality(good, [WINDOW]).passed
     readable = rules.readable_text(good)
     assert readable.passed, readable.evidence
@@ -71,21 +77,21 @@ def test_dual_modality_fails_when_the_safety_text_is_removed(tmp_path: Path) -> 
 
 def test_no_distraction_fails_on_a_cut_and_on_fast_movement(tmp_path: Path) -> None:
     still = card(tmp_path / "still.mp4", text="Side effects can happen", size=24)
-    calm = rules.picture_motion(still, [WINDOW], [BOX], **common(tmp_path))  # type: ignore[arg-type]
+    calm = rules.picture_motion(frames(still, tmp_path), [BOX])
     assert rules.no_distraction(None, calm, []).passed, calm
 
     cut = tmp_path / "cut.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=navy:s={WIDTH}x{HEIGHT}:r=15:d=2",
                     "-f", "lavfi", "-i", f"color=c=white:s={WIDTH}x{HEIGHT}:r=15:d=2", "-filter_complex",
                     "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]", "-pix_fmt", "yuv420p", str(cut)], check=True)
-    cutting = rules.no_distraction(None, rules.picture_motion(cut, [WINDOW], [BOX], **common(tmp_path)), [])  # type: ignore[arg-type]
+    cutting = rules.no_distraction(None, rules.picture_motion(frames(cut, tmp_path), [BOX]), [])
     assert not cutting.passed and "cuts" in cutting.evidence["summary"]
 
     # A fast pan: the picture slides 2 % of its width a frame.
     moving = tmp_path / "moving.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r=15:d=4",
                     "-vf", "scroll=horizontal=0.02", "-pix_fmt", "yuv420p", str(moving)], check=True)
-    fast = rules.no_distraction(None, rules.picture_motion(moving, [WINDOW], [BOX], **common(tmp_path)), [])  # type: ignore[arg-type]
+    fast = rules.no_distraction(None, rules.picture_motion(frames(moving, tmp_path), [BOX]), [])
     assert not fast.passed and ("moves fast" in fast.evidence["summary"] or "cuts" in fast.evidence["summary"])
     overlay = rules.no_distraction(None, calm, ['callout "New" on scene 5'])
     assert not overlay.passed and "overlays" in overlay.evidence["summary"]

@@ -33,13 +33,14 @@ def check_risk_presentation(ctx: StageContext, video: Path, voice_stem: Path, na
     work.mkdir(exist_ok=True)
     common: dict[str, Any] = {"cancel": ctx.cancel, "slots": ctx.services.slots}
     ctx.progress(0.98, "checking the safety information: text, motion, sound")
-    # Four independent measurements, two at a time (each ffmpeg run holds a process slot).
+    # The two loudness readings run beside the one read of the safety windows' frames; the
+    # text and motion rules then measure those frames side by side (numpy frees the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        reading = pool.submit(rules.text_readings, video, spans, safety, work_dir=work, **common) if safety else None
-        moving = pool.submit(rules.picture_motion, video, safety, [s.box for s in spans], work_dir=work, **common)
         safety_loud = pool.submit(_loudness, voice_stem, safety, work / "safety.log", common)
         rest_loud = pool.submit(_loudness, voice_stem, rest, work / "rest.log", common)
-        readings = reading.result() if reading else []
+        frames = rules.safety_frames(video, safety, work_dir=work, **common)
+        moving = pool.submit(rules.picture_motion, frames, [s.box for s in spans])
+        readings = rules.text_readings(frames, spans)
         motion, safety_lufs, rest_lufs = moving.result(), safety_loud.result(), rest_loud.result()
     seconds = {kind: sum(n.end - n.start for n in narration if n.safety is kind) for kind in (True, False)}
     words = {kind: sum(n.words for n in narration if n.safety is kind) for kind in (True, False)}
