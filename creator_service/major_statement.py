@@ -84,7 +84,7 @@ assert _TEXT_FIRST * MOTION_SECONDS == MAX_TEXT_DELAY and _TEXT_STRIDE * MOTION_
 def safety_frames(video: Path, windows: list[tuple[float, float]], *, cancel: CancelToken, slots: ProcessSlots,
                   work_dir: Path) -> list[SafetyFrames]:
     """Each safety narration window of `video`, decoded once (a window of 1080p is about 550
-    frames to decode: reading it once for both kinds of rule halves the check's cost)."""
+    frames to decode: reading it once for both kinds of rule halves the decoding)."""
     return [SafetyFrames(start, _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
                                         work_dir=work_dir, name=f"safety{number}"))
             for number, (start, end) in enumerate(windows)]
