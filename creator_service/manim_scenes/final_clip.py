@@ -27,6 +27,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from ..rendering.ffmpeg import ffmpeg_command
 from ..rendering.scene_chunks import clip_grid, final_clip_args, grid_path
+from .thumbnails import ThumbnailKeeper
 
 # Frames waiting for the pipe: at 1080p each is 8 MB, so a few keep memory small while the
 # drawing runs ahead of the encoder.
@@ -36,9 +37,10 @@ QUEUED_FRAMES = 4
 class FinalClipRenderer(CairoRenderer):
     """Manim's Cairo renderer, writing its frames to one ffmpeg that encodes the final clip."""
 
-    def __init__(self, target: Path, log_path: Path) -> None:
+    def __init__(self, target: Path, log_path: Path, thumbnail: ThumbnailKeeper | None = None) -> None:
         super().__init__()
         self.target = target
+        self.thumbnail = thumbnail
         # Written beside the target and moved into place whole: a reviewer's player never
         # reads a clip half written.
         self._partial = target.with_name(f".{target.stem}.partial{target.suffix}")
@@ -84,6 +86,8 @@ class FinalClipRenderer(CairoRenderer):
         if self.skip_animations:
             return
         self.time += num_frames / self.camera.frame_rate
+        if self.thumbnail is not None:
+            self.thumbnail.see(frame, num_frames)
         self._frames.put((frame, num_frames))
 
     def scene_finished(self, scene: Any) -> None:
@@ -100,6 +104,8 @@ class FinalClipRenderer(CairoRenderer):
                                f"{self._write_error or self.log_path.read_text(errors='replace')[-2000:]}")
         os.replace(self._partial, self.target)
         grid_path(self.target).write_text(json.dumps(clip_grid(int(self.camera.frame_rate))), encoding="utf-8")
+        if self.thumbnail is not None:
+            self.thumbnail.write()
 
     def abort_clips(self) -> None:
         """Stop ffmpeg and remove whatever it wrote."""

@@ -28,6 +28,9 @@ from manim import Camera, ManimColor
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
+from ..rendering.layers import thumbnail_path
+from .thumbnails import ThumbnailKeeper
+
 # The colours the scene is built in: one per role, picked by a search for the set whose mixes
 # (with white and black too) keep farthest apart: 0.049 at the closest, 12 levels of 255.
 KEY: dict[str, str] = {
@@ -181,16 +184,25 @@ class TracingCamera(Camera):
 
 @dataclass(frozen=True)
 class PaletteClip:
-    """A palette to draw the scene in, and the clip it is written to."""
+    """A palette to draw the scene in, the clip it is written to, and, if asked for, the
+    thumbnail beside it: `{"frame", "width"}` (thumbnails.py)."""
 
     palette: dict[str, str]
     target: Path
+    thumbnail: dict[str, int] | None = None
+
+    def thumbnail_keeper(self) -> ThumbnailKeeper | None:
+        """A keeper for one drawing of this clip, or None if no thumbnail was asked for."""
+        if self.thumbnail is None:
+            return None
+        return ThumbnailKeeper(thumbnail_path(self.target), self.thumbnail["frame"], self.thumbnail["width"])
 
 
 @dataclass
 class _Output:
     camera: PaletteCamera
     target: Path
+    keeper: ThumbnailKeeper | None
     static: np.ndarray | None = None
     encoder: VideoSegmentEncoder | None = None
 
@@ -201,7 +213,7 @@ class PalettesRenderer(CairoRenderer):
 
     def __init__(self, clips: list[PaletteClip]) -> None:
         super().__init__()
-        self._outputs = [_Output(PaletteCamera(clip.palette), clip.target) for clip in clips]
+        self._outputs = [_Output(PaletteCamera(clip.palette), clip.target, clip.thumbnail_keeper()) for clip in clips]
         self.camera = TracingCamera([output.camera for output in self._outputs])
 
     def init_scene(self, scene: Any, session_spec: Any, file_writer_settings: Any) -> None:
@@ -242,7 +254,10 @@ class PalettesRenderer(CairoRenderer):
         self.time += num_frames / self.camera.frame_rate
         for output in self._outputs:
             assert output.encoder is not None
-            output.encoder.write_frame(output.camera.pixel_array.copy(), repeat=num_frames)
+            pixels = output.camera.pixel_array.copy()
+            if output.keeper is not None:
+                output.keeper.see(pixels, num_frames)
+            output.encoder.write_frame(pixels, repeat=num_frames)
 
     def scene_finished(self, scene: Any) -> None:
         # Manim's own clip has no frames (add_frame): nothing to join into a movie.
@@ -252,6 +267,8 @@ class PalettesRenderer(CairoRenderer):
         for output in self._outputs:
             if output.encoder is not None:
                 output.encoder.finish()
+            if output.keeper is not None:
+                output.keeper.write()
 
     def abort_clips(self) -> None:
         for output in self._outputs:

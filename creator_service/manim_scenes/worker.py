@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -88,19 +89,24 @@ def use_brand_font(font: dict[str, str] | None) -> None:
 
 def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Path:
     """Render one clip to `job["output"]`, and the same scene in each palette of `job["also"]`
-    to that entry's `output` (a branch's variants that differ only in colour)."""
+    to that entry's `output` (a branch's variants that differ only in colour). With
+    `job["thumbnail"]` ({"frame", "width"}), each clip's thumbnail too (layers.thumbnail_path)."""
+    from ..rendering.layers import thumbnail_path
     from ..rendering.scene_chunks import grid_path
     from .palettes_at_once import PaletteClip, UnknownColour
+    from .thumbnails import ThumbnailRenderer
 
-    clips = [PaletteClip(job["spec"]["palette"], Path(job["output"])),
-             *(PaletteClip(other["palette"], Path(other["output"])) for other in job.get("also", []))]
+    still = job.get("thumbnail")
+    clips = [PaletteClip(job["spec"]["palette"], Path(job["output"]), thumbnail=still),
+             *(PaletteClip(other["palette"], Path(other["output"]), thumbnail=still) for other in job.get("also", []))]
     use_brand_font(job["spec"].get("font"))
     for clip in clips:
-        # Only a clip this run encodes on the grid may say it is (a version's folder is reused
-        # when a scene is redone).
+        # Only a clip this run encodes on the grid may say it is, and only this run's thumbnail
+        # may stand beside it (a version's folder is reused when a scene is redone).
         grid_path(clip.target).unlink(missing_ok=True)
+        thumbnail_path(clip.target).unlink(missing_ok=True)
     if len(clips) == 1 and job.get("final"):
-        text_boxes = _render_final(index, job, registry[job["scene"]], clips[0].target)
+        text_boxes = _render_final(index, job, registry[job["scene"]], clips[0])
         _write_layout(clips[0].target, text_boxes)
         return clips[0].target
     if len(clips) > 1:
@@ -115,9 +121,13 @@ def render_job(index: int, job: dict[str, Any], registry: dict[str, type]) -> Pa
             return clips[0].target
     for clip in clips:
         spec = {**job["spec"], "palette": clip.palette}
-        produced, text_boxes = _render_scene(index, job, registry[job["scene"]], spec)
+        keeper = clip.thumbnail_keeper()
+        produced, text_boxes = _render_scene(index, job, registry[job["scene"]], spec,
+                                             partial(ThumbnailRenderer, keeper) if keeper else None)
         clip.target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(produced), clip.target)
+        if keeper is not None:
+            keeper.write()
         _write_layout(clip.target, text_boxes)
     return clips[0].target
 
@@ -129,13 +139,14 @@ def _render_palettes(index: int, job: dict[str, Any], cls: type, clips: list[Pal
     return _render_own_clips(index, job, cls, {**job["spec"], "palette": KEY}, lambda: PalettesRenderer(clips))
 
 
-def _render_final(index: int, job: dict[str, Any], cls: type, target: Path) -> list[list[float]]:
+def _render_final(index: int, job: dict[str, Any], cls: type, clip: PaletteClip) -> list[list[float]]:
     """The clip encoded by ffmpeg in the final cut's settings, on its chunk grid (final_clip.py)."""
     from .final_clip import FinalClipRenderer
 
     log_dir = Path(job["media_dir"])
     log_dir.mkdir(parents=True, exist_ok=True)
-    return _render_own_clips(index, job, cls, job["spec"], lambda: FinalClipRenderer(target, log_dir / "final-clip.log"))
+    return _render_own_clips(index, job, cls, job["spec"],
+                             lambda: FinalClipRenderer(clip.target, log_dir / "final-clip.log", clip.thumbnail_keeper()))
 
 
 def _render_own_clips(index: int, job: dict[str, Any], cls: type, spec: dict[str, Any],

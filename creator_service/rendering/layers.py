@@ -216,6 +216,10 @@ def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoF
     )
 
 
+# How wide the studio's scene thumbnails are, in pixels.
+THUMBNAIL_WIDTH = 320
+
+
 @dataclass(frozen=True)
 class Thumbnail:
     """A still of a composed clip: frame `frame`, `width` pixels wide."""
@@ -223,6 +227,16 @@ class Thumbnail:
     path: Path
     frame: int
     width: int
+
+
+def thumbnail_frame(frames: int) -> int:
+    """Which frame of a scene of `frames` its thumbnail shows: past the entrance, before the exit."""
+    return min(round(frames * 0.6), max(0, frames - 1))
+
+
+def thumbnail_path(clip: Path) -> Path:
+    """Where a scene's preview clip has its thumbnail."""
+    return clip.with_suffix(".jpg")
 
 
 def compose_clip(

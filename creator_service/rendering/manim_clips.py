@@ -27,6 +27,7 @@ from ..processes import (
 )
 from ..warm import WarmWorker, WarmWorkers, is_finished
 from .formats import VideoFormat
+from .layers import THUMBNAIL_WIDTH
 from .on_workers import WorkerJob, run_on_workers
 
 WORKER_MODULE = "creator_service.manim_scenes.worker"
@@ -51,6 +52,9 @@ class ClipJob:
     # decides): encoded once, in the final settings, on the final cut's chunk grid
     # (manim_scenes/final_clip.py), for the render to cut rather than encode again.
     final: bool = False
+    # A clip that is its own preview: the frame its thumbnail shows (layers.thumbnail_frame),
+    # which the worker keeps as it draws and writes beside each palette's clip (thumbnail_path).
+    thumbnail_frame: int | None = None
 
     @property
     def cost(self) -> float:
@@ -227,6 +231,7 @@ def _job_payload(job: ClipJob, fmt: VideoFormat, work_dir: Path) -> dict[str, An
         "spec": {**job.spec, "duration": job.seconds},
         "also": [{"palette": palette, "output": str(output)} for palette, output in job.also],
         "final": job.final,
+        "thumbnail": None if job.thumbnail_frame is None else {"frame": job.thumbnail_frame, "width": THUMBNAIL_WIDTH},
     }
 
 

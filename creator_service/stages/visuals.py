@@ -39,9 +39,18 @@ from ..planner.decks import DECKS
 from ..planner.figures import chart_of
 from ..processes import ChildProcessFailed
 from ..rendering.drawn_boxes import drawn_boxes
-from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
+from ..rendering.ffmpeg import extract_frame, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
-from ..rendering.layers import LOGO_HEIGHT_SHARE, Keyframes, SceneSources, Thumbnail, compose_clip
+from ..rendering.layers import (
+    LOGO_HEIGHT_SHARE,
+    THUMBNAIL_WIDTH,
+    Keyframes,
+    SceneSources,
+    Thumbnail,
+    compose_clip,
+    thumbnail_frame,
+    thumbnail_path,
+)
 from ..rendering.manim_clips import ClipJob, render_clips, text_boxes
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.palettes import PALETTES, choose_palette
@@ -53,7 +62,6 @@ from .context import StageContext, StageFailure
 from .sources import scene_sources
 
 T = TypeVar("T")
-THUMBNAIL_WIDTH = 320
 # Remotion elements take this long to animate in; after that the foreground is still.
 ENTER_SECONDS = 0.6
 # Remotion scene layouts, by the plan's scene kind.
@@ -181,14 +189,18 @@ def finish_clip(
     credits: list[MediaCredit], preview: Path | None = None, logo: Path | None = None,
     quick_sources: SceneSources | None = None,
 ) -> Clip:
-    """The reviewer's preview and its thumbnail. Unless the clip is its own preview, the scene
-    is composed from `layers` (what the final cut rebuilds from) and encoded once, in the final
-    settings, as the chunks the render will join again (rendering/scene_chunks.py); when a later
-    stage composes the scene again (composed_again.py), as a quick preview instead, from
-    `quick_sources` when given (fewer layers showing the same picture, the logo already in them)."""
+    """The reviewer's preview and its thumbnail. A Manim clip that is its own preview
+    (`preview`) comes with its thumbnail, which its worker wrote (ClipJob.thumbnail_frame).
+    Otherwise the scene is composed from `layers` (what the final cut rebuilds from) and encoded
+    once, in the final settings, as the chunks the render will join again (rendering/
+    scene_chunks.py); when a later stage composes the scene again (composed_again.py), as a quick
+    preview instead, from `quick_sources` when given (fewer layers showing the same picture, the
+    logo already in them)."""
     size = fmt
-    thumbnail_at: float | None  # None: the preview's own ffmpeg run wrote the thumbnail
-    if preview is None:
+    if preview is not None:
+        if not thumbnail_path(preview).is_file():
+            raise StageFailure(f"the Manim worker wrote no thumbnail for {preview.name}")
+    else:
         preview = ctx.work_dir / "clips" / f"scene_{index:02d}.mp4"
         preview.parent.mkdir(parents=True, exist_ok=True)
         if composed_again(ctx, index):
@@ -196,28 +208,22 @@ def finish_clip(
             # its thumbnail from the same ffmpeg run.
             size = compose_clip(quick_sources or sources, fmt, preview, logo=None if quick_sources else logo,
                                 cancel=ctx.cancel, slots=ctx.services.slots,
-                                work_dir=ctx.work_dir, thumbnail=Thumbnail(preview.with_suffix(".jpg"),
-                                                                           round(sources.frames * 0.6), THUMBNAIL_WIDTH),
+                                work_dir=ctx.work_dir,
+                                thumbnail=Thumbnail(thumbnail_path(preview), thumbnail_frame(sources.frames),
+                                                    THUMBNAIL_WIDTH),
                                 run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
-            thumbnail_at = None
         else:
             scene = SceneEncode(f"scene_{index:02d}", sources, 0, logo=logo)
             encode_preview(scene, fmt, chunk_store(ctx.video_dir), preview, cancel=ctx.cancel,
                            slots=ctx.services.slots, work_dir=ctx.work_dir, digest=FileDigests(),
                            run=ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir))
-            thumbnail_at = round(sources.frames * 0.6) / fmt.fps
-    else:
-        # A Manim clip that is its own preview ends with its animation, often before 60 % of
-        # the scene: then its last frame, the finished picture, is the thumbnail.
-        thumbnail_at = min(sources.frames / fmt.fps * 0.6, probe(preview).duration - 1.5 / fmt.fps)
-    if thumbnail_at is not None:
-        extract_frame(preview, thumbnail_at, preview.with_suffix(".jpg"), cancel=ctx.cancel, slots=ctx.services.slots,
-                      log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
-    thumbnail = preview.with_suffix(".jpg")
+            extract_frame(preview, thumbnail_frame(sources.frames) / fmt.fps, thumbnail_path(preview),
+                          cancel=ctx.cancel, slots=ctx.services.slots,
+                          log_path=preview.with_suffix(".thumbnail.log"), width=THUMBNAIL_WIDTH)
     return Clip(
         scene_index=index,
         path=ctx.relative(preview),
-        thumbnail=ctx.relative(thumbnail),
+        thumbnail=ctx.relative(thumbnail_path(preview)),
         duration=round(sources.frames / fmt.fps, 3),
         width=size.width,
         height=size.height,
@@ -270,16 +276,19 @@ def _manim_visuals(ctx: StageContext, family: str) -> Visuals:
     final_clips = logo is None and not any(composed_again(ctx, scene.index) for scene in look.plan.scenes)
     for scene in redone:
         footage = scene.media_query is not None
+        frames = _frames(narration[scene.index].estimated_seconds, fmt)
         jobs.append(ClipJob(
             index=scene.index,
             scene=f"{family}.footage" if footage else f"{family}.{scene.kind}",
-            seconds=_frames(narration[scene.index].estimated_seconds, fmt) / fmt.fps,
+            seconds=frames / fmt.fps,
             spec=_manim_spec(ctx, scene, narration[scene.index].text, look),
             output=clips_dir / (f"scene_{scene.index:02d}_overlay.mov" if footage else f"scene_{scene.index:02d}_manim.mp4"),
             transparent=footage,
             design_aspect=DECKS[ctx.video_type].aspect_ratio,
             # Shown alone in the final cut: encoded once, for the render to cut, not encode.
             final=final_clips and not footage,
+            # Its own preview (nothing laid over it): its worker writes the thumbnail too.
+            thumbnail_frame=None if footage or logo else thumbnail_frame(frames),
         ))
     ctx.progress(0.01, f"rendering {len(jobs)} clips at {fmt.width}x{fmt.height}, {fmt.fps} fps")
 
