@@ -9,13 +9,14 @@ each palette's clip, while the other clips are still drawing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from manim.renderer.cairo_renderer import CairoRenderer
 from PIL import Image
+
+from ..fsutil import partial_path
 
 
 class ThumbnailKeeper:
@@ -47,9 +48,9 @@ class ThumbnailKeeper:
         size = (self.width, max(2, round(self.width * height / width / 2) * 2))
         picture = Image.fromarray(np.ascontiguousarray(self._kept[..., :3])).resize(size, Image.Resampling.BICUBIC)
         # Written beside and moved into place whole: the studio never shows half a JPEG.
-        partial = self.path.with_name(f".{self.path.name}.partial")
+        partial = partial_path(self.path)
         picture.save(partial, format="JPEG", quality=90)
-        os.replace(partial, self.path)
+        partial.replace(self.path)
 
 
 class ThumbnailRenderer(CairoRenderer):
