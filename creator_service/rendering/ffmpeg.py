@@ -12,6 +12,8 @@ from ..processes import CancelToken, ProcessSlots, run_child
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
+# How wide the studio's thumbnails are, in pixels (scenes, credits, end cards).
+THUMBNAIL_WIDTH = 320
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def ffmpeg_command(args: Sequence[str]) -> list[str]:
 
 def extract_frame(
     video: Path, at_seconds: float, output: Path, *, cancel: CancelToken, slots: ProcessSlots,
-    log_path: Path, width: int = 320,
+    log_path: Path, width: int = THUMBNAIL_WIDTH,
 ) -> None:
     """One still from a video, scaled to `width` pixels wide (a thumbnail)."""
     run_ffmpeg(

@@ -216,10 +216,6 @@ def logo_filter(inputs: Inputs, logo: Path, source: str, label: str, fmt: VideoF
     )
 
 
-# How wide the studio's scene thumbnails are, in pixels.
-THUMBNAIL_WIDTH = 320
-
-
 @dataclass(frozen=True)
 class Thumbnail:
     """A still of a composed clip: frame `frame`, `width` pixels wide."""

@@ -26,8 +26,8 @@ from ..processes import (
     terminate,
 )
 from ..warm import WarmWorker, WarmWorkers, is_finished
+from .ffmpeg import THUMBNAIL_WIDTH
 from .formats import VideoFormat
-from .layers import THUMBNAIL_WIDTH
 from .on_workers import WorkerJob, run_on_workers
 
 WORKER_MODULE = "creator_service.manim_scenes.worker"

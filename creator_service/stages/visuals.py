@@ -39,11 +39,10 @@ from ..planner.decks import DECKS
 from ..planner.figures import chart_of
 from ..processes import ChildProcessFailed
 from ..rendering.drawn_boxes import drawn_boxes
-from ..rendering.ffmpeg import extract_frame, run_ffmpeg
+from ..rendering.ffmpeg import THUMBNAIL_WIDTH, extract_frame, run_ffmpeg
 from ..rendering.formats import VideoFormat, video_format
 from ..rendering.layers import (
     LOGO_HEIGHT_SHARE,
-    THUMBNAIL_WIDTH,
     Keyframes,
     SceneSources,
     Thumbnail,
