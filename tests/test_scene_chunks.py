@@ -11,7 +11,7 @@ import pytest
 from creator_service.processes import CancelToken, ProcessSlots
 from creator_service.rendering.ffmpeg import run_ffmpeg
 from creator_service.rendering.formats import VideoFormat
-from creator_service.rendering.layers import Inputs, SceneSources, scene_filter
+from creator_service.rendering.layers import Inputs, Keyframes, SceneSources, from_frame, scene_filter
 from creator_service.rendering.scene_chunks import (
     CHUNK_SECONDS,
     HOLD_SECONDS,
@@ -26,7 +26,9 @@ from creator_service.rendering.scene_chunks import (
     encode_scene,
     join_args,
     plan_chunks,
+    plan_encode,
 )
+from creator_service.stages.render import longest_first
 
 from .helpers import ffprobe
 
@@ -216,12 +218,13 @@ def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_i
         tmp_path: Path, clip: Path, background: Path) -> None:
     store, work = tmp_path / "store", tmp_path / "work"
     work.mkdir()
-    # A clip alone is read from the first missing chunk; a layered scene composes from frame 0.
+    # A clip alone is read from the first missing chunk; a layered scene's layers are cut there.
     at_chunk = encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, CHUNK, [27], work, work,
                            clip_frames=35)
     assert "-ss" in at_chunk
     looped = SceneSources(frames=47, background=background)
-    assert "trim=start_frame=20," in ";".join(encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, [27], work, work))
+    assert "trim=start_frame=20:end_frame=47," in ";".join(
+        encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, [27], work, work))
     assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work).encoded_frames == 25
     # Longer than the clip (35 frames): the moving part is read from frame 20 and ends at 35;
     # its last frame, held, is encoded once as a hold chunk and once as the short last one.
@@ -259,3 +262,76 @@ def test_captions_burned_over_a_hold_give_each_of_its_chunks_its_own_picture(tmp
     assert plain.chunks[0] == captioned.chunks[0] and plain.chunks[1:] == shared.chunks[1:]
     assert plain.encoded_frames == 0
     assert _psnr(shared.chunks[0].path, plain.chunks[0].path) < 40
+
+
+def test_key_frames_seen_from_a_frame_start_at_the_key_shown_there() -> None:
+    files = [Path(f"{n}.png") for n in range(4)]
+    keys = Keyframes(files, [0, 3, 4, 9])
+    assert from_frame(keys, 0) == keys
+    assert from_frame(keys, 3) == Keyframes(files[1:], [0, 1, 6])
+    assert from_frame(keys, 5) == Keyframes(files[2:], [0, 4])
+    assert from_frame(keys, 40) == Keyframes(files[3:], [0])
+
+
+def _picture_md5s(args: list[str], first: int = 0) -> list[str]:
+    """The composed frames of an `encode_args` run, before encoding: one MD5 each, from the
+    `first` frame on."""
+    composed = args[:args.index("-an") + 1] + ["-f", "framemd5", "-"]
+    out = subprocess.run(["ffmpeg", "-v", "error", *composed], capture_output=True, text=True, check=True).stdout
+    return [line.split(",")[-1].strip() for line in out.splitlines() if line and not line.startswith("#")][first:]
+
+
+def _numbered_keys(folder: Path, count: int) -> Keyframes:
+    """`count` half-transparent PNGs of moving test pattern, 00000.png on: every key differs."""
+    folder.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={FMT.fps}",
+                    "-vf", "format=rgba,colorchannelmixer=aa=0.5", "-frames:v", str(count), "-start_number", "0",
+                    str(folder / "%05d.png")], check=True)
+    return Keyframes(sorted(folder.glob("*.png")), list(range(count)))
+
+
+@pytest.mark.render
+def test_a_layered_scene_composed_from_part_way_has_the_frames_it_has_there_when_composed_whole(
+        tmp_path: Path, background: Path) -> None:
+    # Every kind of layer, each still moving somewhere after frame 20: moving footage at an
+    # offset, a backdrop, a transparent video, consecutive key frames (an image sequence) and
+    # scattered ones (a concat script).
+    backdrop = tmp_path / "backdrop.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=blue@0.3:s=192x108,format=rgba",
+                    "-frames:v", "1", str(backdrop)], check=True)
+    overlay_video = tmp_path / "fg.mov"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=96x54:r={FMT.fps}:d=3",
+                    "-vf", "format=rgba,colorchannelmixer=aa=0.5,pad=192:108:0:0:color=black@0", "-c:v", "qtrle",
+                    str(overlay_video)], check=True)
+    numbered = _numbered_keys(tmp_path / "fg", 26)
+    scattered = _numbered_keys(tmp_path / "ov", 4)
+    sources = SceneSources(frames=47, background=background, background_offset=1.3, backdrop=backdrop,
+                           foreground_video=overlay_video, foreground_keys=numbered,
+                           overlay_keys=Keyframes(scattered.files, [0, 8, 21, 33]))
+    scene = SceneEncode("s0", sources, 0)
+    whole = _picture_md5s(encode_args(scene, FMT, 0, [CHUNK, 27], tmp_path, tmp_path))
+    assert len(whole) == 47 and len(set(whole[CHUNK:])) > 10  # it moves after frame 20
+    for begin in (CHUNK, 2 * CHUNK, 30):
+        lengths = [47 - begin]
+        assert _picture_md5s(encode_args(scene, FMT, begin, lengths, tmp_path, tmp_path)) == whole[begin:], begin
+
+
+def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encoded_first(tmp_path: Path) -> None:
+    # A layered scene is never probed: any bytes stand for its footage here.
+    footage = tmp_path / "bg.mp4"
+    footage.write_bytes(b"footage")
+    store = tmp_path / "store"
+    store.mkdir()
+    digest = FileDigests()
+    # Chunks are kept by what they show: the scenes start at different places in the footage.
+    short, long = (SceneEncode(f"s{n}", SceneSources(frames=frames, background=footage, background_offset=offset), start)
+                   for n, (frames, offset, start) in enumerate(((25, 0.0, 0), (47, 2.5, 25))))
+    plans = [plan_encode(scene, FMT, store, digest) for scene in (short, long)]
+    assert [p.frames_to_encode for p in plans] == [25, 47]
+    assert longest_first(plans) == [1, 0]
+    # The long scene's first two chunks are made already: 7 frames are left of it.
+    for chunk in plans[1].chunks[:2]:
+        chunk.path.write_bytes(b"chunk")
+    again = [plan_encode(scene, FMT, store, digest) for scene in (short, long)]
+    assert [p.frames_to_encode for p in again] == [25, 7] and again[1].todo == [2]
+    assert longest_first(again) == [0, 1]

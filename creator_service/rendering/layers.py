@@ -56,13 +56,17 @@ class SceneSources:
 
 
 @dataclass(frozen=True)
-class ClipSkip:
-    """Start a scene that is a clip alone at frame `frames`, composing nothing before it: the
-    clip is read from there (or from its last frame, held, when the scene has outlived it).
-    Only for a clip at the video's frame rate, whose frame k is the scene's frame k."""
+class Skip:
+    """Start a scene at frame `frames`, composing as little as possible of what comes before.
+
+    A clip alone at the video's frame rate, whose frame k is the scene's frame k (`clip_frames`
+    given), is read from there, or from its last frame, held, when the scene has outlived it.
+    Any other scene's layers are cut there before they are laid over each other, so no frame
+    before it is composed, and a key-frame layer starts at the key shown there: its earlier
+    keys are not even read. Frame k of the result is frame `frames` + k of the whole scene."""
 
     frames: int
-    clip_frames: int
+    clip_frames: int | None = None
 
 
 @dataclass
@@ -109,7 +113,7 @@ def preview_format(fmt: VideoFormat) -> VideoFormat:
 
 def scene_filter(
     sources: SceneSources, fmt: VideoFormat, inputs: Inputs, label: str, work_dir: Path,
-    *, scale_layers: bool = False, skip: ClipSkip | None = None,
+    *, scale_layers: bool = False, skip: Skip | None = None,
 ) -> list[str]:
     """Filter chains that leave the scene, exactly `sources.frames` long, on `[label]`; with
     `skip`, only its frames from `skip.frames` on.
@@ -117,42 +121,51 @@ def scene_filter(
     `scale_layers`: the layers were made at another size than `fmt` (a half-size preview).
     """
     fps = fmt.fps
-    n = sources.frames - (skip.frames if skip else 0)
+    begin = skip.frames if skip else 0
+    n = sources.frames - begin
     seconds = n / fps
     exact = f"trim=end_frame={n},setpts=PTS-STARTPTS"
+    # A layer whose frames follow the scene's from its first: cut at `begin`, n frames left.
+    cut = f"trim=start_frame={begin}:end_frame={sources.frames},setpts=PTS-STARTPTS" if begin else exact
     fit = (
         f"scale={fmt.width}:{fmt.height}:force_original_aspect_ratio=decrease,"
         f"pad={fmt.width}:{fmt.height}:(ow-iw)/2:(oh-ih)/2,setsar=1"
     )
     chains: list[str] = []
-    if skip is not None and not sources.clip_alone:
-        raise ValueError("only a scene that is a clip alone can start part way")
-    if sources.clip is not None:
-        # A finished clip, held on its last frame when the scene runs longer.
+    if skip is not None and skip.clip_frames is not None and not sources.clip_alone:
+        raise ValueError("only a scene that is a clip alone can be read from part way")
+    if sources.clip is not None and skip is not None and skip.clip_frames is not None:
+        # A finished clip alone, read from frame `begin` (or its last, held).
         seek: list[str] = []
         restart = ""
-        if skip is not None:
-            first = min(skip.frames, skip.clip_frames - 1)
-            if first > 0:
-                # Seeking is exact when decoding: half a frame early keeps frame `first` and
-                # drops the one before, whatever the rounding; its clock then restarts at 0.
-                seek, restart = ["-ss", f"{(first - 0.5) / fps:.6f}"], "setpts=PTS-STARTPTS,"
+        first = min(skip.frames, skip.clip_frames - 1)
+        if first > 0:
+            # Seeking is exact when decoding: half a frame early keeps frame `first` and
+            # drops the one before, whatever the rounding; its clock then restarts at 0.
+            seek, restart = ["-ss", f"{(first - 0.5) / fps:.6f}"], "setpts=PTS-STARTPTS,"
         index = inputs.add(*seek, "-i", str(sources.clip))
         chains.append(
             f"[{index}:v]{restart}fps={fps},{fit},tpad=stop_mode=clone:stop_duration={seconds:.3f},"
             f"{exact},format=yuv420p[{label}_0]"
         )
+    elif sources.clip is not None:
+        # A finished clip, held on its last frame when the scene runs longer.
+        index = inputs.add("-i", str(sources.clip))
+        chains.append(
+            f"[{index}:v]fps={fps},{fit},tpad=stop_mode=clone:stop_duration={sources.frames / fps:.3f},"
+            f"{cut},format=yuv420p[{label}_0]"
+        )
     elif sources.background is not None:
         index = inputs.add(
             "-stream_loop", "-1", "-ss", f"{sources.background_offset:.3f}", "-i", str(sources.background)
         )
-        chains.append(f"[{index}:v]fps={fps},{fit},{exact},format=yuv420p[{label}_0]")
+        chains.append(f"[{index}:v]fps={fps},{fit},{cut},format=yuv420p[{label}_0]")
     else:
         raise ValueError("a scene needs a clip or a background")
     current = f"{label}_0"
     # Layers are converted to YUV with alpha before frames are repeated, so each distinct
     # picture is converted once, and are held on their last frame for the rest of the scene.
-    hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
+    hold = f"tpad=stop_mode=clone:stop_duration={sources.frames / fps:.3f},{cut}"
     to_yuva = f"scale={fmt.width}:{fmt.height},format=yuva420p" if scale_layers else "format=yuva420p"
     layers: list[str] = []
     if sources.backdrop is not None:
@@ -164,9 +177,8 @@ def scene_filter(
         layers.append(f"[{index}:v]{to_yuva},fps={fps},{hold}")
     for name, keys in (("fg", sources.foreground_keys), ("ov", sources.overlay_keys)):
         if keys is not None:
-            layers.append(
-                _keyframe_layer(keys, n, fps, inputs, work_dir / f"{label}_{name}.ffconcat", hold, to_yuva)
-            )
+            layers.append(_keyframe_layer(from_frame(keys, begin), n, fps, inputs,
+                                          work_dir / f"{label}_{name}.ffconcat", seconds, to_yuva))
     for number, layer in enumerate(layers, start=1):
         chains.append(f"{layer}[{label}_l{number}]")
         chains.append(f"[{current}][{label}_l{number}]overlay=format=yuv420[{label}_{number}]")
@@ -178,12 +190,22 @@ def scene_filter(
 _NUMBERED = re.compile(r"^(?P<stem>.*?)(?P<number>\d+)(?P<suffix>\.png)$")
 
 
+def from_frame(keys: Keyframes, begin: int) -> Keyframes:
+    """The key frames of a layer as seen from frame `begin` on: the key shown at `begin` becomes
+    frame 0, and the keys before it are left out."""
+    if begin <= 0:
+        return keys
+    shown = max(n for n, frame in enumerate(keys.frames) if frame <= begin)
+    return Keyframes(files=keys.files[shown:], frames=[0, *(f - begin for f in keys.frames[shown + 1:])])
+
+
 def _keyframe_layer(
-    keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, hold: str, to_yuva: str
+    keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, seconds: float, to_yuva: str
 ) -> str:
-    """Key frames as an input: a numbered image sequence when they are consecutive frames in
-    consecutively numbered files (an entrance, then a hold: the usual case, and cheap to read);
-    otherwise an ffconcat script with a duration per frame."""
+    """Key frames as an input, `length` frames long (`seconds`): a numbered image sequence when
+    they are consecutive frames in consecutively numbered files (an entrance, then a hold: the
+    usual case, and cheap to read); otherwise an ffconcat script with a duration per frame."""
+    hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},trim=end_frame={length},setpts=PTS-STARTPTS"
     first = _NUMBERED.match(keys.files[0].name)
     numbers = [_NUMBERED.match(f.name) for f in keys.files]
     consecutive = (

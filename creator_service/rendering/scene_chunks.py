@@ -36,7 +36,7 @@ from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .captions import ass_filter
 from .ffmpeg import probe, run_ffmpeg
 from .formats import VideoFormat
-from .layers import ClipSkip, Inputs, Keyframes, SceneSources, logo_filter, scene_filter
+from .layers import Inputs, Keyframes, SceneSources, Skip, logo_filter, scene_filter
 
 CHUNK_SECONDS = 2
 # A hold's chunk: a key frame a second keeps a hold's extra key frames cheap (a still picture
@@ -181,21 +181,34 @@ def chunk_key(identity: dict[str, object], first: int | str, length: int, captio
     return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
 
 
-def encode_scene(
-    scene: SceneEncode,
-    fmt: VideoFormat,
-    store: Path,
-    *,
-    cancel: CancelToken,
-    slots: ProcessSlots | None,
-    work_dir: Path,
-    digest: Callable[[Path], str],
-    run: Callable[..., None] = run_ffmpeg,
-) -> EncodedScene:
-    """The scene's chunks in `store`, making only those not already there: the moving chunks
-    that are pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the rest
-    are encoded in one ffmpeg run, from the first missing chunk of the moving part to its end,
-    then one of each missing held chunk (any held frame will do: they are all the same picture)."""
+@dataclass(frozen=True)
+class EncodePlan:
+    """What `encode_scene` will do for a scene, worked out before any ffmpeg runs: its chunks, the
+    missing moving chunks it cuts from its clip (`cut`), and the chunks it encodes (`todo`)."""
+
+    scene: SceneEncode
+    plan: list[PlannedChunk]
+    keys: list[Path]
+    clip_frames: int | None
+    # The scene's first moving chunks that are pieces of its clip, and which of them are missing.
+    cuttable: list[int]
+    cut: list[int]
+    todo: list[int]
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [Chunk(path, chunk.length) for path, chunk in zip(self.keys, self.plan)]
+
+    @property
+    def frames_to_encode(self) -> int:
+        return sum(self.plan[n].length for n in self.todo)
+
+
+def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Callable[[Path], str]) -> EncodePlan:
+    """The scene's chunks in `store`, and which of them are missing: the moving chunks that are
+    pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the rest are
+    encoded in one ffmpeg run, from the first missing chunk of the moving part to its end, then
+    one of each missing held chunk (any held frame will do: they are all the same picture)."""
     fps, frames = fmt.fps, scene.sources.frames
     identity = picture_identity(scene, fmt, digest)
     script = CaptionScript.read(scene.captions, scene.fonts_dir) if scene.captions else None
@@ -212,21 +225,11 @@ def encode_scene(
         key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
         keys.append(store / f"{key}.mp4")
         captioned.append(shown is not None)
-    chunks = [Chunk(path, chunk.length) for path, chunk in zip(keys, plan)]
     moving = [n for n, chunk in enumerate(plan) if not chunk.held]
     missing_moving = [n for n in moving if not keys[n].exists()]
     cuttable = moving[:_cut_from_clip(scene, clip_frames, [plan[n] for n in moving], [captioned[n] for n in moving], fps)]
-    copied = 0
-    if any(n in missing_moving for n in cuttable):
-        assert scene.sources.clip is not None and clip_frames is not None
-        clip, lengths = scene.sources.clip, [plan[n].length for n in cuttable]
-        rest = clip_frames - sum(lengths)  # the clip's frames past the cut chunks, not kept
-        _store_parts(lambda parts: split_args(clip, lengths + [rest] * (rest > 0), parts),
-                     [keys[n] if n in missing_moving else None for n in cuttable] + [None] * (rest > 0),
-                     store, scene.label, run=run, cancel=cancel, slots=slots,
-                     log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
-        copied = sum(plan[n].length for n in cuttable if n in missing_moving)
-        missing_moving = [n for n in missing_moving if n not in cuttable]
+    cut = [n for n in cuttable if n in missing_moving]
+    missing_moving = [n for n in missing_moving if n not in cuttable]
     # The run encodes the moving part from its first missing chunk on (its frames follow each
     # other), then each missing held picture once, in the frames right after it.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
@@ -235,15 +238,44 @@ def encode_scene(
         if chunk.held and not keys[n].exists() and keys[n] not in queued:
             todo.append(n)
             queued.add(keys[n])
-    if not todo:
-        return EncodedScene(chunks, 0, copied)
-    begin = plan[todo[0]].first
-    lengths = [plan[n].length for n in todo]
+    return EncodePlan(scene, plan, keys, clip_frames, cuttable, cut, todo)
+
+
+def encode_scene(
+    scene: SceneEncode,
+    fmt: VideoFormat,
+    store: Path,
+    *,
+    cancel: CancelToken,
+    slots: ProcessSlots | None,
+    work_dir: Path,
+    digest: Callable[[Path], str],
+    run: Callable[..., None] = run_ffmpeg,
+    planned: EncodePlan | None = None,
+) -> EncodedScene:
+    """The scene's chunks in `store`, making only those not already there (`plan_encode`, or
+    `planned` if it was worked out already)."""
+    made = planned or plan_encode(scene, fmt, store, digest)
+    plan, keys, clip_frames = made.plan, made.keys, made.clip_frames
+    copied = 0
+    if made.cut:
+        assert scene.sources.clip is not None and clip_frames is not None
+        clip, lengths = scene.sources.clip, [plan[n].length for n in made.cuttable]
+        rest = clip_frames - sum(lengths)  # the clip's frames past the cut chunks, not kept
+        _store_parts(lambda parts: split_args(clip, lengths + [rest] * (rest > 0), parts),
+                     [keys[n] if n in made.cut else None for n in made.cuttable] + [None] * (rest > 0),
+                     store, scene.label, run=run, cancel=cancel, slots=slots,
+                     log_path=work_dir / f"{scene.label}.split.log", what=f"cutting scene {scene.label}")
+        copied = sum(plan[n].length for n in made.cut)
+    if not made.todo:
+        return EncodedScene(made.chunks, 0, copied)
+    begin = plan[made.todo[0]].first
+    lengths = [plan[n].length for n in made.todo]
     _store_parts(lambda parts: encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
-                 [keys[n] for n in todo], store, scene.label, run=run, cancel=cancel, slots=slots,
+                 [keys[n] for n in made.todo], store, scene.label, run=run, cancel=cancel, slots=slots,
                  log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
-                 expected_seconds=sum(lengths) / fps)
-    return EncodedScene(chunks, sum(lengths), copied)
+                 expected_seconds=sum(lengths) / fmt.fps)
+    return EncodedScene(made.chunks, made.frames_to_encode, copied)
 
 
 def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[PlannedChunk],
@@ -349,20 +381,19 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Seque
     """ffmpeg's arguments: compose the scene from frame `begin` for `sum(lengths)` frames, add
     the logo and the captions, and write chunks of `lengths` as part0000.mp4, part0001.mp4, …
 
-    Past the scene's moving part, a clip alone is held on its last frame, so frames after
-    `begin` stand for the held chunks wherever they fall. `clip_frames` (see `clip_length`)
-    lets a clip alone start at `begin` without composing the frames before it: a new voice
-    re-encodes only a little of each scene, and this spares composing the rest."""
+    Nothing before `begin` is composed (`layers.Skip`): a clip alone (`clip_frames`, see
+    `clip_length`) is read from there, or from its last frame past its moving part, so frames
+    after `begin` stand for the held chunks wherever they fall; any other scene's layers are
+    cut there before they are laid over each other. A new voice re-encodes only a little of
+    each scene, and this spares composing the rest."""
     inputs = Inputs()
     label = scene.label
-    skip = ClipSkip(begin, clip_frames) if begin > 0 and clip_frames is not None else None
+    skip = Skip(begin, clip_frames) if begin > 0 else None
     sources = replace(scene.sources, frames=begin + sum(lengths))
     chains = scene_filter(sources, fmt, inputs, label, work_dir, skip=skip)
-    # A layered scene composes the frames before `begin` but never encodes them (a looped
-    # background cannot be sought frame-exactly); the captions see video time.
+    # The captions see video time.
     at = (scene.start_frame + begin) / fmt.fps
-    dropped = 0 if skip else begin
-    chains.append(f"[{label}]trim=start_frame={dropped},setpts=PTS-STARTPTS+{at:.6f}/TB[{label}_from]")
+    chains.append(f"[{label}]setpts=PTS-STARTPTS+{at:.6f}/TB[{label}_from]")
     current = f"{label}_from"
     if scene.logo is not None:
         chains.append(logo_filter(inputs, scene.logo, current, f"{label}_branded", fmt))

@@ -57,12 +57,14 @@ from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.scene_chunks import (
     HOLD_SECONDS,
     EncodedScene,
+    EncodePlan,
     FileDigests,
     SceneEncode,
     chunk_store,
     clip_length,
     encode_scene,
     join_args,
+    plan_encode,
 )
 from ..sound import loudness
 from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
@@ -249,22 +251,32 @@ def final_cut(
 
 
 def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat) -> list[EncodedScene]:
-    """Every scene's chunks, two scenes at a time (each run holds a process slot)."""
+    """Every scene's chunks, two scenes at a time (each run holds a process slot), the scenes
+    with the most frames to encode first: started last, a long scene (the captioned safety
+    scene) would run alone at the end with a slot idle, while short ones fill the gaps."""
     digest = FileDigests()
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir)
     store = chunk_store(ctx.video_dir)
+    plans = [plan_encode(scene, fmt, store, digest) for scene in scenes]
     total = sum(scene.sources.frames for scene in scenes)
     done: list[int] = []
 
-    def encode(scene: SceneEncode) -> EncodedScene:
-        result = encode_scene(scene, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
-                              work_dir=ctx.work_dir, digest=digest, run=run)
-        done.append(scene.sources.frames)
+    def encode(plan: EncodePlan) -> EncodedScene:
+        result = encode_scene(plan.scene, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
+                              work_dir=ctx.work_dir, digest=digest, run=run, planned=plan)
+        done.append(plan.scene.sources.frames)
         ctx.progress(0.05 + 0.85 * sum(done) / total, f"encoded scene {len(done)} of {len(scenes)}")
         return result
 
+    order = longest_first(plans)
     with ThreadPoolExecutor(max_workers=max(1, ctx.services.slots.capacity)) as pool:
-        return list(pool.map(encode, scenes))
+        made = dict(zip(order, pool.map(encode, [plans[n] for n in order])))
+    return [made[n] for n in range(len(plans))]
+
+
+def longest_first(plans: list[EncodePlan]) -> list[int]:
+    """The plans' indices, most frames to encode first (in scene order among equals)."""
+    return sorted(range(len(plans)), key=lambda n: -plans[n].frames_to_encode)
 
 
 def encode_ahead(ctx: StageContext) -> None:
