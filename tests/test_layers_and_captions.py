@@ -61,12 +61,13 @@ def test_key_frames_are_each_entrance_and_the_still_after_it() -> None:
     assert key_frames([0], [3], enter=4) == [0, 1, 2]
 
 
-def test_overlay_frames_cover_entrances_and_scene_starts() -> None:
+def test_overlay_frames_cover_entrances_and_nothing_of_a_scene_without_an_overlay() -> None:
     frames = overlay_frames([0, 40], [True, False], end_start=70, enter=4)
     # An entrance of 4 frames, the callout's 1-frame delay, and the still after them.
     assert frames[:6] == [0, 1, 2, 3, 4, 5] and 6 not in frames
-    assert 40 in frames and 41 not in frames
-    assert frames[-5:] == [70, 71, 72, 73, 74]
+    # The second scene has no lower third or callout: no frame of it is rendered.
+    assert not any(40 <= frame < 70 for frame in frames)
+    assert frames[6:] == [70, 71, 72, 73, 74]
 
 
 def test_a_hold_list_shows_each_frame_until_the_next(tmp_path: Path) -> None:

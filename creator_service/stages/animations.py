@@ -81,12 +81,13 @@ def _overlay_words(
 
 
 def overlay_frames(starts: list[int], has_overlay: list[bool], end_start: int, enter: int) -> list[int]:
-    """Each scene's first frame (its overlays' starting state), every frame of an overlay's
-    entrance and the still after it, and the end card's entrance."""
+    """Every frame of each overlay's entrance and the still after it, and the end card's
+    entrance. A scene with no lower third or callout has none: its overlay would be empty."""
     span = enter + round(enter * CALLOUT_DELAY_SHARE) + 1
     frames: set[int] = set()
     for start, overlay in zip(starts, has_overlay):
-        frames.update(range(start, start + span) if overlay else (start,))
+        if overlay:
+            frames.update(range(start, start + span))
     frames.update(range(end_start, end_start + enter + 1))
     return sorted(frames)
 
@@ -163,8 +164,11 @@ def generate_animations(ctx: StageContext) -> Animations:
     logo = ctx.video_dir / visuals.logo if visuals.logo else None
 
     def with_overlay(clip: Clip, start: int, length: int) -> Clip:
+        # A scene with no lower third or callout is laid over with nothing: an empty overlay
+        # would change no pixel, and only cost composing it over every frame.
+        overlaid = has_overlay[clip.scene_index]
         overlay, record = split_keys(files, frames, start, length, keys_dir / f"scene_{clip.scene_index:02d}",
-                                     ctx.video_dir)
+                                     ctx.video_dir) if overlaid else (None, None)
         layers = clip.layers.model_copy(update={"overlay_keys": record})
         # A quick preview (captions burned) lays the overlay on the accepted visuals preview, one
         # layer instead of four, when that preview lasts the whole scene: a shorter one would
@@ -174,7 +178,8 @@ def generate_animations(ctx: StageContext) -> Animations:
         made = finish_clip(ctx, clip.scene_index, scene_sources(ctx.video_dir, layers, length), layers, fmt,
                            clip.sources, logo=logo, quick_sources=quick)
         # The scene's layout: the visuals' text, and the lower third or callout held after its entrance.
-        return made.model_copy(update={"text_boxes": [*clip.text_boxes, *drawn_boxes(overlay.files[-1])]})
+        drawn = drawn_boxes(overlay.files[-1]) if overlay is not None else []
+        return made.model_copy(update={"text_boxes": [*clip.text_boxes, *drawn]})
 
     def make_end_card() -> Clip:
         background = background_clip(ctx, "end card", len(lengths), END_CARD_SECONDS, fmt, visuals.palette_colors)
