@@ -335,3 +335,7 @@ def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encod
     again = [plan_encode(scene, FMT, store, digest) for scene in (short, long)]
     assert [p.frames_to_encode for p in again] == [25, 7] and again[1].todo == [2]
     assert longest_first(again) == [0, 1]
+    # A plan is carried out only for the scene it was made for.
+    with pytest.raises(ValueError, match="plan given is for scene s1, not s0"):
+        encode_scene(short, FMT, store, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
+                     digest=digest, planned=again[1])

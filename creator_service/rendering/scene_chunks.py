@@ -255,6 +255,8 @@ def encode_scene(
 ) -> EncodedScene:
     """The scene's chunks in `store`, making only those not already there (`plan_encode`, or
     `planned` if it was worked out already)."""
+    if planned is not None and planned.scene != scene:
+        raise ValueError(f"the plan given is for scene {planned.scene.label}, not {scene.label}")
     made = planned or plan_encode(scene, fmt, store, digest)
     plan, keys, clip_frames = made.plan, made.keys, made.clip_frames
     copied = 0
