@@ -292,7 +292,7 @@ def _numbered_keys(folder: Path, count: int) -> Keyframes:
 
 @pytest.mark.render
 def test_a_layered_scene_composed_from_part_way_has_the_frames_it_has_there_when_composed_whole(
-        tmp_path: Path, background: Path) -> None:
+        tmp_path: Path, background: Path, clip: Path) -> None:
     # Every kind of layer, each still moving somewhere after frame 20: moving footage at an
     # offset, a backdrop, a transparent video, consecutive key frames (an image sequence) and
     # scattered ones (a concat script).
@@ -314,6 +314,12 @@ def test_a_layered_scene_composed_from_part_way_has_the_frames_it_has_there_when
     for begin in (CHUNK, 2 * CHUNK, 30):
         lengths = [47 - begin]
         assert _picture_md5s(encode_args(scene, FMT, begin, lengths, tmp_path, tmp_path)) == whole[begin:], begin
+    # A finished clip under a layer: it moves until frame 35, then holds its last frame.
+    under = SceneEncode("s1", SceneSources(frames=47, clip=clip, overlay_keys=numbered), 0)
+    whole = _picture_md5s(encode_args(under, FMT, 0, [47], tmp_path, tmp_path))
+    assert len(set(whole[CHUNK:35])) == 35 - CHUNK and len(set(whole[35:])) == 1
+    for begin in (CHUNK, 38):
+        assert _picture_md5s(encode_args(under, FMT, begin, [47 - begin], tmp_path, tmp_path)) == whole[begin:], begin
 
 
 def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encoded_first(tmp_path: Path) -> None:
