@@ -166,6 +166,8 @@ def scene_filter(
     # Layers are converted to YUV with alpha before frames are repeated, so each distinct
     # picture is converted once, and are held on their last frame for the rest of the scene.
     hold = f"tpad=stop_mode=clone:stop_duration={sources.frames / fps:.3f},{cut}"
+    # Key frames are first seen from `begin` (`from_frame`): their layer needs no cut.
+    keys_hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},{exact}"
     to_yuva = f"scale={fmt.width}:{fmt.height},format=yuva420p" if scale_layers else "format=yuva420p"
     layers: list[str] = []
     if sources.backdrop is not None:
@@ -178,7 +180,7 @@ def scene_filter(
     for name, keys in (("fg", sources.foreground_keys), ("ov", sources.overlay_keys)):
         if keys is not None:
             layers.append(_keyframe_layer(from_frame(keys, begin), n, fps, inputs,
-                                          work_dir / f"{label}_{name}.ffconcat", seconds, to_yuva))
+                                          work_dir / f"{label}_{name}.ffconcat", keys_hold, to_yuva))
     for number, layer in enumerate(layers, start=1):
         chains.append(f"{layer}[{label}_l{number}]")
         chains.append(f"[{current}][{label}_l{number}]overlay=format=yuv420[{label}_{number}]")
@@ -200,12 +202,11 @@ def from_frame(keys: Keyframes, begin: int) -> Keyframes:
 
 
 def _keyframe_layer(
-    keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, seconds: float, to_yuva: str
+    keys: Keyframes, length: int, fps: int, inputs: Inputs, script: Path, hold: str, to_yuva: str
 ) -> str:
-    """Key frames as an input, `length` frames long (`seconds`): a numbered image sequence when
-    they are consecutive frames in consecutively numbered files (an entrance, then a hold: the
-    usual case, and cheap to read); otherwise an ffconcat script with a duration per frame."""
-    hold = f"tpad=stop_mode=clone:stop_duration={seconds:.3f},trim=end_frame={length},setpts=PTS-STARTPTS"
+    """Key frames as an input: a numbered image sequence when they are consecutive frames in
+    consecutively numbered files (an entrance, then a hold: the usual case, and cheap to read);
+    otherwise an ffconcat script with a duration per frame."""
     first = _NUMBERED.match(keys.files[0].name)
     numbers = [_NUMBERED.match(f.name) for f in keys.files]
     consecutive = (
