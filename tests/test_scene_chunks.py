@@ -23,6 +23,7 @@ from creator_service.rendering.scene_chunks import (
     SceneEncode,
     chunk_bounds,
     encode_args,
+    encode_planned,
     encode_scene,
     join_args,
     plan_chunks,
@@ -322,6 +323,10 @@ def test_a_layered_scene_composed_from_part_way_has_the_frames_it_has_there_when
         assert _picture_md5s(encode_args(under, FMT, begin, [47 - begin], tmp_path, tmp_path)) == whole[begin:], begin
 
 
+def _no_ffmpeg(*args: object, **kwargs: object) -> None:
+    raise AssertionError("ffmpeg ran for chunks that were all made")
+
+
 def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encoded_first(tmp_path: Path) -> None:
     # A layered scene is never probed: any bytes stand for its footage here.
     footage = tmp_path / "bg.mp4"
@@ -341,7 +346,9 @@ def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encod
     again = [plan_encode(scene, FMT, store, digest) for scene in (short, long)]
     assert [p.frames_to_encode for p in again] == [25, 7] and again[1].todo == [2]
     assert longest_first(again) == [0, 1]
-    # A plan is carried out only for the scene it was made for.
-    with pytest.raises(ValueError, match="plan given is for scene s1, not s0"):
-        encode_scene(short, FMT, store, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
-                     digest=digest, planned=again[1])
+    # A plan carries its scene: carried out once every chunk is made, it runs nothing.
+    for chunk in again[1].chunks:
+        chunk.path.write_bytes(b"chunk")
+    done = encode_planned(plan_encode(long, FMT, store, digest), FMT, store, cancel=CancelToken(),
+                          slots=ProcessSlots(1), work_dir=tmp_path, run=_no_ffmpeg)
+    assert done == EncodedScene(again[1].chunks, 0, 0)

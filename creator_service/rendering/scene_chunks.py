@@ -251,14 +251,24 @@ def encode_scene(
     work_dir: Path,
     digest: Callable[[Path], str],
     run: Callable[..., None] = run_ffmpeg,
-    planned: EncodePlan | None = None,
 ) -> EncodedScene:
-    """The scene's chunks in `store`, making only those not already there (`plan_encode`, or
-    `planned` if it was worked out already)."""
-    if planned is not None and planned.scene != scene:
-        raise ValueError(f"the plan given is for scene {planned.scene.label}, not {scene.label}")
-    made = planned or plan_encode(scene, fmt, store, digest)
-    plan, keys, clip_frames = made.plan, made.keys, made.clip_frames
+    """The scene's chunks in `store`, making only those not already there (`plan_encode`)."""
+    return encode_planned(plan_encode(scene, fmt, store, digest), fmt, store, cancel=cancel, slots=slots,
+                          work_dir=work_dir, run=run)
+
+
+def encode_planned(
+    made: EncodePlan,
+    fmt: VideoFormat,
+    store: Path,
+    *,
+    cancel: CancelToken,
+    slots: ProcessSlots | None,
+    work_dir: Path,
+    run: Callable[..., None] = run_ffmpeg,
+) -> EncodedScene:
+    """Carry out a plan made by `plan_encode`: cut what it cuts, encode what it encodes."""
+    scene, plan, keys, clip_frames = made.scene, made.plan, made.keys, made.clip_frames
     copied = 0
     if made.cut:
         assert scene.sources.clip is not None and clip_frames is not None

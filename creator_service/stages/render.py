@@ -62,6 +62,7 @@ from ..rendering.scene_chunks import (
     SceneEncode,
     chunk_store,
     clip_length,
+    encode_planned,
     encode_scene,
     join_args,
     plan_encode,
@@ -262,8 +263,8 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
     done: list[int] = []
 
     def encode(plan: EncodePlan) -> EncodedScene:
-        result = encode_scene(plan.scene, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
-                              work_dir=ctx.work_dir, digest=digest, run=run, planned=plan)
+        result = encode_planned(plan, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
+                                work_dir=ctx.work_dir, run=run)
         done.append(plan.scene.sources.frames)
         ctx.progress(0.05 + 0.85 * sum(done) / total, f"encoded scene {len(done)} of {len(scenes)}")
         return result
