@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from creator_service.processes import CancelToken, ProcessSlots
@@ -203,6 +204,27 @@ def test_scenes_join_into_exactly_their_frames_with_key_frames_at_scene_starts(t
         starts.append(at)
         at += chunk.frames
     assert set(starts) <= set(key_times)
+
+
+@pytest.mark.render
+def test_a_scene_keeps_its_frames_and_its_captions_timing_wherever_it_starts(tmp_path: Path) -> None:
+    # A scene 2.3 s in: at 10 fps that is 22.999… ticks in floating point. Truncated, some
+    # frames moved a tick less than others, and the encoder filled the gap with a repeated
+    # frame (the last chunk held 8 frames, not 7); the captions were drawn a frame early.
+    black = tmp_path / "black.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=black:s=192x108:r={FMT.fps}:d=7",
+                    "-pix_fmt", "yuv420p", str(black)], check=True)
+    # The caption comes up on the scene's frame 5 (2.8 s into the video) and stays.
+    caption = _ass(tmp_path, "c.ass", [("0:00:02.80", "0:00:09.00", "Hello")])
+    work = tmp_path / "work"
+    work.mkdir()
+    made = _encode(SceneEncode("s1", SceneSources(frames=2 * CHUNK + 7, background=black), 23, captions=caption),
+                   tmp_path / "store", work)
+    assert [_frames(chunk.path) for chunk in made.chunks] == [chunk.frames for chunk in made.chunks] == [CHUNK, CHUNK, 7]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(made.chunks[0].path), "-f", "rawvideo", "-pix_fmt", "gray",
+                          "-"], capture_output=True, check=True).stdout
+    brightest = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 108, 192).max(axis=(1, 2))
+    assert list(brightest[:5] > 128) == [False] * 5 and all(brightest[5:] > 128), list(brightest)
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,7 @@ CHUNK_SECONDS = 2
 HOLD_SECONDS = 1
 # Part of every key: change it when the filter graph or the encoder settings change, so chunks
 # made the old way are never joined with new ones.
-ENCODE_VERSION = "1"
+ENCODE_VERSION = "2"
 # veryfast keeps flat motion graphics crisp at CRF 20 and encodes about 3x faster than medium.
 FINAL_PRESET = "veryfast"
 FINAL_CRF = "20"
@@ -403,9 +403,12 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Seque
     skip = Skip(begin, clip_frames) if begin > 0 else None
     sources = replace(scene.sources, frames=begin + sum(lengths))
     chains = scene_filter(sources, fmt, inputs, label, work_dir, skip=skip)
-    # The captions see video time.
+    # The captions see video time. setpts truncates its result to a whole tick, and at/TB is
+    # seldom whole in floating point (2.3 s at 10 fps is 22.999…): rounded, every frame moves by
+    # the same whole number of ticks; truncated, some moved one tick less, a frame came a tick
+    # early, and the encoder filled the gap with a repeated frame.
     at = (scene.start_frame + begin) / fmt.fps
-    chains.append(f"[{label}]setpts=PTS-STARTPTS+{at:.6f}/TB[{label}_from]")
+    chains.append(f"[{label}]setpts=PTS-STARTPTS+round({at:.6f}/TB)[{label}_from]")
     current = f"{label}_from"
     if scene.logo is not None:
         chains.append(logo_filter(inputs, scene.logo, current, f"{label}_branded", fmt))
