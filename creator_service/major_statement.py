@@ -2,7 +2,8 @@
 
 FDA's final rule on the major statement in DTC TV ads (21 CFR 202.1(e)(1), 88 FR 80958) asks
 that it be understandable, shown in text while it is spoken (dual modality), easy to read, and
-free of distractions. Each rule here turns one of those into measurements on the MP4 and its
+free of distractions. Each rule here turns one of those into measurements on the finished
+picture (read from the chunks the MP4 is joined from, copied into it unchanged) and on the
 stems, and reports `{"rule", "passed", "evidence"}` with the times and values it measured. They
 are aids for reviewers, not a regulatory determination: the README says what each one can miss.
 
@@ -22,14 +23,15 @@ are aids for reviewers, not a regulatory determination: the README says what eac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .models import RuleResult
-from .processes import CancelToken, ProcessSlots
-from .rendering.ffmpeg import probe, run_ffmpeg
+from .processes import CancelToken, ChildProcessFailed, ProcessSlots
+from .rendering.ffmpeg import input_args, probe, run_ffmpeg
 
 MIN_TEXT_HEIGHT = 0.035
 MIN_CONTRAST = 4.5
@@ -74,6 +76,16 @@ class SafetyFrames:
     frames: np.ndarray
 
 
+@dataclass(frozen=True)
+class Picture:
+    """Where a stretch of the finished video's picture is read: the video itself, or an ffconcat
+    script of the chunks the final cut joins by stream copy (rendering/scene_chunks.py), whose
+    frames are the video's frames, bit for bit; and the video's frame number it starts on."""
+
+    source: Path
+    first_frame: int = 0
+
+
 # The text rules read every other of those frames, from MAX_TEXT_DELAY on: one read of the
 # window serves the motion rule and the text rules.
 _TEXT_FIRST = round(MAX_TEXT_DELAY / MOTION_SECONDS)
@@ -81,28 +93,49 @@ _TEXT_STRIDE = round(SAMPLE_SECONDS / MOTION_SECONDS)
 assert _TEXT_FIRST * MOTION_SECONDS == MAX_TEXT_DELAY and _TEXT_STRIDE * MOTION_SECONDS == SAMPLE_SECONDS
 
 
-def safety_frames(video: Path, windows: list[tuple[float, float]], *, cancel: CancelToken, slots: ProcessSlots,
-                  work_dir: Path) -> list[SafetyFrames]:
-    """Each safety narration window of `video`, decoded once (a window of 1080p is about 550
-    frames to decode: reading it once for both kinds of rule halves the decoding)."""
-    return [SafetyFrames(start, _frames(video, start, end, 1 / MOTION_SECONDS, cancel=cancel, slots=slots,
+def sampled_frames(start: float, end: float, fps: int) -> list[int]:
+    """The video's frames a window from `start` to `end` seconds is measured on: the frame on
+    screen every MOTION_SECONDS from `start`, while before `end` (at least one)."""
+    count = max(1, math.ceil(round((end - start) / MOTION_SECONDS, 6)))
+    # Frame k is on screen from k / fps to (k + 1) / fps; the nudge keeps float error from
+    # taking a moment that falls on a frame's first instant for the frame before.
+    return [math.floor((start + k * MOTION_SECONDS) * fps + 1e-6) for k in range(count)]
+
+
+def safety_frames(windows: list[tuple[float, float]], pictures: list[Picture], fps: int, *, cancel: CancelToken,
+                  slots: ProcessSlots, work_dir: Path) -> list[SafetyFrames]:
+    """Each safety narration window's sampled frames (`sampled_frames`), read from the picture
+    that holds it, decoded once (a window of 1080p is about 550 frames to decode: reading it
+    once for both kinds of rule halves the decoding)."""
+    if len(pictures) != len(windows):
+        raise ValueError(f"{len(windows)} safety window(s) but {len(pictures)} picture(s) to read them from")
+    return [SafetyFrames(start, _frames(picture, sampled_frames(start, end, fps), cancel=cancel, slots=slots,
                                         work_dir=work_dir, name=f"safety{number}"))
-            for number, (start, end) in enumerate(windows)]
+            for number, ((start, end), picture) in enumerate(zip(windows, pictures))]
 
 
-def _frames(video: Path, start: float, end: float, fps: float, *, cancel: CancelToken, slots: ProcessSlots,
-            work_dir: Path, name: str) -> np.ndarray:
-    """RGB frames from `start` to `end` at `fps`, as one array (count, height, width, 3)."""
-    size = _probe_size(video)
+def _frames(picture: Picture, frames: list[int], *, cancel: CancelToken, slots: ProcessSlots, work_dir: Path,
+            name: str) -> np.ndarray:
+    """The video's `frames`, read from `picture`, as one RGB array (count, height, width, 3)."""
+    wanted = [frame - picture.first_frame for frame in frames]
+    if wanted[0] < 0:
+        raise ValueError(f"frame {frames[0]} comes before {picture.source.name}, which starts at "
+                         f"frame {picture.first_frame}")
+    source = picture.source
+    width, height = _probe_size(source)
     raw = work_dir / f"{name}.rgb"
-    run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{max(0.05, end - start):.3f}", "-i", str(video),
-                "-vf", f"fps={fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
+    # Picked by number as they are decoded: no seek, whose landing differs between demuxers.
+    chosen = "+".join(f"eq(n,{frame})" for frame in wanted)
+    run_ffmpeg([*input_args(source), "-an", "-vf", f"select='{chosen}'", "-fps_mode", "passthrough", "-frames:v", str(len(wanted)),
+                "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
                cancel=cancel, slots=slots, log_path=work_dir / f"{name}.log", what=f"reading frames ({name})")
-    width, height = size
     data = np.fromfile(raw, dtype=np.uint8)
     raw.unlink(missing_ok=True)
     count = data.size // (width * height * 3)
-    return data[: count * width * height * 3].reshape(count, height, width, 3)
+    if count != len(wanted):
+        raise ChildProcessFailed(f"read {count} of the {len(wanted)} frames sampled from {source.name} "
+                                 f"(frames {frames[0]}-{frames[-1]} of the video)")
+    return data.reshape(count, height, width, 3)
 
 
 def _probe_size(video: Path) -> tuple[int, int]:

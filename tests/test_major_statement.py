@@ -8,10 +8,21 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from creator_service import major_statement as rules
 from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.rendering.ffmpeg import run_ffmpeg
+from creator_service.rendering.formats import VideoFormat
+from creator_service.rendering.layers import SceneSources
+from creator_service.rendering.scene_chunks import (
+    FileDigests,
+    SceneEncode,
+    encode_scene,
+    join_args,
+    write_join_list,
+)
 from creator_service.sound import loudness
 from creator_service.sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from creator_service.sound.music import choose_music
@@ -23,6 +34,7 @@ WIDTH, HEIGHT = 640, 360
 # Where a caption sits: the lower band of the title-safe area, two lines.
 BOX = (0.1, 0.70, 0.9, 0.88)
 WINDOW = (0.5, 3.5)
+FPS = 15
 
 
 def common(tmp_path: Path) -> dict[str, object]:
@@ -37,7 +49,7 @@ def card(path: Path, *, text: str | None, size: int, source: str = "color=c=0x0B
         draw = ["-vf", f"drawtext=fontfile={BOLD}:text='{text}':fontsize={size}:fontcolor=white:"
                        f"box=1:boxcolor=black@0.7:boxborderw=6:x=(w-text_w)/2:y={y}-text_h/2"]
     joiner = ":" if "=" in source else "="
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}{joiner}s={WIDTH}x{HEIGHT}:r=15:d=4",
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"{source}{joiner}s={WIDTH}x{HEIGHT}:r={FPS}:d=4",
                     *draw, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
     return path
 
@@ -48,7 +60,7 @@ def readings(video: Path, tmp_path: Path) -> list[tuple[float, rules.TextReading
 
 
 def frames(video: Path, tmp_path: Path) -> list[rules.SafetyFrames]:
-    return rules.safety_frames(video, [WINDOW], **common(tmp_path))  # type: ignore[arg-type]
+    return rules.safety_frames([WINDOW], [rules.Picture(video)], FPS, **common(tmp_path))  # type: ignore[arg-type]
 
 
 def test_readable_text_passes_a_caption_and_fails_one_too_small(tmp_path: Path) -> None:
@@ -81,15 +93,15 @@ def test_no_distraction_fails_on_a_cut_and_on_fast_movement(tmp_path: Path) -> N
     assert rules.no_distraction(None, calm, []).passed, calm
 
     cut = tmp_path / "cut.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=navy:s={WIDTH}x{HEIGHT}:r=15:d=2",
-                    "-f", "lavfi", "-i", f"color=c=white:s={WIDTH}x{HEIGHT}:r=15:d=2", "-filter_complex",
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=navy:s={WIDTH}x{HEIGHT}:r={FPS}:d=2",
+                    "-f", "lavfi", "-i", f"color=c=white:s={WIDTH}x{HEIGHT}:r={FPS}:d=2", "-filter_complex",
                     "[0:v][1:v]concat=n=2:v=1[v]", "-map", "[v]", "-pix_fmt", "yuv420p", str(cut)], check=True)
     cutting = rules.no_distraction(None, rules.picture_motion(frames(cut, tmp_path), [BOX]), [])
     assert not cutting.passed and "cuts" in cutting.evidence["summary"]
 
     # A fast pan: the picture slides 2 % of its width a frame.
     moving = tmp_path / "moving.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r=15:d=4",
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={WIDTH}x{HEIGHT}:r={FPS}:d=4",
                     "-vf", "scroll=horizontal=0.02", "-pix_fmt", "yuv420p", str(moving)], check=True)
     fast = rules.no_distraction(None, rules.picture_motion(frames(moving, tmp_path), [BOX]), [])
     assert not fast.passed and ("moves fast" in fast.evidence["summary"] or "cuts" in fast.evidence["summary"])
@@ -162,3 +174,49 @@ def test_fair_balance_is_a_share_of_the_benefit_narration() -> None:
     assert not short.passed and short.evidence["ratio"] == pytest.approx(0.167, abs=0.001)
     assert short.evidence["proxy"] is True
     assert not rules.fair_balance(0.0, 0.0, 0.3).passed
+
+
+def test_a_window_is_sampled_every_quarter_second_on_the_frame_on_screen_then() -> None:
+    # 15 fps: moments 0.5, 0.75, 1.0 ... 3.25 s, each the frame on screen at that moment.
+    assert rules.sampled_frames(*WINDOW, FPS) == [7, 11, 15, 18, 22, 26, 30, 33, 37, 41, 45, 48]
+    # A moment on a frame's first instant is that frame, whatever the float error of the start.
+    start = 598 / 30
+    assert rules.sampled_frames(start, start + 0.6, 30) == [598, 605, 613]
+    assert rules.sampled_frames(1.0, 1.01, 30) == [30]
+
+
+def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(tmp_path: Path) -> None:
+    """The render measures a safety scene from its chunks as soon as they are encoded: the join
+    copies them into the video, so they must give the very frames the video shows there."""
+    fmt = VideoFormat(192, 108, 10)
+    footage = tmp_path / "footage.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={fmt.fps}:d=7",
+                    "-pix_fmt", "yuv420p", str(footage)], check=True)
+    common = {"cancel": CancelToken(), "slots": ProcessSlots(2), "work_dir": tmp_path}
+    scenes = [SceneEncode("s0", SceneSources(frames=23, background=footage), 0),
+              SceneEncode("s1", SceneSources(frames=47, background=footage, background_offset=1.3), 23)]
+    encoded = [encode_scene(scene, fmt, tmp_path / "store", digest=FileDigests(), **common)  # type: ignore[arg-type]
+               for scene in scenes]
+    video = tmp_path / "final.mp4"
+    run_ffmpeg(join_args([c for scene in encoded for c in scene.chunks], fmt.fps, video,
+                         listing=tmp_path / "final.ffconcat"), log_path=tmp_path / "join.log", what="join",
+               cancel=CancelToken(), slots=ProcessSlots(2))
+    window = (2.35, 6.6)  # inside the second scene (2.3 s to 7 s), as a narration window is
+    listing = write_join_list(encoded[1].chunks, fmt.fps, tmp_path / "s1.ffconcat")
+    from_chunks = rules.safety_frames([window], [rules.Picture(listing, 23)], fmt.fps, **common)[0]  # type: ignore[arg-type]
+    from_video = rules.safety_frames([window], [rules.Picture(video)], fmt.fps, **common)[0]  # type: ignore[arg-type]
+    # Every frame of the finished video, decoded without selecting, to pick the samples from.
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-fps_mode", "passthrough",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, check=True).stdout
+    every = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 108, 192, 3)
+    assert len(every) == 70
+    wanted = rules.sampled_frames(*window, fmt.fps)
+    assert wanted[0] == 23 and len(wanted) == 17
+    assert np.array_equal(from_video.frames, every[wanted])
+    assert np.array_equal(from_chunks.frames, every[wanted])
+    # Moving footage: neighbouring samples differ, so a sample off by a frame would show.
+    assert not np.array_equal(every[wanted[1]], every[wanted[1] + 1])
+
+    with pytest.raises(ValueError, match="comes before"):
+        rules.safety_frames([(1.0, 2.0)], [rules.Picture(listing, 23)], fmt.fps, **common)  # type: ignore[arg-type]

@@ -31,12 +31,20 @@ class MediaInfo:
     audio_bitrate: int | None = None
 
 
+def input_args(path: Path) -> list[str]:
+    """ffmpeg's (and ffprobe's) input `path`: a media file, or an ffconcat script (`.ffconcat`)
+    of files named by absolute path, read as one stream."""
+    if path.suffix == ".ffconcat":
+        return ["-f", "concat", "-safe", "0", "-i", str(path)]
+    return ["-i", str(path)]
+
+
 def probe(path: Path) -> MediaInfo:
     """Read a media file's streams with ffprobe (fast; runs in the calling thread)."""
     result = subprocess.run(
         [
             FFPROBE, "-v", "error", "-print_format", "json",
-            "-show_format", "-show_streams", str(path),
+            "-show_format", "-show_streams", *input_args(path),
         ],
         capture_output=True, text=True, timeout=30, check=False,
     )

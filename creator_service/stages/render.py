@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from ..claims import PROMOTIONAL_TYPES
 from ..fsutil import write_text_atomically
@@ -42,6 +43,7 @@ from ..processes import ChildProcessFailed
 from ..rendering import wav
 from ..rendering.captions import (
     FONT,
+    PlacedCue,
     SceneText,
     Spoken,
     build_cues,
@@ -75,7 +77,7 @@ from .branding import kit_font
 from .composed_again import captions_burned_everywhere, captions_burned_over, safety_scenes
 from .context import StageContext, StageFailure
 from .evidence import brief_evidence, enforce
-from .risk_checks import Narration, check_risk_presentation, safety_overlays
+from .risk_checks import Narration, SafetyPictureReader, check_risk_presentation, safety_overlays
 from .sources import scene_sources
 
 # Stereo AAC at 192 kb/s, 48 kHz: above the 160 kb/s floor platforms and broadcasters ask for.
@@ -198,27 +200,31 @@ def final_cut(
     ]
     ctx.progress(0.05, f"mixing the sound and encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
     try:
-        with ThreadPoolExecutor(max_workers=1) as sound_maker:
-            made = sound_maker.submit(make_sound)
-            encoded = encode_scenes(ctx, encodes, fmt)
+        # The sound, and the safety scenes' picture check, run beside the encoding.
+        with ThreadPoolExecutor(max_workers=2) as beside:
+            made = beside.submit(make_sound)
+            picture = safety_picture_reader(ctx, segments, narration, placed, major, fmt, beside)
+            encoded = encode_scenes(ctx, encodes, fmt, on_encoded=picture.scene_encoded if picture else None)
             mixed, sound, heard = made.result()
-        ctx.progress(0.9, "joining the scenes and the sound")
-        ffmpeg_runner(settings.executor, ctx.work_dir)(
-            join_args([chunk for scene in encoded for chunk in scene.chunks], fps, output,
-                      listing=ctx.work_dir / "final.ffconcat", audio=sound, audio_args=["-c:a", "copy"]),
-            cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "final-join.log",
-            what="ffmpeg (final cut)", expected_seconds=total_seconds,
-        )
+            ctx.progress(0.9, "joining the scenes and the sound")
+            ffmpeg_runner(settings.executor, ctx.work_dir)(
+                join_args([chunk for scene in encoded for chunk in scene.chunks], fps, output,
+                          listing=ctx.work_dir / "final.ffconcat", audio=sound, audio_args=["-c:a", "copy"]),
+                cancel=ctx.cancel, slots=ctx.services.slots, log_path=ctx.work_dir / "final-join.log",
+                what="ffmpeg (final cut)", expected_seconds=total_seconds,
+            )
+            try:
+                measured = picture.result() if picture else None
+            except ChildProcessFailed as exc:
+                raise StageFailure(f"could not read the safety scenes' picture to check it: {exc}") from exc
     except ChildProcessFailed as exc:
         raise StageFailure(f"ffmpeg could not make the final video: {exc}") from exc
     info = probe(output)
     music = music_report(track, mixed, safety, total_seconds)
     compliance: list[RuleResult] = []
-    if major:
-        spans = [TextSpan(p.cue.start, p.cue.end, p.box(fmt), len(p.cue.lines)) for p in placed
-                 if any(start <= p.cue.start < end for start, end in major)]
+    if measured is not None:
         compliance = check_risk_presentation(
-            ctx, output, mixed.voice_stem, narration, spans,
+            ctx, measured, mixed.voice_stem, narration,
             music.under_voice_during_safety_db if music else None, safety_overlays(ctx, safety_scenes(ctx)))
         enforce(ctx, rule_warnings(compliance), "failed compliance rule(s) on the finished video")
     ctx.progress(1.0, f"final video ready: {info.duration:.1f} s at {heard.integrated_lufs} LUFS")
@@ -251,10 +257,12 @@ def final_cut(
     )
 
 
-def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat) -> list[EncodedScene]:
+def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat, *,
+                  on_encoded: Callable[[int, EncodedScene], None] | None = None) -> list[EncodedScene]:
     """Every scene's chunks, two scenes at a time (each run holds a process slot), the scenes
     with the most frames to encode first: started last, a long scene (the captioned safety
-    scene) would run alone at the end with a slot idle, while short ones fill the gaps."""
+    scene) would run alone at the end with a slot idle, while short ones fill the gaps.
+    `on_encoded(index, scene)` hears of each scene as soon as its chunks are made."""
     digest = FileDigests()
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir)
     store = chunk_store(ctx.video_dir)
@@ -262,16 +270,19 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
     total = sum(scene.sources.frames for scene in scenes)
     done: list[int] = []
 
-    def encode(plan: EncodePlan) -> EncodedScene:
+    def encode(index: int) -> EncodedScene:
+        plan = plans[index]
         result = encode_planned(plan, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
                                 work_dir=ctx.work_dir, run=run)
         done.append(plan.scene.sources.frames)
         ctx.progress(0.05 + 0.85 * sum(done) / total, f"encoded scene {len(done)} of {len(scenes)}")
+        if on_encoded is not None:
+            on_encoded(index, result)
         return result
 
     order = longest_first(plans)
     with ThreadPoolExecutor(max_workers=max(1, ctx.services.slots.capacity)) as pool:
-        made = dict(zip(order, pool.map(encode, [plans[n] for n in order])))
+        made = dict(zip(order, pool.map(encode, order)))
     return [made[n] for n in range(len(plans))]
 
 
@@ -320,6 +331,21 @@ def safety_windows(ctx: StageContext, segments: list[Segment], fps: int) -> list
     safety = safety_scenes(ctx)
     return [(s.start_frame / fps, (s.start_frame + s.frames) / fps)
             for s in voiced(segments) if s.clip.scene_index in safety]
+
+
+def safety_picture_reader(ctx: StageContext, segments: list[Segment], narration: list[Narration],
+                          placed: list[PlacedCue], major: list[tuple[float, float]], fmt: VideoFormat,
+                          pool: ThreadPoolExecutor) -> SafetyPictureReader | None:
+    """What measures the safety scenes' picture while the render goes on (None: the video has
+    no major statement to check): each safety scene's narration window, and the cues burned
+    over it."""
+    if not major:
+        return None
+    numbers = [number for number, segment in enumerate(segments) if segment.track is not None]
+    windows = {number: (part.start, part.end) for number, part in zip(numbers, narration) if part.safety}
+    spans = [TextSpan(p.cue.start, p.cue.end, p.box(fmt), len(p.cue.lines)) for p in placed
+             if any(start <= p.cue.start < end for start, end in major)]
+    return SafetyPictureReader(ctx, windows, {n: segments[n].start_frame for n in windows}, spans, fmt.fps, pool)
 
 
 def voiced(segments: list[Segment]) -> list[Segment]:

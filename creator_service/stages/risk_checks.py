@@ -3,13 +3,15 @@ then the script's content rules (risk_content) again, for the promotional types.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import major_statement as rules
 from ..models import Animations, RuleResult, Script
+from ..rendering.scene_chunks import EncodedScene, write_join_list
 from ..sound import loudness
 from .context import StageContext
 
@@ -24,35 +26,90 @@ class Narration:
     safety: bool
 
 
-def check_risk_presentation(ctx: StageContext, video: Path, voice_stem: Path, narration: list[Narration],
-                            spans: list[rules.TextSpan], music_under_db: float | None,
-                            overlays: list[str]) -> list[RuleResult]:
-    safety = [(n.start, n.end) for n in narration if n.safety]
-    rest = [(n.start, n.end) for n in narration if not n.safety]
-    work = ctx.work_dir / "compliance"
-    work.mkdir(exist_ok=True)
-    common: dict[str, Any] = {"cancel": ctx.cancel, "slots": ctx.services.slots}
-    ctx.progress(0.98, "checking the safety information: text, motion, sound")
-    # The two loudness readings run beside the one read of the safety windows' frames; the
-    # text and motion rules then measure those frames side by side (numpy frees the GIL).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        safety_loud = pool.submit(_loudness, voice_stem, safety, work / "safety.log", common)
-        rest_loud = pool.submit(_loudness, voice_stem, rest, work / "rest.log", common)
-        frames = rules.safety_frames(video, safety, work_dir=work, **common)
+@dataclass(frozen=True)
+class SafetyPicture:
+    """The safety scenes' picture, measured: the text read on it and how much it moves."""
+
+    readings: list[tuple[float, rules.TextReading | None]]
+    motion: tuple[float, float]
+
+
+def measure_safety_picture(ctx: StageContext, windows: list[tuple[float, float]], pictures: list[rules.Picture],
+                           spans: list[rules.TextSpan], fps: int) -> SafetyPicture:
+    """Read the safety windows' frames once; the text and motion rules then measure them side
+    by side (numpy frees the GIL)."""
+    work = _work_dir(ctx)
+    frames = rules.safety_frames(windows, pictures, fps, cancel=ctx.cancel, slots=ctx.services.slots, work_dir=work)
+    with ThreadPoolExecutor(max_workers=1) as pool:
         moving = pool.submit(rules.picture_motion, frames, [s.box for s in spans])
         readings = rules.text_readings(frames, spans)
-        motion, safety_lufs, rest_lufs = moving.result(), safety_loud.result(), rest_loud.result()
+        return SafetyPicture(readings, moving.result())
+
+
+class SafetyPictureReader:
+    """Measures the safety scenes' picture (`measure_safety_picture`) as soon as the last of them
+    is encoded, while the render encodes the other scenes and joins them: the join copies each
+    scene's chunks into the video unchanged, so their frames are the finished video's frames.
+    `scene_encoded` is called from the encoding threads."""
+
+    def __init__(self, ctx: StageContext, scenes: dict[int, tuple[float, float]], first_frames: dict[int, int],
+                 spans: list[rules.TextSpan], fps: int, pool: ThreadPoolExecutor) -> None:
+        self._ctx, self._scenes, self._first, self._spans, self._fps = ctx, scenes, first_frames, spans, fps
+        self._pool = pool
+        self._pictures: dict[int, rules.Picture] = {}
+        self._lock = threading.Lock()
+        self._measured: Future[SafetyPicture] | None = None
+
+    def scene_encoded(self, index: int, encoded: EncodedScene) -> None:
+        if index not in self._scenes:
+            return
+        listing = write_join_list(encoded.chunks, self._fps, _work_dir(self._ctx) / f"scene{index}.ffconcat")
+        with self._lock:
+            self._pictures[index] = rules.Picture(listing, self._first[index])
+            if len(self._pictures) < len(self._scenes):
+                return
+            order = sorted(self._scenes)
+            self._measured = self._pool.submit(
+                measure_safety_picture, self._ctx, [self._scenes[n] for n in order],
+                [self._pictures[n] for n in order], self._spans, self._fps)
+
+    def result(self) -> SafetyPicture:
+        """The measurement, once every safety scene has been encoded and measured."""
+        if self._measured is None:
+            raise RuntimeError("the safety scenes were not all encoded")
+        return self._measured.result()
+
+
+def check_risk_presentation(ctx: StageContext, picture: SafetyPicture, voice_stem: Path, narration: list[Narration],
+                            music_under_db: float | None, overlays: list[str]) -> list[RuleResult]:
+    """The five major-statement rules, from the measured picture (`SafetyPictureReader`) and the
+    voice stem, then the script's content rules."""
+    safety = [(n.start, n.end) for n in narration if n.safety]
+    rest = [(n.start, n.end) for n in narration if not n.safety]
+    work = _work_dir(ctx)
+    common: dict[str, Any] = {"cancel": ctx.cancel, "slots": ctx.services.slots}
+    ctx.progress(0.98, "checking the safety information: text, motion, sound")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rest_loud = pool.submit(_loudness, voice_stem, rest, work / "rest.log", common)
+        safety_lufs = _loudness(voice_stem, safety, work / "safety.log", common)
+        rest_lufs = rest_loud.result()
     seconds = {kind: sum(n.end - n.start for n in narration if n.safety is kind) for kind in (True, False)}
     words = {kind: sum(n.words for n in narration if n.safety is kind) for kind in (True, False)}
     found = [
-        rules.dual_modality(readings, safety),
-        rules.readable_text(readings),
-        rules.no_distraction(music_under_db, motion, overlays),
+        rules.dual_modality(picture.readings, safety),
+        rules.readable_text(picture.readings),
+        rules.no_distraction(music_under_db, picture.motion, overlays),
         rules.audio_parity(words[True], seconds[True], words[False], seconds[False], safety_lufs, rest_lufs),
         rules.fair_balance(seconds[True], seconds[False], ctx.services.settings.fair_balance_ratio),
     ]
     script = ctx.accepted.get("script")
     return found + (list(script.compliance) if isinstance(script, Script) else [])
+
+
+def _work_dir(ctx: StageContext) -> Path:
+    work = ctx.work_dir / "compliance"
+    work.mkdir(exist_ok=True)
+    return work
 
 
 def _loudness(path: Path, windows: list[tuple[float, float]], log: Path, common: dict[str, Any]) -> float | None:
