@@ -103,9 +103,9 @@ def sampled_frames(start: float, end: float, fps: int) -> list[int]:
 
 
 def safety_frames(windows: list[tuple[float, float]], pictures: list[Picture], fps: int, *, cancel: CancelToken,
-                  slots: ProcessSlots, work_dir: Path) -> list[SafetyFrames]:
+                  slots: ProcessSlots | None, work_dir: Path) -> list[SafetyFrames]:
     """Each safety narration window's sampled frames (`sampled_frames`), read from the picture
-    that holds it, decoded once (a window of 1080p is about 550 frames to decode: reading it
+    that holds it (`slots=None`: under a slot the caller holds), decoded once (a window of 1080p is about 550 frames to decode: reading it
     once for both kinds of rule halves the decoding)."""
     if len(pictures) != len(windows):
         raise ValueError(f"{len(windows)} safety window(s) but {len(pictures)} picture(s) to read them from")
@@ -114,7 +114,7 @@ def safety_frames(windows: list[tuple[float, float]], pictures: list[Picture], f
             for number, ((start, end), picture) in enumerate(zip(windows, pictures))]
 
 
-def _frames(picture: Picture, frames: list[int], *, cancel: CancelToken, slots: ProcessSlots, work_dir: Path,
+def _frames(picture: Picture, frames: list[int], *, cancel: CancelToken, slots: ProcessSlots | None, work_dir: Path,
             name: str) -> np.ndarray:
     """The video's `frames`, read from `picture`, as one RGB array (count, height, width, 3)."""
     wanted = [frame - picture.first_frame for frame in frames]

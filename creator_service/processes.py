@@ -117,11 +117,7 @@ class ProcessSlots:
             with self._lock:
                 self._background.append(cancel)
         else:
-            while not self._semaphore.acquire(blocking=False):
-                self._evict()
-                if self._semaphore.acquire(timeout=0.2):
-                    break
-                cancel.raise_if_cancelled()
+            self.acquire(cancel)
         try:
             cancel.raise_if_cancelled()
             yield
@@ -130,6 +126,15 @@ class ProcessSlots:
                 with self._lock:
                     self._background.remove(cancel)
             self._semaphore.release()
+
+    def acquire(self, cancel: CancelToken) -> None:
+        """One slot, waiting for it (and evicting work ahead of need), held until `release`,
+        which may come from another thread: a slot handed on to work another thread runs."""
+        while not self._semaphore.acquire(blocking=False):
+            self._evict()
+            if self._semaphore.acquire(timeout=0.2):
+                return
+            cancel.raise_if_cancelled()
 
     def try_acquire(self) -> bool:
         """A slot if one is free now (freeing one held by background work for next time)."""

@@ -6,7 +6,10 @@ music bed, a cut and fast movement, a hurried and louder safety narration, too l
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import Future
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -17,6 +20,7 @@ from creator_service.rendering.ffmpeg import run_ffmpeg
 from creator_service.rendering.formats import VideoFormat
 from creator_service.rendering.layers import SceneSources
 from creator_service.rendering.scene_chunks import (
+    EncodedScene,
     FileDigests,
     SceneEncode,
     encode_scene,
@@ -26,6 +30,7 @@ from creator_service.rendering.scene_chunks import (
 from creator_service.sound import loudness
 from creator_service.sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from creator_service.sound.music import choose_music
+from creator_service.stages.risk_checks import SafetyPictureReader, measure_frames
 
 pytestmark = pytest.mark.render
 
@@ -185,22 +190,34 @@ def test_a_window_is_sampled_every_quarter_second_on_the_frame_on_screen_then() 
     assert rules.sampled_frames(1.0, 1.01, 30) == [30]
 
 
-def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(tmp_path: Path) -> None:
-    """The render measures a safety scene from its chunks as soon as they are encoded: the join
-    copies them into the video, so they must give the very frames the video shows there."""
-    fmt = VideoFormat(192, 108, 10)
-    footage = tmp_path / "footage.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={fmt.fps}:d=7",
+CHUNKED = VideoFormat(192, 108, 10)
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[EncodedScene], Path]:
+    """Two scenes of moving footage encoded as chunks (23 and 47 frames), and the video they join into."""
+    folder = tmp_path_factory.mktemp("chunked")
+    footage = folder / "footage.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={CHUNKED.fps}:d=7",
                     "-pix_fmt", "yuv420p", str(footage)], check=True)
-    common = {"cancel": CancelToken(), "slots": ProcessSlots(2), "work_dir": tmp_path}
     scenes = [SceneEncode("s0", SceneSources(frames=23, background=footage), 0),
               SceneEncode("s1", SceneSources(frames=47, background=footage, background_offset=1.3), 23)]
-    encoded = [encode_scene(scene, fmt, tmp_path / "store", digest=FileDigests(), **common)  # type: ignore[arg-type]
-               for scene in scenes]
-    video = tmp_path / "final.mp4"
-    run_ffmpeg(join_args([c for scene in encoded for c in scene.chunks], fmt.fps, video,
-                         listing=tmp_path / "final.ffconcat"), log_path=tmp_path / "join.log", what="join",
+    encoded = [encode_scene(scene, CHUNKED, folder / "store", digest=FileDigests(), cancel=CancelToken(),
+                            slots=ProcessSlots(2), work_dir=folder) for scene in scenes]
+    video = folder / "final.mp4"
+    run_ffmpeg(join_args([c for scene in encoded for c in scene.chunks], CHUNKED.fps, video,
+                         listing=folder / "final.ffconcat"), log_path=folder / "join.log", what="join",
                cancel=CancelToken(), slots=ProcessSlots(2))
+    return encoded, video
+
+
+def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(
+        tmp_path: Path, chunked: tuple[list[EncodedScene], Path]) -> None:
+    """The render measures a safety scene from its chunks as soon as they are encoded: the join
+    copies them into the video, so they must give the very frames the video shows there."""
+    fmt = CHUNKED
+    encoded, video = chunked
+    common = {"cancel": CancelToken(), "slots": ProcessSlots(2), "work_dir": tmp_path}
     window = (2.35, 6.6)  # inside the second scene (2.3 s to 7 s), as a narration window is
     listing = write_join_list(encoded[1].chunks, fmt.fps, tmp_path / "s1.ffconcat")
     from_chunks = rules.safety_frames([window], [rules.Picture(listing, 23)], fmt.fps, **common)[0]  # type: ignore[arg-type]
@@ -220,3 +237,45 @@ def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(tmp
 
     with pytest.raises(ValueError, match="comes before"):
         rules.safety_frames([(1.0, 2.0)], [rules.Picture(listing, 23)], fmt.fps, **common)  # type: ignore[arg-type]
+
+
+class HeldBack:
+    """An executor that runs what it is given only when told: what happens before it runs shows."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Future[object]] = []
+        self._calls: list[tuple[Future[object], Callable[[], object]]] = []
+
+    def submit(self, call: Callable[[], object]) -> Future[object]:
+        future: Future[object] = Future()
+        self._calls.append((future, call))
+        self.waiting.append(future)
+        return future
+
+    def run(self) -> None:
+        for future, call in self._calls:
+            future.set_result(call())
+
+
+def test_the_safety_picture_is_read_under_a_slot_taken_before_the_encoding_thread_goes_on(
+        tmp_path: Path, chunked: tuple[list[EncodedScene], Path]) -> None:
+    encoded, video = chunked
+    slots = ProcessSlots(1)
+    ctx = SimpleNamespace(cancel=CancelToken(), services=SimpleNamespace(slots=slots), work_dir=tmp_path)
+    spans = [rules.TextSpan(2.3, 7.0, BOX, lines=2)]
+    pool = HeldBack()
+    reader = SafetyPictureReader(ctx, {1: (2.35, 6.6)}, {1: 23}, spans, CHUNKED.fps, pool)  # type: ignore[arg-type]
+    reader.scene_encoded(0, encoded[0])  # not a safety scene: nothing to read
+    assert not pool.waiting and slots.try_acquire()
+    slots.release()
+    reader.scene_encoded(1, encoded[1])
+    # The encoding thread is back, the read not yet started: the slot is the read's already.
+    assert len(pool.waiting) == 1 and not slots.try_acquire()
+    pool.run()
+    assert slots.try_acquire()  # given back once the frames are read
+    slots.release()
+    measured = reader.result()
+    frames = rules.safety_frames([(2.35, 6.6)], [rules.Picture(video)], CHUNKED.fps, cancel=CancelToken(),
+                                 slots=ProcessSlots(1), work_dir=tmp_path)
+    assert measured == measure_frames(frames, spans)
+    assert [at for at, _ in measured.readings] == [2.85, 3.35, 3.85, 4.35, 4.85, 5.35, 5.85, 6.35]

@@ -76,7 +76,7 @@ def run_ffmpeg(
     args: Sequence[str],
     *,
     cancel: CancelToken,
-    slots: ProcessSlots,
+    slots: ProcessSlots | None,
     log_path: Path,
     what: str,
     expected_seconds: float | None = None,
@@ -84,7 +84,8 @@ def run_ffmpeg(
     background: bool = False,
 ) -> None:
     """Run ffmpeg with machine-readable progress; `on_progress` gets 0..1 of `expected_seconds`.
-    `background`: work ahead of need (see `run_child`)."""
+    `slots=None`: the caller holds a slot for it. `background`: work ahead of need (see
+    `run_child`)."""
 
     def read_progress(line: str) -> None:
         # `-progress pipe:1` prints key=value lines; out_time_us is the encoded position.

@@ -200,7 +200,7 @@ def final_cut(
     ]
     ctx.progress(0.05, f"mixing the sound and encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
     try:
-        # The sound, and the safety scenes' picture check, run beside the encoding.
+        # The sound, and the safety scenes' picture check, are made beside the encoding.
         with ThreadPoolExecutor(max_workers=2) as beside:
             made = beside.submit(make_sound)
             picture = safety_picture_reader(ctx, segments, narration, placed, major, fmt, beside)

@@ -34,12 +34,9 @@ class SafetyPicture:
     motion: tuple[float, float]
 
 
-def measure_safety_picture(ctx: StageContext, windows: list[tuple[float, float]], pictures: list[rules.Picture],
-                           spans: list[rules.TextSpan], fps: int) -> SafetyPicture:
-    """Read the safety windows' frames once; the text and motion rules then measure them side
-    by side (numpy frees the GIL)."""
-    work = _work_dir(ctx)
-    frames = rules.safety_frames(windows, pictures, fps, cancel=ctx.cancel, slots=ctx.services.slots, work_dir=work)
+def measure_frames(frames: list[rules.SafetyFrames], spans: list[rules.TextSpan]) -> SafetyPicture:
+    """The text and motion rules' measurements of the safety windows' frames, side by side
+    (numpy frees the GIL)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         moving = pool.submit(rules.picture_motion, frames, [s.box for s in spans])
         readings = rules.text_readings(frames, spans)
@@ -47,10 +44,14 @@ def measure_safety_picture(ctx: StageContext, windows: list[tuple[float, float]]
 
 
 class SafetyPictureReader:
-    """Measures the safety scenes' picture (`measure_safety_picture`) as soon as the last of them
-    is encoded, while the render encodes the other scenes and joins them: the join copies each
-    scene's chunks into the video unchanged, so their frames are the finished video's frames.
-    `scene_encoded` is called from the encoding threads."""
+    """Measures the safety scenes' picture as soon as the last of them is encoded, while the
+    render encodes the other scenes and joins them: the join copies each scene's chunks into
+    the video unchanged, so their frames are the finished video's frames.
+
+    `scene_encoded` is called from the encoding threads. The thread that encoded the last safety
+    scene takes a process slot for the read before it takes one for another scene, and hands it
+    to the read, which runs in `pool`: queued behind the other scenes, the read would wait for
+    one of them to finish; run in the encoding thread, it would hold up the join."""
 
     def __init__(self, ctx: StageContext, scenes: dict[int, tuple[float, float]], first_frames: dict[int, int],
                  spans: list[rules.TextSpan], fps: int, pool: ThreadPoolExecutor) -> None:
@@ -68,10 +69,24 @@ class SafetyPictureReader:
             self._pictures[index] = rules.Picture(listing, self._first[index])
             if len(self._pictures) < len(self._scenes):
                 return
-            order = sorted(self._scenes)
-            self._measured = self._pool.submit(
-                measure_safety_picture, self._ctx, [self._scenes[n] for n in order],
-                [self._pictures[n] for n in order], self._spans, self._fps)
+        slots = self._ctx.services.slots
+        slots.acquire(self._ctx.cancel)
+        try:
+            self._measured = self._pool.submit(self._measure)
+        except BaseException:
+            slots.release()
+            raise
+
+    def _measure(self) -> SafetyPicture:
+        """Read the frames under the slot handed over (`scene_encoded`), give it back, measure."""
+        order = sorted(self._scenes)
+        try:
+            frames = rules.safety_frames([self._scenes[n] for n in order], [self._pictures[n] for n in order],
+                                         self._fps, cancel=self._ctx.cancel, slots=None,
+                                         work_dir=_work_dir(self._ctx))
+        finally:
+            self._ctx.services.slots.release()
+        return measure_frames(frames, self._spans)
 
     def result(self) -> SafetyPicture:
         """The measurement, once every safety scene has been encoded and measured."""
