@@ -105,8 +105,9 @@ def sampled_frames(start: float, end: float, fps: int) -> list[int]:
 def safety_frames(windows: list[tuple[float, float]], pictures: list[Picture], fps: int, *, cancel: CancelToken,
                   slots: ProcessSlots | None, work_dir: Path) -> list[SafetyFrames]:
     """Each safety narration window's sampled frames (`sampled_frames`), read from the picture
-    that holds it (`slots=None`: under a slot the caller holds), decoded once (a window of 1080p is about 550 frames to decode: reading it
-    once for both kinds of rule halves the decoding)."""
+    that holds it (`slots=None`: under a slot the caller holds), decoded once (a window of
+    1080p is about 550 frames to decode: reading it once for both kinds of rule halves the
+    decoding)."""
     if len(pictures) != len(windows):
         raise ValueError(f"{len(windows)} safety window(s) but {len(pictures)} picture(s) to read them from")
     return [SafetyFrames(start, _frames(picture, sampled_frames(start, end, fps), cancel=cancel, slots=slots,
@@ -126,8 +127,8 @@ def _frames(picture: Picture, frames: list[int], *, cancel: CancelToken, slots: 
     raw = work_dir / f"{name}.rgb"
     # Picked by number as they are decoded: no seek, whose landing differs between demuxers.
     chosen = "+".join(f"eq(n,{frame})" for frame in wanted)
-    run_ffmpeg([*input_args(source), "-an", "-vf", f"select='{chosen}'", "-fps_mode", "passthrough", "-frames:v", str(len(wanted)),
-                "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
+    run_ffmpeg([*input_args(source), "-an", "-vf", f"select='{chosen}'", "-fps_mode", "passthrough",
+                "-frames:v", str(len(wanted)), "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
                cancel=cancel, slots=slots, log_path=work_dir / f"{name}.log", what=f"reading frames ({name})")
     data = np.fromfile(raw, dtype=np.uint8)
     raw.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from creator_service.processes import CancelToken, ProcessSlots
-from creator_service.rendering.ffmpeg import run_ffmpeg
+from creator_service.rendering.ffmpeg import input_args, run_ffmpeg
 from creator_service.rendering.formats import VideoFormat
 from creator_service.rendering.layers import Inputs, Keyframes, SceneSources, from_frame, scene_filter
 from creator_service.rendering.scene_chunks import (
@@ -29,6 +29,7 @@ from creator_service.rendering.scene_chunks import (
     join_args,
     plan_chunks,
     plan_encode,
+    write_join_list,
 )
 from creator_service.stages.render import longest_first
 
@@ -374,3 +375,10 @@ def test_a_plan_counts_the_frames_still_to_encode_and_the_longest_scene_is_encod
     done = encode_planned(plan_encode(long, FMT, store, digest), FMT, store, cancel=CancelToken(),
                           slots=ProcessSlots(1), work_dir=tmp_path, run=_no_ffmpeg)
     assert done == EncodedScene(again[1].chunks, 0, 0)
+
+
+def test_a_join_list_is_named_so_that_ffmpeg_reads_it_as_one(tmp_path: Path) -> None:
+    chunk = Chunk(tmp_path / "a.mp4", 3)
+    assert input_args(write_join_list([chunk], FMT.fps, tmp_path / "j.ffconcat"))[:2] == ["-f", "concat"]
+    with pytest.raises(ValueError, match="ffconcat"):
+        write_join_list([chunk], FMT.fps, tmp_path / "j.txt")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..processes import CancelToken, ProcessSlots
-from .ffmpeg import run_ffmpeg
+from .ffmpeg import input_args, run_ffmpeg
 from .formats import VideoFormat
 
 
@@ -222,7 +222,7 @@ def _keyframe_layer(
         shown = min(len(keys.frames), length)
         return f"[{index}:v]trim=end_frame={shown},{to_yuva},{hold}"
     listing = write_hold_list(keys, length, fps, script)
-    index = inputs.add("-f", "concat", "-safe", "0", "-i", str(listing))
+    index = inputs.add(*input_args(listing))
     return f"[{index}:v]{to_yuva},fps={fps},{hold}"
 
 

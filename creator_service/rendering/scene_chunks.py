@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 
 from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .captions import ass_filter
-from .ffmpeg import probe, run_ffmpeg
+from .ffmpeg import input_args, probe, run_ffmpeg
 from .formats import VideoFormat
 from .layers import Inputs, Keyframes, SceneSources, Skip, logo_filter, scene_filter
 
@@ -433,7 +433,10 @@ def chunk_store(video_dir: Path) -> Path:
 
 def write_join_list(chunks: list[Chunk], fps: int, path: Path) -> Path:
     """An ffconcat script of the chunks, each with its exact length: the concat demuxer would
-    otherwise take each file's millisecond-rounded duration, and drift from the audio."""
+    otherwise take each file's millisecond-rounded duration, and drift from the audio. `path`
+    ends in `.ffconcat`, which is how ffmpeg's input is told to read it (`ffmpeg.input_args`)."""
+    if path.suffix != ".ffconcat":
+        raise ValueError(f"a join list is named *.ffconcat, not {path.name}")
     lines = ["ffconcat version 1.0"]
     for chunk in chunks:
         lines.append(f"file '{chunk.path.resolve().as_posix()}'")
@@ -448,7 +451,7 @@ def join_args(chunks: list[Chunk], fps: int, output: Path, *, listing: Path, aud
     `audio`, the sound encoded once beside it."""
     write_join_list(chunks, fps, listing)
     sound = ["-i", str(audio), "-map", "0:v", "-map", "1:a", *audio_args] if audio else ["-map", "0:v", "-an"]
-    return ["-f", "concat", "-safe", "0", "-i", str(listing), *sound, "-c:v", "copy",
+    return [*input_args(listing), *sound, "-c:v", "copy",
             "-movflags", "+faststart", str(output)]
 
 
