@@ -341,15 +341,21 @@ def safety_picture_reader(ctx: StageContext, segments: list[Segment], narration:
     over it."""
     if not major:
         return None
-    numbers = [number for number, segment in enumerate(segments) if segment.track is not None]
-    windows = {number: (part.start, part.end) for number, part in zip(numbers, narration) if part.safety}
+    # narration_parts speaks of the voiced segments, in order.
+    windows = {number: (part.start, part.end) for number, part in zip(voiced_numbers(segments), narration)
+               if part.safety}
     spans = [TextSpan(p.cue.start, p.cue.end, p.box(fmt), len(p.cue.lines)) for p in placed
              if any(start <= p.cue.start < end for start, end in major)]
     return SafetyPictureReader(ctx, windows, {n: segments[n].start_frame for n in windows}, spans, fmt.fps, pool)
 
 
+def voiced_numbers(segments: list[Segment]) -> list[int]:
+    """Where the segments with narration are (not the silent end cards)."""
+    return [number for number, segment in enumerate(segments) if segment.track is not None]
+
+
 def voiced(segments: list[Segment]) -> list[Segment]:
-    return [s for s in segments if s.track is not None]
+    return [segments[number] for number in voiced_numbers(segments)]
 
 
 def narration_parts(ctx: StageContext, segments: list[Segment], fps: int) -> list[Narration]:
