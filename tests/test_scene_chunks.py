@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.rendering import scene_chunks
 from creator_service.rendering.ffmpeg import input_args, run_ffmpeg
 from creator_service.rendering.formats import VideoFormat
 from creator_service.rendering.layers import Inputs, Keyframes, SceneSources, from_frame, scene_filter
@@ -23,6 +24,7 @@ from creator_service.rendering.scene_chunks import (
     PlannedChunk,
     SceneEncode,
     chunk_bounds,
+    clip_length,
     encode_args,
     encode_planned,
     encode_scene,
@@ -264,6 +266,28 @@ def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_i
         # Every frame is where one ffmpeg run composing the whole scene puts it.
         direct = _composed_in_one_run(SceneSources(frames=frames, clip=clip), tmp_path)
         assert _worst_psnr(joined, direct, tmp_path) > 30
+
+
+def test_a_clip_is_probed_once_per_version_of_its_file(
+        tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    probed: list[Path] = []
+    real = scene_chunks.probe
+
+    def counted(path: Path) -> object:
+        probed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(scene_chunks, "probe", counted)
+    scene = tmp_path / "scene.mp4"
+    scene.write_bytes(clip.read_bytes())
+    sources = SceneSources(frames=50, clip=scene)
+    assert clip_length(sources, FMT) == clip_length(sources, FMT) == 35
+    assert probed == [scene]
+    # A new take of the scene replaces the file: it is probed again.
+    shorter = tmp_path / "shorter.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip), "-frames:v", "12", str(shorter)], check=True)
+    shorter.replace(scene)
+    assert clip_length(sources, FMT) == 12 and probed == [scene, scene]
 
 
 @pytest.mark.render

@@ -21,6 +21,7 @@ repeated picture as over a moving one, so the hold is not cut on the grid but in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -332,10 +333,21 @@ def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
     if not sources.clip_alone:
         return None
     assert sources.clip is not None
-    info = probe(sources.clip)
-    if info.fps is None or abs(info.fps - fmt.fps) > 1e-6:
+    stat = sources.clip.stat()
+    fps, duration = _clip_timing(str(sources.clip), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if fps is None or abs(fps - fmt.fps) > 1e-6:
         return None  # the fps filter would resample it: frame k of the clip is not frame k
-    return max(1, round(info.duration * fmt.fps))
+    return max(1, round(duration * fmt.fps))
+
+
+@functools.lru_cache(maxsize=1024)
+def _clip_timing(path: str, inode: int, size: int, mtime_ns: int) -> tuple[float | None, float]:
+    """A clip's frame rate and duration, probed once per version of the file (files here are
+    replaced whole, never edited in place): the work ahead, the render and every later render
+    ask for the same clips, and each ffprobe costs about a tenth of a second before the
+    encoding can start."""
+    info = probe(Path(path))
+    return info.fps, info.duration
 
 
 def clip_grid(fps: int) -> dict[str, object]:

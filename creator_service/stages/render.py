@@ -309,6 +309,9 @@ def encode_ahead(ctx: StageContext) -> None:
     began = time.monotonic()
     done: list[dict[str, int]] = []
     for clip in sorted(visuals.clips, key=lambda c: c.scene_index):
+        # Stopped when a stage starts, which waits for this: a scene whose chunks are all made
+        # runs no child that would notice.
+        ctx.cancel.raise_if_cancelled()
         sources = scene_sources(ctx.video_dir, clip.layers, 1)
         moving = None if captions_burned_over(ctx, clip.scene_index) else clip_length(sources, fmt)
         if moving is None:
