@@ -3,6 +3,7 @@ then the script's content rules (risk_content) again, for the promotional types.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ class Narration:
     safety: bool
 
 
+# How many pieces the motion measurement runs in, side by side. It is often the last thing a
+# render waits for, after the join, with the cores free; past four, memory bounds it.
+MOTION_PIECES = min(4, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class SafetyPicture:
     """The safety scenes' picture, measured: the text read on it and how much it moves."""
@@ -36,11 +42,11 @@ class SafetyPicture:
 
 def measure_frames(frames: list[rules.SafetyFrames], spans: list[rules.TextSpan]) -> SafetyPicture:
     """The text and motion rules' measurements of the safety windows' frames, side by side
-    (numpy frees the GIL)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        moving = pool.submit(rules.picture_motion, frames, [s.box for s in spans])
-        readings = rules.text_readings(frames, spans)
-        return SafetyPicture(readings, moving.result())
+    (numpy frees the GIL): the text read while the motion is measured in pieces."""
+    with ThreadPoolExecutor(max_workers=MOTION_PIECES) as pool:
+        reading = pool.submit(rules.text_readings, frames, spans)
+        motion = rules.picture_motion(frames, [s.box for s in spans], pool=pool, pieces=MOTION_PIECES)
+        return SafetyPicture(reading.result(), motion)
 
 
 class SafetyPictureReader:
