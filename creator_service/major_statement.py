@@ -290,7 +290,7 @@ def picture_motion(windows: list[SafetyFrames], exclude: list[tuple[float, float
 
     With `pool`, each window is measured in `pieces` runs of consecutive frames side by side
     (numpy frees the GIL), each piece ending on the frame the next one starts on: the same
-    changes, in a fraction of the time. The check waits for this at the end of a render."""
+    changes, in a fraction of the time (a render's check often waits for this last)."""
     runs = [window.frames[first:last + 1] for window in windows
             for first, last in _pieces(len(window.frames), pieces if pool else 1)]
     measured = (pool.map if pool else map)(lambda run: frame_changes(run, exclude), runs)

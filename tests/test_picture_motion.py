@@ -17,7 +17,7 @@ BOXES = [(0.1, 0.7, 0.9, 0.88), (0.0, 0.0, 0.25, 0.2)]
 @pytest.mark.parametrize("pieces", [1, 2, 3, 4])
 def test_pieces_share_their_ends_so_that_each_pair_of_frames_is_in_exactly_one(count: int, pieces: int) -> None:
     runs = rules._pieces(count, pieces)
-    pairs = [(first, first + 1) for first, last in runs for first in range(first, last)]
+    pairs = [(n, n + 1) for first, last in runs for n in range(first, last)]
     assert pairs == [(n, n + 1) for n in range(count - 1)]
     assert len(runs) == (min(pieces, count - 1) if count > 1 else 0)
 

@@ -342,10 +342,10 @@ def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
 
 @functools.lru_cache(maxsize=1024)
 def _clip_timing(path: str, inode: int, size: int, mtime_ns: int) -> tuple[float | None, float]:
-    """A clip's frame rate and duration, probed once per version of the file (files here are
-    replaced whole, never edited in place): the work ahead, the render and every later render
-    ask for the same clips, and each ffprobe costs about a tenth of a second before the
-    encoding can start."""
+    """A clip's frame rate and duration, probed once per version of the file (its inode, size
+    and modification time: a new take of a scene, in a new file or written over the old one,
+    is probed afresh). The work ahead, the render and every later render ask for the same
+    clips, and each ffprobe costs about a tenth of a second before the encoding can start."""
     info = probe(Path(path))
     return info.fps, info.duration
 
