@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -259,6 +260,8 @@ class FakeProviders:
 
     def stop(self) -> None:
         self._server.stop()
+        # The stock clips are made per instance; without this every test run left 0.8 MB in /tmp.
+        shutil.rmtree(self.media_dir, ignore_errors=True)
 
 
 _SPOKEN: dict[str, tuple[bytes, float]] = {}
