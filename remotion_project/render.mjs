@@ -134,16 +134,20 @@ const main = async () => {
   }
   if (args[0] === '--serve') {
     await serve(serveUrl);
-    return;
+  } else {
+    checkBrowser();
+    const browser = await openBrowser('chrome', common);
+    closeOnSignals(browser);
+    try {
+      await renderJob(args[0], serveUrl, browser, say);
+    } finally {
+      await browser.close({silent: true});
+    }
   }
-  checkBrowser();
-  const browser = await openBrowser('chrome', common);
-  closeOnSignals(browser);
-  try {
-    await renderJob(args[0], serveUrl, browser, say);
-  } finally {
-    await browser.close({silent: true});
-  }
+  // Exit now: once it has rendered, Remotion's renderer keeps handles open (its compositor and
+  // file server) that would keep Node alive after the browser is closed, so a server shutting
+  // down waited its 10 s for each worker and then killed it.
+  process.exit(0);
 };
 
 main().catch((error) => {
