@@ -133,12 +133,28 @@ def running_server(data_dir: Path, port: int | None = None, **env: str) -> Itera
         server.use_admin_token(data_dir)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stopped = _stop_within(process, SHUTDOWN_SECONDS)
+    # Only reached when the body ended normally: a server that will not stop is a bug of its
+    # own (a deploy would wait on it too), not a detail of the test that used it.
+    if not stopped:
+        raise RuntimeError(f"the server was still running {SHUTDOWN_SECONDS:.0f} s after SIGTERM and was killed; "
+                           f"its log ends:\n{server.log()[-2000:]}")
+
+
+# A server stops in well under a second (its children are killed, its workers told to exit).
+SHUTDOWN_SECONDS = 15.0
+
+
+def _stop_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """SIGTERM, then SIGKILL after `seconds`; whether it stopped on the SIGTERM."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -163,3 +164,19 @@ def test_children_run_at_a_lower_priority_than_the_server(tmp_path: Path, backgr
     # ranks it against the server and the other children.
     if group_nice != "none":
         assert int(group_nice) == niceness
+
+def test_a_server_that_ignores_sigterm_is_killed_and_reported() -> None:
+    # The test harness's stop (devserver.running_server): a process that stops on SIGTERM is
+    # reported as stopped; one that ignores it is killed after the wait and reported, so a
+    # shutdown that hangs fails the tests that started the server instead of passing slowly.
+    from creator_service.devserver import _stop_within
+
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stubborn = subprocess.Popen([sys.executable, "-c", "import signal, sys, time\n"
+                                 "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                 "print('ready', flush=True)\ntime.sleep(60)"], stdout=subprocess.PIPE)
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
+    assert _stop_within(polite, 5.0) is True
+    began = time.monotonic()
+    assert _stop_within(stubborn, 0.5) is False
+    assert stubborn.returncode == -9 and time.monotonic() - began < 5
