@@ -134,20 +134,19 @@ const main = async () => {
   }
   if (args[0] === '--serve') {
     await serve(serveUrl);
-  } else {
-    checkBrowser();
-    const browser = await openBrowser('chrome', common);
-    closeOnSignals(browser);
-    try {
-      await renderJob(args[0], serveUrl, browser, say);
-    } finally {
-      await browser.close({silent: true});
-    }
+    // Exit now: the server keeps this worker's stdin open while it waits for the exit that
+    // follows the empty line, and an open stdin keeps Node running, so a server shutting down
+    // used to wait its 10 s for each worker and then kill it.
+    process.exit(0);
   }
-  // Exit now: once it has rendered, Remotion's renderer keeps handles open (its compositor and
-  // file server) that would keep Node alive after the browser is closed, so a server shutting
-  // down waited its 10 s for each worker and then killed it.
-  process.exit(0);
+  checkBrowser();
+  const browser = await openBrowser('chrome', common);
+  closeOnSignals(browser);
+  try {
+    await renderJob(args[0], serveUrl, browser, say);
+  } finally {
+    await browser.close({silent: true});
+  }
 };
 
 main().catch((error) => {

@@ -116,8 +116,8 @@ def test_long_lived_workers_render_job_after_job_with_one_browser_and_a_stop_kil
                               slots=ProcessSlots(1), progress=lambda f, d: None, log_dir=tmp_path, workers=workers)
         assert len(files) == 2 and sum(w.started for w in workers.workers) == 2
 
-        # Closing them (the server shutting down) lets a worker that has rendered close its
-        # browser and exit by itself, at once. It used to stay up until killed 10 s later.
+        # Closing them (the server shutting down) lets a worker close its browser and exit by
+        # itself, at once. It used to stay up, held by its still-open stdin, until killed 10 s later.
         last = next(w._process for w in workers.workers if w._process is not None)
         began = time.monotonic()
         workers.close()
