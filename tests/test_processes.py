@@ -165,6 +165,7 @@ def test_children_run_at_a_lower_priority_than_the_server(tmp_path: Path, backgr
     if group_nice != "none":
         assert int(group_nice) == niceness
 
+
 def test_a_server_that_ignores_sigterm_is_killed_and_reported() -> None:
     # The test harness's stop (devserver.running_server): a process that stops on SIGTERM is
     # reported as stopped; one that ignores it is killed after the wait and reported, so a
@@ -180,3 +181,4 @@ def test_a_server_that_ignores_sigterm_is_killed_and_reported() -> None:
     began = time.monotonic()
     assert _stop_within(stubborn, 0.5) is False
     assert stubborn.returncode == -9 and time.monotonic() - began < 5
+    stubborn.stdout.close()
