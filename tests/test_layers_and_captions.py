@@ -23,6 +23,7 @@ from creator_service.rendering.captions import (
     caption_band,
     caption_height,
     caption_margin,
+    frame_edge,
     write_ass,
     write_srt,
     write_vtt,
@@ -209,6 +210,28 @@ def test_cues_hold_two_lines_of_42_characters_and_end_at_sentences(tmp_path: Pat
     # Burned lines must also fit the portrait frame's title-safe width at a readable size.
     size, per_line, _ = burned_layout(video_format("9:16", "high"))
     assert size >= 0.025 * 1920 and per_line * size * 0.62 <= 1080 * 0.8
+
+
+def test_burned_cues_start_and_end_halfway_between_frames_and_plain_ones_do_not_move(tmp_path: Path) -> None:
+    fmt = video_format("16:9", "high")  # 30 fps
+    spoken = [Spoken(0.0, 1.2, "First words here."), Spoken(2.1, 1.0, "Then more.")]
+    times = []
+    for highlight in (True, False):
+        ass = write_ass(spoken, fmt, {"accent": "#FFB547", "background": "#0B1F3A"}, tmp_path / f"{highlight}.ass",
+                        highlight=highlight).read_text()
+        events = [line.split(",", 9) for line in ass.splitlines() if line.startswith("Dialogue:")]
+        assert all(("{" in event[9]) == highlight for event in events)  # karaoke tags, or none
+        times.append([(event[1], event[2]) for event in events])
+    assert times[0] == times[1]
+    for start, end in times[0]:
+        for stamp in (start, end):
+            seconds = sum(float(x) * 60 ** (2 - i) for i, x in enumerate(stamp.split(":")))
+            frames = seconds * fmt.fps
+            # No frame within 10 ms of a cue's edge (a video's first frame aside).
+            assert seconds == 0 or abs(frames - round(frames)) * 1000 / fmt.fps >= 10, stamp
+    # 2.1 s is frame 63: the second cue starts between frames 62 and 63, so 63 is its first.
+    assert times[0][1][0] == "0:00:02.08"
+    assert frame_edge(2.1, 30) == pytest.approx(62.5 / 30) and frame_edge(0.01, 30) == 0.0
 
 
 def test_chinese_and_japanese_captions_light_up_character_by_character(tmp_path: Path) -> None:

@@ -81,6 +81,40 @@ def test_a_chunk_sees_only_the_captions_shown_in_it_timed_from_its_start(tmp_pat
     assert later.within(12.0, 14.0) == [header, shown]
 
 
+def test_a_still_caption_is_timed_in_a_key_only_where_the_chunk_sees_it_come_or_go(tmp_path: Path) -> None:
+    plain = CaptionScript.read(_ass(tmp_path, "p.ass", [("0:00:01.00", "0:00:09.00", "Risks")]), None)
+    karaoke = CaptionScript.read(_ass(tmp_path, "k.ass", [("0:00:01.00", "0:00:09.00", "{\\kf50}Risks")]), None)
+    # Covering the whole chunk, a still caption keys the same however long before it started.
+    assert plain.within(4.0, 6.0) == plain.within(2.0, 4.0)
+    assert plain.within(4.0, 6.0)[1] == [[0.0, 2.0, "0,Caption,,0,0,8,,Risks"]]  # type: ignore[index]
+    assert plain.within(0.0, 2.0)[1] == [[1.0, 2.0, "0,Caption,,0,0,8,,Risks"]]  # type: ignore[index]
+    # Karaoke fills in with time: where the chunk is in it is part of what it shows.
+    assert karaoke.within(4.0, 6.0) != karaoke.within(2.0, 4.0)
+
+
+def test_still_captions_over_a_hold_cut_it_where_they_change_and_moving_ones_give_it_up(tmp_path: Path) -> None:
+    events = [("0:00:02.05", "0:00:03.45", "One"), ("0:00:03.45", "0:00:04.25", "Two"),
+              ("0:00:06.15", "0:00:09.00", "Three")]
+    script = CaptionScript.read(_ass(tmp_path, "s.ass", events), None)
+    # A hold from frame 30 to 70 at 10 fps: "One" from frame 30 (it began before), "Two" from
+    # 35, nothing from 43, "Three" from 62.
+    cuts, shown = script.over_hold(30, 70, FMT.fps)  # type: ignore[misc]
+    assert cuts == [35, 43, 62]
+    assert [None if s is None else s[1] for s in shown] == [  # type: ignore[index]
+        ["0,Caption,,0,0,8,,One"], ["0,Caption,,0,0,8,,Two"], None, ["0,Caption,,0,0,8,,Three"]]
+    assert script.over_hold(45, 60, FMT.fps) == ([], [None])
+    moving = CaptionScript.read(_ass(tmp_path, "m.ass", [("0:00:02.05", "0:00:09.00", "{\\kf50}One")]), None)
+    assert moving.over_hold(30, 70, FMT.fps) is None
+    # A caption coming on a frame's very time: which frame shows it first is rounding's call.
+    on_a_frame = CaptionScript.read(_ass(tmp_path, "f.ass", [("0:00:04.00", "0:00:09.00", "One")]), None)
+    assert on_a_frame.over_hold(30, 70, FMT.fps) is None
+    # The hold's stretches are each cut like a hold: chunks of a hold's length and a short last one.
+    assert plan_chunks(CHUNK + 27, FMT.fps, CHUNK, cuts=[CHUNK + 14, CHUNK + 15, CHUNK + 99]) == [
+        PlannedChunk(0, CHUNK), PlannedChunk(CHUNK, HOLD, held=True), PlannedChunk(CHUNK + HOLD, 4, held=True),
+        PlannedChunk(CHUNK + 14, 1, held=True), PlannedChunk(CHUNK + 15, HOLD, held=True),
+        PlannedChunk(CHUNK + 15 + HOLD, 2, held=True)]
+
+
 @pytest.fixture(scope="module")
 def background(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Moving footage: every frame differs, so a frame out of place would show."""
@@ -245,12 +279,12 @@ def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_i
     store, work = tmp_path / "store", tmp_path / "work"
     work.mkdir()
     # A clip alone is read from the first missing chunk; a layered scene's layers are cut there.
-    at_chunk = encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, CHUNK, [27], work, work,
+    at_chunk = encode_args(SceneEncode("s0", SceneSources(frames=47, clip=clip), 0), FMT, [(CHUNK, 27)], work, work,
                            clip_frames=35)
     assert "-ss" in at_chunk
     looped = SceneSources(frames=47, background=background)
     assert "trim=start_frame=20:end_frame=47," in ";".join(
-        encode_args(SceneEncode("s0", looped, 0), FMT, CHUNK, [27], work, work))
+        encode_args(SceneEncode("s0", looped, 0), FMT, [(CHUNK, 27)], work, work))
     assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work).encoded_frames == 25
     # Longer than the clip (35 frames): the moving part is read from frame 20 and ends at 35;
     # its last frame, held, is encoded once as a hold chunk and once as the short last one.
@@ -357,17 +391,67 @@ def test_a_layered_scene_composed_from_part_way_has_the_frames_it_has_there_when
                            foreground_video=overlay_video, foreground_keys=numbered,
                            overlay_keys=Keyframes(scattered.files, [0, 8, 21, 33]))
     scene = SceneEncode("s0", sources, 0)
-    whole = _picture_md5s(encode_args(scene, FMT, 0, [CHUNK, 27], tmp_path, tmp_path))
+    whole = _picture_md5s(encode_args(scene, FMT, [(0, CHUNK), (CHUNK, 27)], tmp_path, tmp_path))
     assert len(whole) == 47 and len(set(whole[CHUNK:])) > 10  # it moves after frame 20
     for begin in (CHUNK, 2 * CHUNK, 30):
-        lengths = [47 - begin]
-        assert _picture_md5s(encode_args(scene, FMT, begin, lengths, tmp_path, tmp_path)) == whole[begin:], begin
+        assert _picture_md5s(encode_args(scene, FMT, [(begin, 47 - begin)], tmp_path, tmp_path)) == whole[begin:], begin
     # A finished clip under a layer: it moves until frame 35, then holds its last frame.
     under = SceneEncode("s1", SceneSources(frames=47, clip=clip, overlay_keys=numbered), 0)
-    whole = _picture_md5s(encode_args(under, FMT, 0, [47], tmp_path, tmp_path))
+    whole = _picture_md5s(encode_args(under, FMT, [(0, 47)], tmp_path, tmp_path))
     assert len(set(whole[CHUNK:35])) == 35 - CHUNK and len(set(whole[35:])) == 1
     for begin in (CHUNK, 38):
-        assert _picture_md5s(encode_args(under, FMT, begin, [47 - begin], tmp_path, tmp_path)) == whole[begin:], begin
+        assert _picture_md5s(encode_args(under, FMT, [(begin, 47 - begin)], tmp_path, tmp_path)) == whole[begin:], begin
+
+
+@pytest.mark.render
+def test_a_hold_under_still_captions_outlives_a_new_voice_but_for_each_captions_short_last_chunk(
+        tmp_path: Path, clip: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    # The clip moves for 35 frames, then holds under three captions; the slower voice stretches
+    # each of them, as a new voice does the major statement's.
+    first = _ass(tmp_path, "v1.ass", [("0:00:00.00", "0:00:04.25", "One"), ("0:00:04.25", "0:00:06.45", "Two"),
+                                      ("0:00:06.45", "0:00:07.65", "Three")])
+    slower = _ass(tmp_path, "v2.ass", [("0:00:00.00", "0:00:04.85", "One"), ("0:00:04.85", "0:00:07.55", "Two"),
+                                       ("0:00:07.55", "0:00:09.05", "Three")])
+    scenes = [SceneEncode("s0", SceneSources(frames=frames, clip=clip), 0, captions=captions)
+              for frames, captions in ((80, first), (95, slower))]
+    plans, wholes = [], []
+    for scene in scenes:
+        plans.append(plan_encode(scene, FMT, store, FileDigests()))
+        wholes.append(_picture_md5s(encode_args(scene, FMT, [(0, scene.sources.frames)], work, work)))
+        assert len(wholes[-1]) == scene.sources.frames
+    # Equal keys, equal frames; a held chunk is one picture.
+    frames_of: dict[Path, list[str]] = {}
+    for plan, whole in zip(plans, wholes):
+        for chunk, key in zip(plan.plan, plan.keys):
+            frames = whole[chunk.first:chunk.first + chunk.length]
+            assert frames_of.setdefault(key, frames) == frames, chunk
+            if chunk.held:
+                assert len(set(frames)) == 1, chunk
+    # The first voice: the moving part, then one of each stretch's chunks (One 8; Two 10, 10
+    # and 2; Three 10 and 2; none 3).
+    made = _encode(scenes[0], store, work)
+    assert made.encoded_frames == 35 + 8 + 10 + 2 + 10 + 2 + 3
+    # The slower one: the moving part under "One" is kept; One 10 and 4, Two 10, 10 and 7,
+    # Three 10 and 5, none 4: One's 10, and the short last chunks, are new.
+    again = plan_encode(scenes[1], FMT, store, FileDigests())
+    assert again.frames_to_encode == 10 + 4 + 7 + 5 + 4
+    # Those are composed from their own frames, the ones between dropped.
+    spans = [(again.plan[n].first, again.plan[n].length) for n in again.todo]
+    assert _picture_md5s(encode_args(scenes[1], FMT, spans, work, work, clip_frames=35)) == [
+        md5 for first, length in spans for md5 in wholes[1][first:first + length]]
+    made = _encode(scenes[1], store, work)
+    assert made.encoded_frames == 30
+    # Joined, frame for frame the picture one ffmpeg run composes: a caption one frame out of
+    # place measured a worst frame of 31 dB, these 42 dB.
+    joined = _join(made.chunks, tmp_path, "slower")
+    assert _frames(joined) == 95
+    composing = encode_args(scenes[1], FMT, [(0, 95)], work, work)
+    direct = tmp_path / "direct.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *composing[:composing.index("-an") + 1], "-c:v", "libx264",
+                    "-crf", "1", str(direct)], check=True)
+    assert _worst_psnr(joined, direct, tmp_path) > 38
 
 
 def _no_ffmpeg(*args: object, **kwargs: object) -> None:

@@ -59,6 +59,15 @@ def _timestamp(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}.{cs:02d}"
 
 
+def frame_edge(seconds: float, fps: int) -> float:
+    """`seconds` moved to halfway between the two frames nearest it. A cue then shows from the
+    frame nearest its time (at most half a frame off), and no frame falls within a few
+    milliseconds of a cue's start or end, where ffmpeg's and libass's rounding could show or
+    hide it a frame early or late: which frames a cue is on is a fact the render can count on
+    when it reuses a held picture's chunks under it (scene_chunks.py)."""
+    return max(0.0, (round(seconds * fps) - 0.5) / fps)
+
+
 def _clean(word: str) -> str:
     # ASS reads braces and backslashes as commands.
     return re.sub(r"[{}\\]", "", word)
@@ -395,7 +404,8 @@ def write_placed_ass(placed: list[PlacedCue], fmt: VideoFormat, palette: dict[st
             else:
                 rows.append(join_words(words))
         # Each cue's own bottom margin (the event's MarginV) keeps it clear of its scene's text.
-        lines.append(f"Dialogue: 0,{_timestamp(cue.start)},{_timestamp(cue.end)},Caption,,"
+        start, end = frame_edge(cue.start, fmt.fps), frame_edge(cue.end, fmt.fps)
+        lines.append(f"Dialogue: 0,{_timestamp(start)},{_timestamp(end)},Caption,,"
                      f"0,0,{round(cue_placed.margin * fmt.height)},,{ASS_NEWLINE.join(rows)}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

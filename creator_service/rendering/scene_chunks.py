@@ -17,6 +17,11 @@ A Manim scene outlives its animation: its last frame holds while the voice goes 
 half the scene. Every frame of that hold is the same picture, and x264 takes as long over a
 repeated picture as over a moving one, so the hold is not cut on the grid but into chunks of
 `HOLD_SECONDS` that share one key, and so one file, encoded once, and a short last chunk.
+Plain burned captions over a hold (the major statement) cut it into stretches of one picture
+each, from one caption to the next, and each stretch is cut the same way: its chunks are keyed
+by the caption's text, not its time, so a new voice, which moves the captions, leaves each
+stretch only its short last chunk to encode. Captions that move (karaoke) make every frame its
+own picture: a hold under them is cut on the grid like the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import functools
 import hashlib
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -94,15 +100,19 @@ class PlannedChunk:
     held: bool = False
 
 
-def plan_chunks(frames: int, fps: int, still_from: int | None) -> list[PlannedChunk]:
+def plan_chunks(frames: int, fps: int, still_from: int | None, cuts: Sequence[int] = ()) -> list[PlannedChunk]:
     """The chunks of a scene `frames` long whose picture stops changing at frame `still_from`
     (None: it never does): the moving part on the grid, ending on the hold's first frame, then
-    the hold in chunks of `HOLD_SECONDS` and a short last one."""
+    the hold in chunks of `HOLD_SECONDS` and a short last one. `cuts`: frames within the hold
+    where its picture changes to another held one (a caption comes or goes); each stretch
+    between them is cut the same way, from its own first frame."""
     if still_from is None or still_from >= frames:
         return [PlannedChunk(first, length) for first, length in chunk_bounds(frames, fps)]
     size = HOLD_SECONDS * fps
+    edges = [still_from, *sorted(cut for cut in set(cuts) if still_from < cut < frames), frames]
     return [*(PlannedChunk(first, length) for first, length in chunk_bounds(still_from, fps)),
-            *(PlannedChunk(first, min(size, frames - first), held=True) for first in range(still_from, frames, size))]
+            *(PlannedChunk(first, min(size, end - first), held=True)
+              for start, end in zip(edges, edges[1:]) for first in range(start, end, size))]
 
 
 class FileDigests:
@@ -172,9 +182,44 @@ class CaptionScript:
 
     def within(self, start: float, end: float) -> list[object] | None:
         """The events shown between `start` and `end` seconds, timed from `start`: all a chunk
-        there needs to know of the captions (None when none shows)."""
-        shown = [[round(a - start, 2), round(b - start, 2), text] for a, b, text in self.events if a < end and b > start]
+        there needs to know of the captions (None when none shows). A still caption is timed
+        only where the chunk sees it come or go, so a chunk it covers has the same key whenever
+        the caption started; one that moves keeps its own times, which decide what it shows."""
+        shown = [[round((a if moves(text) else max(a, start)) - start, 2),
+                  round((b if moves(text) else min(b, end)) - start, 2), text]
+                 for a, b, text in self.events if a < end and b > start]
         return [self.header, shown] if shown else None
+
+    def over_hold(self, first: int, last: int, fps: int) -> tuple[list[int], list[list[object] | None]] | None:
+        """Captions over a held picture from video frame `first` to `last` (not included): the
+        frames after `first` where what they show changes, and what each stretch between them
+        shows, untimed (None: nothing). None if a caption there moves (an override tag, such as
+        karaoke or a fade), or comes or goes within a millisecond of a frame, where rounding
+        in ffmpeg and libass decides which frame is the first to show it (captions.frame_edge
+        keeps ours clear of that)."""
+        over = [(a, b, text) for a, b, text in self.events if a < last / fps and b > first / fps]
+        edges = {first, last}
+        for a, b, text in over:
+            if moves(text):
+                return None
+            for at in (a, b):
+                frame = at * fps
+                if at > 0 and abs(frame - round(frame)) < fps / 1000 and first <= round(frame) < last:
+                    return None
+                if first < math.ceil(frame) < last:
+                    edges.add(math.ceil(frame))
+        stretches = sorted(edges)[:-1]
+        shown = []
+        for start in stretches:
+            texts = [text for a, b, text in over if a * fps <= start < b * fps]
+            shown.append([self.header, texts] if texts else None)
+        return stretches[1:], shown
+
+
+def moves(text: str) -> bool:
+    """True for a caption event whose look changes while it is up: any override block ({...})
+    can (karaoke, fades, movement), and plain text cannot."""
+    return "{" in text
 
 
 def chunk_key(identity: dict[str, object], first: int | str, length: int, captions: list[object] | None) -> str:
@@ -209,20 +254,31 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
     """The scene's chunks in `store`, and which of them are missing: the moving chunks that are
     pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the rest are
     encoded in one ffmpeg run, from the first missing chunk of the moving part to its end, then
-    one of each missing held chunk (any held frame will do: they are all the same picture)."""
+    one of each missing held chunk, from its own frames (a held chunk shows the held picture
+    and the captions over it there, wherever in the hold those are shown)."""
     fps, frames = fmt.fps, scene.sources.frames
     identity = picture_identity(scene, fmt, digest)
     script = CaptionScript.read(scene.captions, scene.fonts_dir) if scene.captions else None
     clip_frames = clip_length(scene.sources, fmt)
     still_from = clip_frames
-    if still_from is not None and script is not None and script.within(
-            (scene.start_frame + still_from) / fps, (scene.start_frame + frames) / fps) is not None:
-        still_from = None  # captions burned over the hold: each of its chunks is its own picture
-    plan = plan_chunks(frames, fps, still_from)
+    cuts: list[int] = []
+    shown_from: dict[int, list[object] | None] = {}  # what the captions show from each stretch's first frame
+    if still_from is not None and still_from < frames and script is not None:
+        over = script.over_hold(scene.start_frame + still_from, scene.start_frame + frames, fps)
+        if over is None:
+            still_from = None  # moving captions over the hold: each of its chunks is its own picture
+        else:
+            cuts = [frame - scene.start_frame for frame in over[0]]
+            shown_from = dict(zip([still_from, *cuts], over[1]))
+    plan = plan_chunks(frames, fps, still_from, cuts)
     keys, captioned = [], []
+    shown: list[object] | None = None
     for chunk in plan:
-        at = (scene.start_frame + chunk.first) / fps
-        shown = None if chunk.held else script.within(at, at + chunk.length / fps) if script else None
+        if chunk.held:
+            shown = shown_from.get(chunk.first, shown)  # a stretch's chunks follow its first
+        else:
+            at = (scene.start_frame + chunk.first) / fps
+            shown = script.within(at, at + chunk.length / fps) if script else None
         key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
         keys.append(store / f"{key}.mp4")
         captioned.append(shown is not None)
@@ -232,7 +288,7 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
     cut = [n for n in cuttable if n in missing_moving]
     missing_moving = [n for n in missing_moving if n not in cuttable]
     # The run encodes the moving part from its first missing chunk on (its frames follow each
-    # other), then each missing held picture once, in the frames right after it.
+    # other), then each missing held chunk once, from its first place in the plan.
     todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
     queued: set[Path] = set()
     for n, chunk in enumerate(plan):
@@ -282,12 +338,11 @@ def encode_planned(
         copied = sum(plan[n].length for n in made.cut)
     if not made.todo:
         return EncodedScene(made.chunks, 0, copied)
-    begin = plan[made.todo[0]].first
-    lengths = [plan[n].length for n in made.todo]
-    _store_parts(lambda parts: encode_args(scene, fmt, begin, lengths, parts, work_dir, clip_frames=clip_frames),
+    spans = [(plan[n].first, plan[n].length) for n in made.todo]
+    _store_parts(lambda parts: encode_args(scene, fmt, spans, parts, work_dir, clip_frames=clip_frames),
                  [keys[n] for n in made.todo], store, scene.label, run=run, cancel=cancel, slots=slots,
                  log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
-                 expected_seconds=sum(lengths) / fmt.fps)
+                 expected_seconds=made.frames_to_encode / fmt.fps)
     return EncodedScene(made.chunks, made.frames_to_encode, copied)
 
 
@@ -400,20 +455,23 @@ def _chunk_files(lengths: Sequence[int], parts: Path) -> list[str]:
     ]
 
 
-def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Sequence[int], parts: Path,
+def encode_args(scene: SceneEncode, fmt: VideoFormat, spans: Sequence[tuple[int, int]], parts: Path,
                 work_dir: Path, *, clip_frames: int | None = None) -> list[str]:
-    """ffmpeg's arguments: compose the scene from frame `begin` for `sum(lengths)` frames, add
-    the logo and the captions, and write chunks of `lengths` as part0000.mp4, part0001.mp4, …
+    """ffmpeg's arguments: compose the scene's frames of each span (first frame, length; in
+    order, none overlapping), add the logo and the captions, and write one chunk per span as
+    part0000.mp4, part0001.mp4, …
 
-    Nothing before `begin` is composed (`layers.Skip`): a clip alone (`clip_frames`, see
-    `clip_length`) is read from there, or from its last frame past its moving part, so frames
-    after `begin` stand for the held chunks wherever they fall; any other scene's layers are
-    cut there before they are laid over each other. A new voice re-encodes only a little of
-    each scene, and this spares composing the rest."""
+    Nothing before the first span is composed (`layers.Skip`): a clip alone (`clip_frames`, see
+    `clip_length`) is read from there, or from its last frame past its moving part; any other
+    scene's layers are cut there before they are laid over each other. A new voice re-encodes
+    only a little of each scene, and this spares composing the rest. Frames between spans are
+    dropped before the logo and captions go on, so they cost little more than their reading
+    (a held clip: the same frame again)."""
     inputs = Inputs()
     label = scene.label
+    begin, lengths = spans[0][0], [length for _, length in spans]
     skip = Skip(begin, clip_frames) if begin > 0 else None
-    sources = replace(scene.sources, frames=begin + sum(lengths))
+    sources = replace(scene.sources, frames=spans[-1][0] + spans[-1][1])
     chains = scene_filter(sources, fmt, inputs, label, work_dir, skip=skip)
     # The captions see video time. setpts truncates its result to a whole tick, and at/TB is
     # seldom whole in floating point (2.3 s at 10 fps is 22.999…): rounded, every frame moves by
@@ -422,11 +480,18 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Seque
     at = (scene.start_frame + begin) / fmt.fps
     chains.append(f"[{label}]setpts=PTS-STARTPTS+round({at:.6f}/TB)[{label}_from]")
     current = f"{label}_from"
+    runs = _runs(spans)
+    if len(runs) > 1:
+        picked = "+".join(f"between(n,{first - begin},{first - begin + length - 1})" for first, length in runs)
+        chains.append(f"[{current}]select='{picked}'[{label}_picked]")
+        current = f"{label}_picked"
     if scene.logo is not None:
         chains.append(logo_filter(inputs, scene.logo, current, f"{label}_branded", fmt))
         current = f"{label}_branded"
     captions = f"{ass_filter(scene.captions, scene.fonts_dir)}," if scene.captions else ""
-    chains.append(f"[{current}]{captions}setpts=PTS-STARTPTS,format=yuv420p[{label}_out]")
+    # The chunks' frames follow each other, whatever was dropped between them.
+    restart = "PTS-STARTPTS" if len(runs) == 1 else f"N/({fmt.fps}*TB)"
+    chains.append(f"[{current}]{captions}setpts={restart},format=yuv420p[{label}_out]")
     splits = list(itertools.accumulate(lengths))[:-1]
     starts = "+".join(f"eq(n,{frame})" for frame in [0, *splits])
     return [
@@ -436,6 +501,19 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, begin: int, lengths: Seque
         # A key frame at every chunk's first frame, and the file split there.
         "-force_key_frames", f"expr:{starts}", *_chunk_files(lengths, parts),
     ]
+
+
+def _runs(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans with those that follow each other merged: (first frame, length) of each run."""
+    runs: list[tuple[int, int]] = []
+    for first, length in spans:
+        if runs and sum(runs[-1]) == first:
+            runs[-1] = (runs[-1][0], runs[-1][1] + length)
+        elif runs and sum(runs[-1]) > first:
+            raise ValueError(f"spans overlap or go back at frame {first}")
+        else:
+            runs.append((first, length))
+    return runs
 
 
 def chunk_store(video_dir: Path) -> Path:

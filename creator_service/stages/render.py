@@ -188,8 +188,12 @@ def final_cut(
         font = kit_font(ctx)
         scenes = scene_text(segments, fps)
         placed = placed_cues(spoken, fmt, scenes=scenes, only=burn_only, gapless=major)
+        # Captions asked for highlight each word as it is said. The major statement burned on
+        # its own is plain text, as a super is: nothing in it moves to draw the eye from the
+        # words, and a held picture under it stays one picture from cue to cue, so its chunks
+        # are encoded once and outlive a new voice (scene_chunks.py).
         script = write_placed_ass(placed, fmt, palette, ctx.work_dir / "captions.ass",
-                                  font=font["family"] if font else FONT)
+                                  highlight=mode == "burned", font=font["family"] if font else FONT)
         fonts_dir = Path(font["path"]).parent if font else None
 
     output = ctx.work_dir / "final.mp4"
