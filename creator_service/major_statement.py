@@ -3,8 +3,8 @@
 FDA's final rule on the major statement in DTC TV ads (21 CFR 202.1(e)(1), 88 FR 80958) asks
 that it be understandable, shown in text while it is spoken (dual modality), easy to read, and
 free of distractions. Each rule here turns one of those into measurements on the finished
-picture (read from the chunks the MP4 is joined from, copied into it unchanged) and on the
-stems, and reports `{"rule", "passed", "evidence"}` with the times and values it measured. They
+picture (read from the chunks the MP4 is joined from, copied into it unchanged; a sample in a
+still chunk, a held picture, is read from that chunk's first frame) and on the stems, and reports `{"rule", "passed", "evidence"}` with the times and values it measured. They
 are aids for reviewers, not a regulatory determination: the README says what each one can miss.
 
 - `dual_modality`: frames sampled every half second across the safety narration show text in the
@@ -23,6 +23,8 @@ are aids for reviewers, not a regulatory determination: the README says what eac
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ import numpy as np
 from .models import RuleResult
 from .processes import CancelToken, ChildProcessFailed, ProcessSlots
 from .rendering.ffmpeg import input_args, probe, run_ffmpeg
+from .rendering.scene_chunks import Chunk, write_join_list
 
 MIN_TEXT_HEIGHT = 0.035
 MIN_CONTRAST = 4.5
@@ -81,10 +84,14 @@ class SafetyFrames:
 class Picture:
     """Where a stretch of the finished video's picture is read: the video itself, or an ffconcat
     script of the chunks the final cut joins by stream copy (rendering/scene_chunks.py), whose
-    frames are the video's frames, bit for bit; and the video's frame number it starts on."""
+    frames are the video's frames, bit for bit; and the video's frame number it starts on.
+    `chunks`: the chunks that script lists. A still one (a held picture, every frame the same)
+    is read from its key frame alone: decoding a major statement's held stretches frame by
+    frame cost more than encoding them (`_frames_of_chunks`)."""
 
     source: Path
     first_frame: int = 0
+    chunks: tuple[Chunk, ...] = ()
 
 
 # The text rules read every other of those frames, from MAX_TEXT_DELAY on: one read of the
@@ -111,33 +118,82 @@ def safety_frames(windows: list[tuple[float, float]], pictures: list[Picture], f
     decoding)."""
     if len(pictures) != len(windows):
         raise ValueError(f"{len(windows)} safety window(s) but {len(pictures)} picture(s) to read them from")
-    return [SafetyFrames(start, _frames(picture, sampled_frames(start, end, fps), cancel=cancel, slots=slots,
+    return [SafetyFrames(start, _frames(picture, sampled_frames(start, end, fps), fps, cancel=cancel, slots=slots,
                                         work_dir=work_dir, name=f"safety{number}"))
             for number, ((start, end), picture) in enumerate(zip(windows, pictures))]
 
 
-def _frames(picture: Picture, frames: list[int], *, cancel: CancelToken, slots: ProcessSlots | None, work_dir: Path,
-            name: str) -> np.ndarray:
+def _frames(picture: Picture, frames: list[int], fps: int, *, cancel: CancelToken, slots: ProcessSlots | None,
+            work_dir: Path, name: str) -> np.ndarray:
     """The video's `frames`, read from `picture`, as one RGB array (count, height, width, 3)."""
     wanted = [frame - picture.first_frame for frame in frames]
     if wanted[0] < 0:
         raise ValueError(f"frame {frames[0]} comes before {picture.source.name}, which starts at "
                          f"frame {picture.first_frame}")
-    source = picture.source
-    width, height = _probe_size(source)
+    how = {"cancel": cancel, "slots": slots, "work_dir": work_dir}
+    if any(chunk.still for chunk in picture.chunks):
+        return _frames_of_chunks(list(picture.chunks), wanted, fps, name=name, **how)  # type: ignore[arg-type]
+    width, height = _probe_size(picture.source)
+    data = _decode(picture.source, wanted, width, height, name=name, **how)  # type: ignore[arg-type]
+    if len(data) != len(wanted):
+        raise ChildProcessFailed(f"read {len(data)} of the {len(wanted)} frames sampled from {picture.source.name} "
+                                 f"(frames {frames[0]}-{frames[-1]} of the video)")
+    return data
+
+
+def _frames_of_chunks(chunks: list[Chunk], wanted: list[int], fps: int, *, cancel: CancelToken,
+                      slots: ProcessSlots | None, work_dir: Path, name: str) -> np.ndarray:
+    """Frames `wanted` (counted from the first chunk's first frame) of the chunks joined: those
+    in moving chunks decoded from those chunks alone, those in still chunks from each still
+    file's key frame, its first frame, once (a chunk starts on a key frame, and a still one has
+    no other: checked, by the count)."""
+    starts = list(itertools.accumulate((chunk.frames for chunk in chunks), initial=0))
+    places = []
+    for frame in wanted:
+        number = bisect.bisect_right(starts, frame) - 1
+        if number >= len(chunks):
+            raise ValueError(f"frame {frame} is past the {starts[-1]} frames of the chunks")
+        places.append((number, frame - starts[number]))
+    moving = sorted({number for number, _ in places if not chunks[number].still})
+    stills = list({chunks[number].path: chunks[number] for number, _ in places if chunks[number].still}.values())
+    # Where each moving chunk starts in a join of the moving chunks alone.
+    moving_from = dict(zip(moving, itertools.accumulate((chunks[n].frames for n in moving), initial=0)))
+    in_moving = [moving_from[number] + at for number, at in places if number in moving_from]
+    how = {"cancel": cancel, "slots": slots, "work_dir": work_dir}
+    width, height = _probe_size(chunks[places[0][0]].path)
+    empty = np.zeros((0, height, width, 3), dtype=np.uint8)
+    moving_frames = still_frames = empty
+    if moving:
+        listing = write_join_list([chunks[n] for n in moving], fps, work_dir / f"{name}.moving.ffconcat")
+        moving_frames = _decode(listing, in_moving, width, height, name=f"{name}.moving", **how)  # type: ignore[arg-type]
+    if stills:
+        listing = write_join_list(stills, fps, work_dir / f"{name}.stills.ffconcat")
+        still_frames = _decode(listing, None, width, height, name=f"{name}.stills", **how)  # type: ignore[arg-type]
+    if len(moving_frames) != len(in_moving) or len(still_frames) != len(stills):
+        raise ChildProcessFailed(f"read {len(moving_frames)} of {len(in_moving)} frames sampled from moving chunks "
+                                 f"and {len(still_frames)} key frames of {len(stills)} still chunk(s)")
+    picked, next_moving = [], iter(moving_frames)
+    for number, _ in places:
+        picked.append(still_frames[stills.index(chunks[number])] if chunks[number].still else next(next_moving))
+    return np.stack(picked)
+
+
+def _decode(source: Path, chosen: list[int] | None, width: int, height: int, *, cancel: CancelToken,
+            slots: ProcessSlots | None, work_dir: Path, name: str) -> np.ndarray:
+    """Frames `chosen` (by number, from 0) of `source`, or with None its key frames alone, as
+    one RGB array (count, height, width, 3)."""
     raw = work_dir / f"{name}.rgb"
-    # Picked by number as they are decoded: no seek, whose landing differs between demuxers.
-    chosen = "+".join(f"eq(n,{frame})" for frame in wanted)
-    run_ffmpeg([*input_args(source), "-an", "-vf", f"select='{chosen}'", "-fps_mode", "passthrough",
-                "-frames:v", str(len(wanted)), "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
+    if chosen is None:
+        reading = ["-skip_frame", "nokey", *input_args(source), "-an"]
+    else:
+        # Picked by number as they are decoded: no seek, whose landing differs between demuxers.
+        picked = "+".join(f"eq(n,{frame})" for frame in chosen)
+        reading = [*input_args(source), "-an", "-vf", f"select='{picked}'", "-frames:v", str(len(chosen))]
+    run_ffmpeg([*reading, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
                cancel=cancel, slots=slots, log_path=work_dir / f"{name}.log", what=f"reading frames ({name})")
     data = np.fromfile(raw, dtype=np.uint8)
     raw.unlink(missing_ok=True)
-    count = data.size // (width * height * 3)
-    if count != len(wanted):
-        raise ChildProcessFailed(f"read {count} of the {len(wanted)} frames sampled from {source.name} "
-                                 f"(frames {frames[0]}-{frames[-1]} of the video)")
-    return data.reshape(count, height, width, 3)
+    return data.reshape(data.size // (width * height * 3), height, width, 3)
 
 
 def _probe_size(video: Path) -> tuple[int, int]:

@@ -239,6 +239,59 @@ def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(
         rules.safety_frames([(1.0, 2.0)], [rules.Picture(listing, 23)], fmt.fps, **common)  # type: ignore[arg-type]
 
 
+def test_a_held_picture_under_captions_is_read_from_each_still_chunks_key_frame_as_the_video_shows_it(
+        tmp_path: Path) -> None:
+    """A major statement over a held Manim frame is mostly still chunks: each is read once, from
+    its key frame, and the frames must still be the finished video's."""
+    fmt = CHUNKED
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={fmt.fps}",
+                    "-frames:v", "25", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    captions = tmp_path / "c.ass"
+    captions.write_text("\n".join([
+        "[Script Info]", "PlayResX: 192", "PlayResY: 108", "", "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+        "MarginR, MarginV, Encoding",
+        "Style: Caption,DejaVu Sans,14,&H00FFFFFF,&H00FFFFFF,&H50000000,&H50000000,-1,0,0,0,100,100,0,0,3,2,0,2,10,10,8,1",
+        "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+        "Dialogue: 0,0:00:00.55,0:00:04.15,Caption,,0,0,8,,Take it with food.",
+        "Dialogue: 0,0:00:04.15,0:00:07.25,Caption,,0,0,8,,Tell your doctor."]) + "\n", encoding="utf-8")
+    # The scene starts 5 frames into the video: moving until its frame 25, then held.
+    scene = SceneEncode("s1", SceneSources(frames=70, clip=clip), 5, captions=captions)
+    encoded = encode_scene(scene, fmt, tmp_path / "store", digest=FileDigests(), cancel=CancelToken(),
+                           slots=ProcessSlots(2), work_dir=tmp_path)
+    stills = {chunk.path for chunk in encoded.chunks if chunk.still}
+    assert len(stills) >= 3 and any(not chunk.still for chunk in encoded.chunks)
+    video = tmp_path / "final.mp4"
+    run_ffmpeg(join_args(encoded.chunks, fmt.fps, video, listing=tmp_path / "final.ffconcat"),
+               log_path=tmp_path / "join.log", what="join", cancel=CancelToken(), slots=ProcessSlots(2))
+    window = (0.6, 7.4)  # into the hold, across both captions and past the last
+    listing = write_join_list(encoded.chunks, fmt.fps, tmp_path / "s1.ffconcat")
+    how = {"cancel": CancelToken(), "slots": ProcessSlots(2), "work_dir": tmp_path}
+    from_chunks = rules.safety_frames([window], [rules.Picture(listing, 5, tuple(encoded.chunks))], fmt.fps,
+                                      **how)[0]  # type: ignore[arg-type]
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-fps_mode", "passthrough",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    every = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 108, 192, 3)
+    wanted = [frame - 5 for frame in rules.sampled_frames(*window, fmt.fps)]
+    # A sample in a moving chunk is the video's frame; one in a still chunk is that chunk's first
+    # frame, as the video shows it: the same picture, give or take the encoder's refinement of
+    # it in the frames after a key frame.
+    starts = np.cumsum([0] + [chunk.frames for chunk in encoded.chunks])
+    shown = []
+    for n in wanted:
+        number = int(np.searchsorted(starts, n, side="right")) - 1
+        shown.append(int(starts[number]) if encoded.chunks[number].still else n)
+    assert any(a != b for a, b in zip(shown, wanted))
+    assert np.array_equal(from_chunks.frames, every[shown])
+    assert np.abs(from_chunks.frames.astype(int) - every[wanted]).mean() < 0.5
+    # Each still file is decoded once, for all the samples that fall in it.
+    read = (tmp_path / "safety0.stills.ffconcat").read_text()
+    assert read.count("file ") == len({chunk.path for chunk in encoded.chunks if str(chunk.path) in read})
+    assert read.count("file ") < len([n for n in wanted if n >= 25])
+
+
 class HeldBack:
     """An executor that runs what it is given only when told: what happens before it runs shows."""
 

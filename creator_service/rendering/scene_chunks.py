@@ -75,6 +75,8 @@ class SceneEncode:
 class Chunk:
     path: Path
     frames: int
+    # Every frame the same picture (a held chunk): its key frame, its first, is all of it.
+    still: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ class EncodePlan:
 
     @property
     def chunks(self) -> list[Chunk]:
-        return [Chunk(path, chunk.length) for path, chunk in zip(self.keys, self.plan)]
+        return [Chunk(path, chunk.length, still=chunk.held) for path, chunk in zip(self.keys, self.plan)]
 
     @property
     def frames_to_encode(self) -> int:

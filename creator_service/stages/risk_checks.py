@@ -72,7 +72,7 @@ class SafetyPictureReader:
             return
         listing = write_join_list(encoded.chunks, self._fps, _work_dir(self._ctx) / f"scene{index}.ffconcat")
         with self._lock:
-            self._pictures[index] = rules.Picture(listing, self._first[index])
+            self._pictures[index] = rules.Picture(listing, self._first[index], tuple(encoded.chunks))
             if len(self._pictures) < len(self._scenes):
                 return
         slots = self._ctx.services.slots
