@@ -27,6 +27,7 @@ from creator_service.rendering.scene_chunks import (
     clip_length,
     encode_args,
     encode_planned,
+    encode_runs,
     encode_scene,
     join_args,
     plan_chunks,
@@ -56,6 +57,15 @@ def test_a_hold_is_cut_into_hold_chunks_after_a_moving_part_that_ends_where_it_s
     assert plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 15) == [*moving, PlannedChunk(CHUNK + 15, 3, held=True)]
     grid = [PlannedChunk(first, length) for first, length in chunk_bounds(CHUNK + 18, FMT.fps)]
     assert plan_chunks(CHUNK + 18, FMT.fps, None) == plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 18) == grid
+
+
+def test_chunks_are_encoded_in_one_run_where_the_frames_between_them_cost_little_to_skip() -> None:
+    spans = [(0, 20), (20, 20), (60, 20), (90, 10), (120, 5)]
+    # A layered scene: a gap means composing frames for nothing, so each run starts afresh.
+    assert encode_runs(spans, None) == [[(0, 20), (20, 20)], [(60, 20)], [(90, 10)], [(120, 5)]]
+    # A clip that moves for 70 frames: past them every frame is its last one again.
+    assert encode_runs(spans, 70) == [[(0, 20), (20, 20)], [(60, 20), (90, 10), (120, 5)]]
+    assert encode_runs([], 70) == []
 
 
 def _ass(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:
@@ -164,12 +174,20 @@ def _worst_psnr(a: Path, b: Path, tmp_path: Path) -> float:
     return min(float("inf") if v == "inf" else float(v) for v in values)
 
 
-def _composed_in_one_run(sources: SceneSources, tmp_path: Path) -> Path:
-    inputs = Inputs()
-    chains = scene_filter(sources, FMT, inputs, "direct", tmp_path)
+def _composed_in_one_run(sources: SceneSources, tmp_path: Path, captions: Path | None = None,
+                         start_frame: int = 0) -> Path:
+    """The scene composed whole in one ffmpeg run, nearly lossless; with `captions` burned in
+    as if it started `start_frame` into the video."""
+    if captions is not None:
+        composing = encode_args(SceneEncode("direct", sources, start_frame, captions=captions), FMT,
+                                [(0, sources.frames)], tmp_path, tmp_path)
+        composing = composing[:composing.index("-an") + 1]
+    else:
+        inputs = Inputs()
+        chains = scene_filter(sources, FMT, inputs, "direct", tmp_path)
+        composing = [*inputs.args, "-filter_complex", ";".join(chains), "-map", "[direct]"]
     output = tmp_path / "direct.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs.args, "-filter_complex", ";".join(chains),
-                    "-map", "[direct]", "-c:v", "libx264", "-crf", "1", str(output)], check=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *composing, "-c:v", "libx264", "-crf", "1", str(output)], check=True)
     return output
 
 
@@ -211,9 +229,12 @@ def test_changed_captions_re_encode_only_the_chunks_they_show_in(tmp_path: Path,
     assert plain.chunks[0].path == made.chunks[0].path and plain.chunks[1].path != made.chunks[1].path
     goodbye = _ass(tmp_path, "b.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Goodbye")])
     redone = _encode(SceneEncode("s1", sources, 10 * FMT.fps, captions=goodbye), store, work)
-    # Encoding starts at the first changed chunk (the second): the first is never touched.
-    assert redone.encoded_frames == CHUNK + 4
-    assert redone.chunks[0].path == made.chunks[0].path and redone.chunks[1].path != made.chunks[1].path
+    # Only the changed chunk (the second) is encoded: the first and the last are kept.
+    assert redone.encoded_frames == CHUNK
+    assert [chunk.path == before.path for chunk, before in zip(redone.chunks, made.chunks)] == [True, False, True]
+    # Composed from its own first frame: the chunk is the frames it stands for.
+    direct = _composed_in_one_run(sources, tmp_path, goodbye, 10 * FMT.fps)
+    assert _worst_psnr(_join(redone.chunks, tmp_path, "redone"), direct, tmp_path) > 38
     # The caption is really in the picture: the captioned and plain second chunks differ.
     assert _psnr(made.chunks[1].path, plain.chunks[1].path) < 40
 
@@ -447,11 +468,7 @@ def test_a_hold_under_still_captions_outlives_a_new_voice_but_for_each_captions_
     # place measured a worst frame of 31 dB, these 42 dB.
     joined = _join(made.chunks, tmp_path, "slower")
     assert _frames(joined) == 95
-    composing = encode_args(scenes[1], FMT, [(0, 95)], work, work)
-    direct = tmp_path / "direct.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", *composing[:composing.index("-an") + 1], "-c:v", "libx264",
-                    "-crf", "1", str(direct)], check=True)
-    assert _worst_psnr(joined, direct, tmp_path) > 38
+    assert _worst_psnr(joined, _composed_in_one_run(scenes[1].sources, work, slower), tmp_path) > 38
 
 
 def _no_ffmpeg(*args: object, **kwargs: object) -> None:

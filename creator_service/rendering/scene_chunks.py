@@ -254,10 +254,10 @@ class EncodePlan:
 
 def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Callable[[Path], str]) -> EncodePlan:
     """The scene's chunks in `store`, and which of them are missing: the moving chunks that are
-    pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the rest are
-    encoded in one ffmpeg run, from the first missing chunk of the moving part to its end, then
-    one of each missing held chunk, from its own frames (a held chunk shows the held picture
-    and the captions over it there, wherever in the hold those are shown)."""
+    pieces of a clip encoded on the grid are cut from it (`_cut_from_clip`); the other missing
+    moving chunks are encoded (a new voice moves the captions, and leaves the chunks that one
+    caption covers as they were), then one of each missing held chunk, from its own frames (a
+    held chunk shows the held picture and the captions over it there)."""
     fps, frames = fmt.fps, scene.sources.frames
     identity = picture_identity(scene, fmt, digest)
     script = CaptionScript.read(scene.captions, scene.fonts_dir) if scene.captions else None
@@ -289,9 +289,9 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
     cuttable = moving[:_cut_from_clip(scene, clip_frames, [plan[n] for n in moving], [captioned[n] for n in moving], fps)]
     cut = [n for n in cuttable if n in missing_moving]
     missing_moving = [n for n in missing_moving if n not in cuttable]
-    # The run encodes the moving part from its first missing chunk on (its frames follow each
-    # other), then each missing held chunk once, from its first place in the plan.
-    todo = list(range(missing_moving[0], len(moving))) if missing_moving else []
+    # The missing moving chunks, then each missing held chunk once, from its first place in the
+    # plan: in order, so that runs of them are encoded in one ffmpeg run (`encode_runs`).
+    todo = list(missing_moving)
     queued: set[Path] = set()
     for n, chunk in enumerate(plan):
         if chunk.held and not keys[n].exists() and keys[n] not in queued:
@@ -340,12 +340,30 @@ def encode_planned(
         copied = sum(plan[n].length for n in made.cut)
     if not made.todo:
         return EncodedScene(made.chunks, 0, copied)
-    spans = [(plan[n].first, plan[n].length) for n in made.todo]
-    _store_parts(lambda parts: encode_args(scene, fmt, spans, parts, work_dir, clip_frames=clip_frames),
-                 [keys[n] for n in made.todo], store, scene.label, run=run, cancel=cancel, slots=slots,
-                 log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
-                 expected_seconds=made.frames_to_encode / fmt.fps)
+    todo = iter(made.todo)
+    for number, spans in enumerate(encode_runs([(plan[n].first, plan[n].length) for n in made.todo], clip_frames)):
+        _store_parts(lambda parts, spans=spans: encode_args(scene, fmt, spans, parts, work_dir, clip_frames=clip_frames),
+                     [keys[next(todo)] for _ in spans], store, scene.label, run=run, cancel=cancel, slots=slots,
+                     log_path=work_dir / f"{scene.label}.encode{number or ''}.log", what=f"encoding scene {scene.label}",
+                     expected_seconds=sum(length for _, length in spans) / fmt.fps)
     return EncodedScene(made.chunks, made.frames_to_encode, copied)
+
+
+def encode_runs(spans: Sequence[tuple[int, int]], clip_frames: int | None) -> list[list[tuple[int, int]]]:
+    """The spans of the chunks to encode (first frame, length; in order) grouped into ffmpeg
+    runs. A run composes every frame from its first span to the end of its last and drops
+    those between: cheap past a clip's moving part (`clip_frames`), where each is its last
+    frame again, so a clip's held chunks share one run; anywhere else a gap costs as much to
+    compose as to keep, and the next span starts a run of its own, composed from there."""
+    runs: list[list[tuple[int, int]]] = []
+    for first, length in spans:
+        if runs:
+            end = sum(runs[-1][-1])
+            if first == end or (clip_frames is not None and end >= clip_frames):
+                runs[-1].append((first, length))
+                continue
+        runs.append([(first, length)])
+    return runs
 
 
 def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[PlannedChunk],
