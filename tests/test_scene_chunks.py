@@ -30,6 +30,7 @@ from creator_service.rendering.scene_chunks import (
     encode_runs,
     encode_scene,
     join_args,
+    made_before,
     plan_chunks,
     plan_encode,
     write_join_list,
@@ -57,6 +58,19 @@ def test_a_hold_is_cut_into_hold_chunks_after_a_moving_part_that_ends_where_it_s
     assert plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 15) == [*moving, PlannedChunk(CHUNK + 15, 3, held=True)]
     grid = [PlannedChunk(first, length) for first, length in chunk_bounds(CHUNK + 18, FMT.fps)]
     assert plan_chunks(CHUNK + 18, FMT.fps, None) == plan_chunks(CHUNK + 18, FMT.fps, CHUNK + 18) == grid
+
+
+def test_a_missing_chunk_keeps_the_longest_chunk_made_at_its_place_and_only_the_rest_is_new() -> None:
+    made = {(20, 5), (20, 3), (25, 9)}
+
+    def exists(chunk: PlannedChunk) -> bool:
+        return (chunk.first, chunk.length) in made
+
+    # Made longer twice: 5 frames, then 9 more, then the rest up to the grid.
+    assert made_before(PlannedChunk(20, CHUNK), exists) == [
+        PlannedChunk(20, 5), PlannedChunk(25, 9), PlannedChunk(34, CHUNK - 14)]
+    assert made_before(PlannedChunk(25, 9), exists) == [PlannedChunk(25, 9)]
+    assert made_before(PlannedChunk(40, 7), exists) == [PlannedChunk(40, 7)]
 
 
 def test_chunks_are_encoded_in_one_run_where_the_frames_between_them_cost_little_to_skip() -> None:
@@ -199,10 +213,12 @@ def test_a_longer_scene_encodes_only_its_new_last_chunk(tmp_path: Path, backgrou
     assert first.encoded_frames == CHUNK + 5 and [c.frames for c in first.chunks] == [CHUNK, 5]
     # The same scene again: nothing to encode.
     assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, background=background), 0), store, work).encoded_frames == 0
-    # A new voice made it longer: the first chunk is kept, only the rest is encoded.
+    # A new voice made it longer: both chunks are kept, the short one where it was, and only
+    # the frames past them are encoded, up to the grid, then on it.
     longer = _encode(SceneEncode("s0", SceneSources(frames=2 * CHUNK + 7, background=background), 0), store, work)
-    assert longer.encoded_frames == CHUNK + 7
-    assert longer.chunks[0].path == first.chunks[0].path
+    assert longer.encoded_frames == CHUNK - 5 + 7
+    assert [c.frames for c in longer.chunks] == [CHUNK, 5, CHUNK - 5, 7]
+    assert [c.path for c in longer.chunks[:2]] == [c.path for c in first.chunks]
     joined = _join(longer.chunks, tmp_path, "longer")
     info = ffprobe(joined)
     assert _frames(joined) == 2 * CHUNK + 7
@@ -307,14 +323,14 @@ def test_a_clip_scene_made_longer_is_read_from_its_new_chunk_not_composed_from_i
     assert "trim=start_frame=20:end_frame=47," in ";".join(
         encode_args(SceneEncode("s0", looped, 0), FMT, [(CHUNK, 27)], work, work))
     assert _encode(SceneEncode("s0", SceneSources(frames=CHUNK + 5, clip=clip), 0), store, work).encoded_frames == 25
-    # Longer than the clip (35 frames): the moving part is read from frame 20 and ends at 35;
-    # its last frame, held, is encoded once as a hold chunk and once as the short last one.
-    # Then longer again: only the new short last chunk is encoded.
-    for frames, encoded in ((2 * CHUNK + 7, 15 + HOLD + 2), (3 * CHUNK + 3, 8)):
+    # Longer than the clip (35 frames): the moving part keeps its chunk of frames 20 to 25, is
+    # read from frame 25 and ends at 35; its last frame, held, is encoded once as a hold chunk
+    # and once as the short last one. Then longer again: only the new short last chunk is encoded.
+    for frames, encoded in ((2 * CHUNK + 7, 10 + HOLD + 2), (3 * CHUNK + 3, 8)):
         scene = SceneEncode("s0", SceneSources(frames=frames, clip=clip), 0)
         made = _encode(scene, store, work)
         assert made.encoded_frames == encoded
-        held = [chunk.path for chunk in made.chunks if chunk.frames == HOLD]
+        held = [chunk.path for chunk in made.chunks if chunk.still and chunk.frames == HOLD]
         assert len(held) == (frames - 35) // HOLD and len(set(held)) == 1
         joined = _join(made.chunks, tmp_path, f"clip{frames}")
         assert _frames(joined) == frames

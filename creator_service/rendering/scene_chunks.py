@@ -272,15 +272,25 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
         else:
             cuts = [frame - scene.start_frame for frame in over[0]]
             shown_from = dict(zip([still_from, *cuts], over[1]))
+
+    def moving_shown(chunk: PlannedChunk) -> list[object] | None:
+        at = (scene.start_frame + chunk.first) / fps
+        return script.within(at, at + chunk.length / fps) if script else None
+
+    def moving_key(chunk: PlannedChunk) -> Path:
+        return store / f"{chunk_key(identity, chunk.first, chunk.length, moving_shown(chunk))}.mp4"
+
     plan = plan_chunks(frames, fps, still_from, cuts)
+    if not _clip_to_cut(scene, clip_frames, fps):
+        plan = [piece for chunk in plan
+                for piece in ([chunk] if chunk.held else made_before(chunk, lambda c: moving_key(c).exists()))]
     keys, captioned = [], []
     shown: list[object] | None = None
     for chunk in plan:
         if chunk.held:
             shown = shown_from.get(chunk.first, shown)  # a stretch's chunks follow its first
         else:
-            at = (scene.start_frame + chunk.first) / fps
-            shown = script.within(at, at + chunk.length / fps) if script else None
+            shown = moving_shown(chunk)
         key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
         keys.append(store / f"{key}.mp4")
         captioned.append(shown is not None)
@@ -298,6 +308,23 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
             todo.append(n)
             queued.add(keys[n])
     return EncodePlan(scene, plan, keys, clip_frames, cuttable, cut, todo)
+
+
+def made_before(chunk: PlannedChunk, made: Callable[[PlannedChunk], bool]) -> list[PlannedChunk]:
+    """A moving chunk, or, when it is missing, the longest chunk already made at its place (the
+    last chunk of a shorter take, before a new voice made the scene longer) and the rest of its
+    frames as a chunk of their own, treated the same way. Without this a scene made longer by a
+    second is encoded again from its last grid frame, up to two seconds more; the grid after
+    the chunk is kept, so chunks made on it are still found."""
+    pieces: list[PlannedChunk] = []
+    while not made(chunk):
+        found = next((length for length in range(chunk.length - 1, 0, -1)
+                      if made(PlannedChunk(chunk.first, length))), None)
+        if found is None:
+            break
+        pieces.append(PlannedChunk(chunk.first, found))
+        chunk = PlannedChunk(chunk.first + found, chunk.length - found)
+    return [*pieces, chunk]
 
 
 def encode_scene(
@@ -372,7 +399,7 @@ def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[Pla
     from it rather than encoded: a clip alone, encoded on the grid (`on_grid`), with no logo
     over it; the chunks lie wholly within the clip, end on its key frames, and show no burned
     caption."""
-    if clip_frames is None or scene.logo is not None or scene.sources.clip is None or not on_grid(scene.sources.clip, fps):
+    if not _clip_to_cut(scene, clip_frames, fps):
         return 0
     count = 0
     for chunk, shown in zip(moving, captioned):
@@ -382,6 +409,13 @@ def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[Pla
             break
         count += 1
     return count
+
+
+def _clip_to_cut(scene: SceneEncode, clip_frames: int | None, fps: int) -> bool:
+    """True for a clip alone, encoded on the grid (`on_grid`), with no logo over it: its moving
+    chunks are cut from it on the grid (`_cut_from_clip`), never encoded."""
+    return (clip_frames is not None and scene.logo is None and scene.sources.clip is not None
+            and on_grid(scene.sources.clip, fps))
 
 
 def _store_parts(args_for: Callable[[Path], list[str]], keys: Sequence[Path | None], store: Path, label: str, *,
