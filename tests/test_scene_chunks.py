@@ -31,6 +31,7 @@ from creator_service.rendering.scene_chunks import (
     encode_scene,
     join_args,
     made_before,
+    moves,
     plan_chunks,
     plan_encode,
     write_join_list,
@@ -129,6 +130,7 @@ def test_still_captions_over_a_hold_cut_it_where_they_change_and_moving_ones_giv
     assert script.over_hold(45, 60, FMT.fps) == ([], [None])
     moving = CaptionScript.read(_ass(tmp_path, "m.ass", [("0:00:02.05", "0:00:09.00", "{\\kf50}One")]), None)
     assert moving.over_hold(30, 70, FMT.fps) is None
+    assert moves("0,Caption,,0,0,8,Scroll up;20;80;50,One") and not moves("0,Caption,,0,0,8,,One, two")
     # A caption coming on a frame's very time: which frame shows it first is rounding's call.
     on_a_frame = CaptionScript.read(_ass(tmp_path, "f.ass", [("0:00:04.00", "0:00:09.00", "One")]), None)
     assert on_a_frame.over_hold(30, 70, FMT.fps) is None

@@ -218,10 +218,13 @@ class CaptionScript:
         return stretches[1:], shown
 
 
-def moves(text: str) -> bool:
-    """True for a caption event whose look changes while it is up: any override block ({...})
-    can (karaoke, fades, movement), and plain text cannot."""
-    return "{" in text
+def moves(event: str) -> bool:
+    """True for a caption event (as `CaptionScript` keeps it: Layer, Style, Name, MarginL,
+    MarginR, MarginV, Effect, Text) whose look can change while it is up: one with an effect
+    (a scroll, a banner) or an override block in its text ({...}: karaoke, fades, movement).
+    Plain text cannot."""
+    fields = event.split(",", 7)
+    return len(fields) < 8 or bool(fields[6].strip()) or "{" in fields[7]
 
 
 def chunk_key(identity: dict[str, object], first: int | str, length: int, captions: list[object] | None) -> str:
