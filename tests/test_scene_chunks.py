@@ -27,7 +27,6 @@ from creator_service.rendering.scene_chunks import (
     clip_length,
     encode_args,
     encode_planned,
-    encode_runs,
     encode_scene,
     join_args,
     made_before,
@@ -72,15 +71,6 @@ def test_a_missing_chunk_keeps_the_longest_chunk_made_at_its_place_and_only_the_
         PlannedChunk(20, 5), PlannedChunk(25, 9), PlannedChunk(34, CHUNK - 14)]
     assert made_before(PlannedChunk(25, 9), exists) == [PlannedChunk(25, 9)]
     assert made_before(PlannedChunk(40, 7), exists) == [PlannedChunk(40, 7)]
-
-
-def test_chunks_are_encoded_in_one_run_where_the_frames_between_them_cost_little_to_skip() -> None:
-    spans = [(0, 20), (20, 20), (60, 20), (90, 10), (120, 5)]
-    # A layered scene: a gap means composing frames for nothing, so each run starts afresh.
-    assert encode_runs(spans, None) == [[(0, 20), (20, 20)], [(60, 20)], [(90, 10)], [(120, 5)]]
-    # A clip that moves for 70 frames: past them every frame is its last one again.
-    assert encode_runs(spans, 70) == [[(0, 20), (20, 20)], [(60, 20), (90, 10), (120, 5)]]
-    assert encode_runs([], 70) == []
 
 
 def _ass(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:

@@ -303,7 +303,7 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
     cut = [n for n in cuttable if n in missing_moving]
     missing_moving = [n for n in missing_moving if n not in cuttable]
     # The missing moving chunks, then each missing held chunk once, from its first place in the
-    # plan: in order, so that runs of them are encoded in one ffmpeg run (`encode_runs`).
+    # plan: in order, as one ffmpeg run makes them (`encode_args`).
     todo = list(missing_moving)
     queued: set[Path] = set()
     for n, chunk in enumerate(plan):
@@ -370,30 +370,14 @@ def encode_planned(
         copied = sum(plan[n].length for n in made.cut)
     if not made.todo:
         return EncodedScene(made.chunks, 0, copied)
-    todo = iter(made.todo)
-    for number, spans in enumerate(encode_runs([(plan[n].first, plan[n].length) for n in made.todo], clip_frames)):
-        _store_parts(lambda parts, spans=spans: encode_args(scene, fmt, spans, parts, work_dir, clip_frames=clip_frames),
-                     [keys[next(todo)] for _ in spans], store, scene.label, run=run, cancel=cancel, slots=slots,
-                     log_path=work_dir / f"{scene.label}.encode{number or ''}.log", what=f"encoding scene {scene.label}",
-                     expected_seconds=sum(length for _, length in spans) / fmt.fps)
+    # One run for all of them: the frames between are composed and dropped, which costs less
+    # than a run per gap, since each run decodes a scene's footage from the scene's start.
+    spans = [(plan[n].first, plan[n].length) for n in made.todo]
+    _store_parts(lambda parts: encode_args(scene, fmt, spans, parts, work_dir, clip_frames=clip_frames),
+                 [keys[n] for n in made.todo], store, scene.label, run=run, cancel=cancel, slots=slots,
+                 log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
+                 expected_seconds=made.frames_to_encode / fmt.fps)
     return EncodedScene(made.chunks, made.frames_to_encode, copied)
-
-
-def encode_runs(spans: Sequence[tuple[int, int]], clip_frames: int | None) -> list[list[tuple[int, int]]]:
-    """The spans of the chunks to encode (first frame, length; in order) grouped into ffmpeg
-    runs. A run composes every frame from its first span to the end of its last and drops
-    those between: cheap past a clip's moving part (`clip_frames`), where each is its last
-    frame again, so a clip's held chunks share one run; anywhere else a gap costs as much to
-    compose as to keep, and the next span starts a run of its own, composed from there."""
-    runs: list[list[tuple[int, int]]] = []
-    for first, length in spans:
-        if runs:
-            end = sum(runs[-1][-1])
-            if first == end or (clip_frames is not None and end >= clip_frames):
-                runs[-1].append((first, length))
-                continue
-        runs.append([(first, length)])
-    return runs
 
 
 def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[PlannedChunk],
@@ -522,8 +506,8 @@ def encode_args(scene: SceneEncode, fmt: VideoFormat, spans: Sequence[tuple[int,
     `clip_length`) is read from there, or from its last frame past its moving part; any other
     scene's layers are cut there before they are laid over each other. A new voice re-encodes
     only a little of each scene, and this spares composing the rest. Frames between spans are
-    dropped before the logo and captions go on, so they cost little more than their reading
-    (a held clip: the same frame again)."""
+    dropped before the logo and captions go on: a held clip's cost nearly nothing (the same
+    frame again), a layered scene's their composing."""
     inputs = Inputs()
     label = scene.label
     begin, lengths = spans[0][0], [length for _, length in spans]
