@@ -192,7 +192,17 @@ def test_captions_burned_only_over_the_hold_leave_the_animation_cut(registry: di
                              capture_output=True, text=True, check=True)
     assert decoded.stderr == "" and len(_frames(joined)) == clip_frames + 2 * FMT.fps
     while_it_moves = encode("moving", 0.5)
-    assert while_it_moves.copied_frames == 0 and while_it_moves.encoded_frames >= clip_frames
+    # Captions over its first chunk: nothing is cut from there on. Only the chunks the first
+    # encode did not make (the captioned one, and the hold, now uncaptioned) are encoded; the
+    # rest are that encode's chunks.
+    first_encode = {chunk.path for chunk in over_the_hold.chunks}
+    new = {chunk.path: chunk.frames for chunk in while_it_moves.chunks if chunk.path not in first_encode}
+    assert while_it_moves.copied_frames == 0 and while_it_moves.chunks[0].path in new
+    assert while_it_moves.encoded_frames == sum(new.values()) < clip_frames
+    joined = tmp_path / "moving.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *join_args(while_it_moves.chunks, FMT.fps, joined,
+                                                              listing=tmp_path / "moving.ffconcat")], check=True)
+    assert len(_frames(joined)) == clip_frames + 2 * FMT.fps
 
 
 def test_a_final_clip_that_fails_leaves_no_clip_and_no_ffmpeg(registry: dict[str, type], tmp_path: Path) -> None:

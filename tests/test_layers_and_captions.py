@@ -43,7 +43,6 @@ from creator_service.rendering.layers import (
 )
 from creator_service.rendering.remotion import REMOTION_DIR, RENDER_SCRIPT
 from creator_service.rendering.scene_chunks import (
-    CHUNK_SECONDS,
     FileDigests,
     SceneEncode,
     encode_preview,
@@ -150,13 +149,13 @@ def test_a_preview_is_the_final_chunks_with_its_layers_and_logo_in_place(tmp_pat
     margin = round(360 * 0.04)
     assert _pixel(out, 640 - margin - logo_height // 2, margin + logo_height // 2, at_frame=22)[2] > 200
     assert _pixel(out, 640 - margin - 2 * logo_height, margin + logo_height // 2, at_frame=22)[2] < 60
-    # The final cut of the same scene at the voice's longer length reuses the preview's whole
-    # chunks: only the last, short one, and what comes after it, is encoded again.
+    # The final cut of the same scene at the voice's longer length reuses the preview's chunks,
+    # the short last one too: only the frames after them are encoded.
     longer = encode_scene(SceneEncode("s0", SceneSources(frames=47, background=background,
                                                          foreground_keys=Keyframes([key], [0])), 0, logo=logo),
                           fmt, store, cancel=CancelToken(), slots=ProcessSlots(1), work_dir=tmp_path,
                           digest=FileDigests())
-    assert longer.chunks[0].path == made.chunks[0].path and longer.encoded_frames == 47 - CHUNK_SECONDS * fmt.fps
+    assert [c.path for c in longer.chunks[:2]] == [c.path for c in made.chunks] and longer.encoded_frames == 47 - 25
 
 
 def test_a_quick_hd_preview_is_composed_at_half_size_with_its_layers_in_place(tmp_path: Path) -> None:

@@ -242,7 +242,7 @@ def test_the_frames_read_from_a_scenes_chunks_are_the_finished_videos_frames(
 def test_a_held_picture_under_captions_is_read_from_each_still_chunks_key_frame_as_the_video_shows_it(
         tmp_path: Path) -> None:
     """A major statement over a held Manim frame is mostly still chunks: each is read once, from
-    its key frame, and the frames must still be the finished video's."""
+    its key frame, which must be the finished video's frame where the chunk starts."""
     fmt = CHUNKED
     clip = tmp_path / "clip.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={fmt.fps}",
