@@ -204,3 +204,18 @@ def parse_vtt(text: str) -> list[tuple[float, float, str]]:
         start, end = (seconds(part.strip()) for part in timing.split("-->"))
         cues.append((start, end, "\n".join(lines)))
     return cues
+
+
+def caption_script(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:
+    """An ASS script for a 192x108 video: one caption style, and a Dialogue event per
+    (start, end, text), times as ASS writes them ("0:00:02.50")."""
+    lines = ["[Script Info]", "PlayResX: 192", "PlayResY: 108", "", "[V4+ Styles]",
+             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+             "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+             "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
+             "Style: Caption,DejaVu Sans,14,&H00FFFFFF,&H00FFFFFF,&H50000000,&H50000000,-1,0,0,0,100,100,0,0,3,2,0,2,10,10,8,1",
+             "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
+    lines += [f"Dialogue: 0,{start},{end},Caption,,0,0,8,,{text}" for start, end, text in events]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -32,6 +32,8 @@ from creator_service.sound.mix import MixPlan, MixResult, make_mix, measure_duck
 from creator_service.sound.music import choose_music
 from creator_service.stages.risk_checks import SafetyPictureReader, measure_frames
 
+from .helpers import caption_script
+
 pytestmark = pytest.mark.render
 
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -247,16 +249,8 @@ def test_a_held_picture_under_captions_is_read_from_each_still_chunks_key_frame_
     clip = tmp_path / "clip.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=192x108:r={fmt.fps}",
                     "-frames:v", "25", "-pix_fmt", "yuv420p", str(clip)], check=True)
-    captions = tmp_path / "c.ass"
-    captions.write_text("\n".join([
-        "[Script Info]", "PlayResX: 192", "PlayResY: 108", "", "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
-        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
-        "MarginR, MarginV, Encoding",
-        "Style: Caption,DejaVu Sans,14,&H00FFFFFF,&H00FFFFFF,&H50000000,&H50000000,-1,0,0,0,100,100,0,0,3,2,0,2,10,10,8,1",
-        "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-        "Dialogue: 0,0:00:00.55,0:00:04.15,Caption,,0,0,8,,Take it with food.",
-        "Dialogue: 0,0:00:04.15,0:00:07.25,Caption,,0,0,8,,Tell your doctor."]) + "\n", encoding="utf-8")
+    captions = caption_script(tmp_path, "c.ass", [("0:00:00.55", "0:00:04.15", "Take it with food."),
+                                                   ("0:00:04.15", "0:00:07.25", "Tell your doctor.")])
     # The scene starts 5 frames into the video: moving until its frame 25, then held.
     scene = SceneEncode("s1", SceneSources(frames=70, clip=clip), 5, captions=captions)
     encoded = encode_scene(scene, fmt, tmp_path / "store", digest=FileDigests(), cancel=CancelToken(),

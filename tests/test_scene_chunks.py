@@ -37,7 +37,7 @@ from creator_service.rendering.scene_chunks import (
 )
 from creator_service.stages.render import longest_first
 
-from .helpers import ffprobe
+from .helpers import caption_script, ffprobe
 
 FMT = VideoFormat(192, 108, 10)
 CHUNK = CHUNK_SECONDS * FMT.fps
@@ -73,32 +73,19 @@ def test_a_missing_chunk_keeps_the_longest_chunk_made_at_its_place_and_only_the_
     assert made_before(PlannedChunk(40, 7), exists) == [PlannedChunk(40, 7)]
 
 
-def _ass(tmp_path: Path, name: str, events: list[tuple[str, str, str]]) -> Path:
-    lines = ["[Script Info]", "PlayResX: 192", "PlayResY: 108", "", "[V4+ Styles]",
-             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
-             "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
-             "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-             "Style: Caption,DejaVu Sans,14,&H00FFFFFF,&H00FFFFFF,&H50000000,&H50000000,-1,0,0,0,100,100,0,0,3,2,0,2,10,10,8,1",
-             "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text"]
-    lines += [f"Dialogue: 0,{start},{end},Caption,,0,0,8,,{text}" for start, end, text in events]
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def test_a_chunk_sees_only_the_captions_shown_in_it_timed_from_its_start(tmp_path: Path) -> None:
-    script = CaptionScript.read(_ass(tmp_path, "c.ass", [("0:00:02.50", "0:00:03.00", "Hello")]), None)
+    script = CaptionScript.read(caption_script(tmp_path, "c.ass", [("0:00:02.50", "0:00:03.00", "Hello")]), None)
     assert script.within(0.0, 2.0) is None
     header, shown = script.within(2.0, 4.0)  # type: ignore[misc]
     assert shown == [[0.5, 1.0, "0,Caption,,0,0,8,,Hello"]]
     # The same caption at the same place in another chunk: the same key material.
-    later = CaptionScript.read(_ass(tmp_path, "d.ass", [("0:00:12.50", "0:00:13.00", "Hello")]), None)
+    later = CaptionScript.read(caption_script(tmp_path, "d.ass", [("0:00:12.50", "0:00:13.00", "Hello")]), None)
     assert later.within(12.0, 14.0) == [header, shown]
 
 
 def test_a_still_caption_is_timed_in_a_key_only_where_the_chunk_sees_it_come_or_go(tmp_path: Path) -> None:
-    plain = CaptionScript.read(_ass(tmp_path, "p.ass", [("0:00:01.00", "0:00:09.00", "Risks")]), None)
-    karaoke = CaptionScript.read(_ass(tmp_path, "k.ass", [("0:00:01.00", "0:00:09.00", "{\\kf50}Risks")]), None)
+    plain = CaptionScript.read(caption_script(tmp_path, "p.ass", [("0:00:01.00", "0:00:09.00", "Risks")]), None)
+    karaoke = CaptionScript.read(caption_script(tmp_path, "k.ass", [("0:00:01.00", "0:00:09.00", "{\\kf50}Risks")]), None)
     # Covering the whole chunk, a still caption keys the same however long before it started.
     assert plain.within(4.0, 6.0) == plain.within(2.0, 4.0)
     assert plain.within(4.0, 6.0)[1] == [[0.0, 2.0, "0,Caption,,0,0,8,,Risks"]]  # type: ignore[index]
@@ -110,7 +97,7 @@ def test_a_still_caption_is_timed_in_a_key_only_where_the_chunk_sees_it_come_or_
 def test_still_captions_over_a_hold_cut_it_where_they_change_and_moving_ones_give_it_up(tmp_path: Path) -> None:
     events = [("0:00:02.05", "0:00:03.45", "One"), ("0:00:03.45", "0:00:04.25", "Two"),
               ("0:00:06.15", "0:00:09.00", "Three")]
-    script = CaptionScript.read(_ass(tmp_path, "s.ass", events), None)
+    script = CaptionScript.read(caption_script(tmp_path, "s.ass", events), None)
     # A hold from frame 30 to 70 at 10 fps: "One" from frame 30 (it began before), "Two" from
     # 35, nothing from 43, "Three" from 62.
     cuts, shown = script.over_hold(30, 70, FMT.fps)  # type: ignore[misc]
@@ -118,11 +105,11 @@ def test_still_captions_over_a_hold_cut_it_where_they_change_and_moving_ones_giv
     assert [None if s is None else s[1] for s in shown] == [  # type: ignore[index]
         ["0,Caption,,0,0,8,,One"], ["0,Caption,,0,0,8,,Two"], None, ["0,Caption,,0,0,8,,Three"]]
     assert script.over_hold(45, 60, FMT.fps) == ([], [None])
-    moving = CaptionScript.read(_ass(tmp_path, "m.ass", [("0:00:02.05", "0:00:09.00", "{\\kf50}One")]), None)
+    moving = CaptionScript.read(caption_script(tmp_path, "m.ass", [("0:00:02.05", "0:00:09.00", "{\\kf50}One")]), None)
     assert moving.over_hold(30, 70, FMT.fps) is None
     assert moves("0,Caption,,0,0,8,Scroll up;20;80;50,One") and not moves("0,Caption,,0,0,8,,One, two")
     # A caption coming on a frame's very time: which frame shows it first is rounding's call.
-    on_a_frame = CaptionScript.read(_ass(tmp_path, "f.ass", [("0:00:04.00", "0:00:09.00", "One")]), None)
+    on_a_frame = CaptionScript.read(caption_script(tmp_path, "f.ass", [("0:00:04.00", "0:00:09.00", "One")]), None)
     assert on_a_frame.over_hold(30, 70, FMT.fps) is None
     # The hold's stretches are each cut like a hold: chunks of a hold's length and a short last one.
     assert plan_chunks(CHUNK + 27, FMT.fps, CHUNK, cuts=[CHUNK + 14, CHUNK + 15, CHUNK + 99]) == [
@@ -228,14 +215,14 @@ def test_changed_captions_re_encode_only_the_chunks_they_show_in(tmp_path: Path,
     sources = SceneSources(frames=2 * CHUNK + 4, background=background)
     # The scene starts 10 s into the video; its caption shows in its second chunk.
     at = 10 + CHUNK_SECONDS
-    hello = _ass(tmp_path, "a.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Hello")])
+    hello = caption_script(tmp_path, "a.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Hello")])
     scene = SceneEncode("s1", sources, 10 * FMT.fps, captions=hello)
     made = _encode(scene, store, work)
     assert made.encoded_frames == 2 * CHUNK + 4
     plain = _encode(SceneEncode("s1", sources, 10 * FMT.fps), store, work)
     # Uncaptioned: the first chunk is shared, the captioned second one is not.
     assert plain.chunks[0].path == made.chunks[0].path and plain.chunks[1].path != made.chunks[1].path
-    goodbye = _ass(tmp_path, "b.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Goodbye")])
+    goodbye = caption_script(tmp_path, "b.ass", [(f"0:00:{at + 0.5:05.2f}", f"0:00:{at + 1.5:05.2f}", "Goodbye")])
     redone = _encode(SceneEncode("s1", sources, 10 * FMT.fps, captions=goodbye), store, work)
     # Only the changed chunk (the second) is encoded: the first and the last are kept.
     assert redone.encoded_frames == CHUNK
@@ -281,7 +268,7 @@ def test_a_scene_keeps_its_frames_and_its_captions_timing_wherever_it_starts(tmp
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"color=c=black:s=192x108:r={FMT.fps}:d=7",
                     "-pix_fmt", "yuv420p", str(black)], check=True)
     # The caption comes up on the scene's frame 5 (2.8 s into the video) and stays.
-    caption = _ass(tmp_path, "c.ass", [("0:00:02.80", "0:00:09.00", "Hello")])
+    caption = caption_script(tmp_path, "c.ass", [("0:00:02.80", "0:00:09.00", "Hello")])
     work = tmp_path / "work"
     work.mkdir()
     made = _encode(SceneEncode("s1", SceneSources(frames=2 * CHUNK + 7, background=black), 23, captions=caption),
@@ -359,12 +346,12 @@ def test_captions_burned_over_a_hold_give_each_of_its_chunks_its_own_picture(tmp
     work.mkdir()
     sources = SceneSources(frames=35 + 3 * HOLD, clip=clip)
     # A caption over the hold's second second: the hold is cut on the grid, not shared.
-    hello = _ass(tmp_path, "a.ass", [("0:00:04.50", "0:00:05.50", "Hello")])
+    hello = caption_script(tmp_path, "a.ass", [("0:00:04.50", "0:00:05.50", "Hello")])
     captioned = _encode(SceneEncode("s0", sources, 0, captions=hello), store, work)
     assert [c.frames for c in captioned.chunks] == [length for _, length in chunk_bounds(35 + 3 * HOLD, FMT.fps)]
     assert captioned.encoded_frames == 35 + 3 * HOLD
     # A caption over the moving part only: the hold is shared, and the caption is in the picture.
-    early = _ass(tmp_path, "b.ass", [("0:00:00.50", "0:00:01.50", "Hello")])
+    early = caption_script(tmp_path, "b.ass", [("0:00:00.50", "0:00:01.50", "Hello")])
     shared = _encode(SceneEncode("s0", sources, 0, captions=early), store, work)
     assert [c.frames for c in shared.chunks] == [CHUNK, 15, HOLD, HOLD, HOLD]
     assert shared.encoded_frames == 35 + HOLD and len({c.path for c in shared.chunks[2:]}) == 1
@@ -439,9 +426,9 @@ def test_a_hold_under_still_captions_outlives_a_new_voice_but_for_each_captions_
     work.mkdir()
     # The clip moves for 35 frames, then holds under three captions; the slower voice stretches
     # each of them, as a new voice does the major statement's.
-    first = _ass(tmp_path, "v1.ass", [("0:00:00.00", "0:00:04.25", "One"), ("0:00:04.25", "0:00:06.45", "Two"),
+    first = caption_script(tmp_path, "v1.ass", [("0:00:00.00", "0:00:04.25", "One"), ("0:00:04.25", "0:00:06.45", "Two"),
                                       ("0:00:06.45", "0:00:07.65", "Three")])
-    slower = _ass(tmp_path, "v2.ass", [("0:00:00.00", "0:00:04.85", "One"), ("0:00:04.85", "0:00:07.55", "Two"),
+    slower = caption_script(tmp_path, "v2.ass", [("0:00:00.00", "0:00:04.85", "One"), ("0:00:04.85", "0:00:07.55", "Two"),
                                        ("0:00:07.55", "0:00:09.05", "Three")])
     scenes = [SceneEncode("s0", SceneSources(frames=frames, clip=clip), 0, captions=captions)
               for frames, captions in ((80, first), (95, slower))]
