@@ -280,13 +280,14 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
         at = (scene.start_frame + chunk.first) / fps
         return script.within(at, at + chunk.length / fps) if script else None
 
-    def moving_key(chunk: PlannedChunk) -> Path:
-        return store / f"{chunk_key(identity, chunk.first, chunk.length, moving_shown(chunk))}.mp4"
+    def key_path(chunk: PlannedChunk, shown: list[object] | None) -> Path:
+        # Every held chunk of one picture (the same captions) and length shares a key.
+        return store / f"{chunk_key(identity, 'held' if chunk.held else chunk.first, chunk.length, shown)}.mp4"
 
     plan = plan_chunks(frames, fps, still_from, cuts)
     if not _clip_to_cut(scene, clip_frames, fps):
         plan = [piece for chunk in plan
-                for piece in ([chunk] if chunk.held else made_before(chunk, lambda c: moving_key(c).exists()))]
+                for piece in ([chunk] if chunk.held else made_before(chunk, lambda c: key_path(c, moving_shown(c)).exists()))]
     keys, captioned = [], []
     shown: list[object] | None = None
     for chunk in plan:
@@ -294,8 +295,7 @@ def plan_encode(scene: SceneEncode, fmt: VideoFormat, store: Path, digest: Calla
             shown = shown_from.get(chunk.first, shown)  # a stretch's chunks follow its first
         else:
             shown = moving_shown(chunk)
-        key = chunk_key(identity, "held" if chunk.held else chunk.first, chunk.length, shown)
-        keys.append(store / f"{key}.mp4")
+        keys.append(key_path(chunk, shown))
         captioned.append(shown is not None)
     moving = [n for n, chunk in enumerate(plan) if not chunk.held]
     missing_moving = [n for n in moving if not keys[n].exists()]
