@@ -4,8 +4,9 @@ FDA's final rule on the major statement in DTC TV ads (21 CFR 202.1(e)(1), 88 FR
 that it be understandable, shown in text while it is spoken (dual modality), easy to read, and
 free of distractions. Each rule here turns one of those into measurements on the finished
 picture (read from the chunks the MP4 is joined from, copied into it unchanged; a sample in a
-still chunk, a held picture, is read from that chunk's first frame) and on the stems, and reports `{"rule", "passed", "evidence"}` with the times and values it measured. They
-are aids for reviewers, not a regulatory determination: the README says what each one can miss.
+still chunk, a held picture, is read from that chunk's first frame) and on the stems, and
+reports `{"rule", "passed", "evidence"}` with the times and values it measured. They are aids
+for reviewers, not a regulatory determination: the README says what each one can miss.
 
 - `dual_modality`: frames sampled every half second across the safety narration show text in the
   place the captions put it, from no later than 0.5 s after the speech starts until it ends.
