@@ -1,11 +1,11 @@
 """Work done ahead of a stage, while an earlier one is reviewed.
 
-A reviewer listens to the voice for a while before accepting it; the render's heaviest work
-does not depend on the voice (a Manim scene's animation is the same whatever its length), so
-it can run meanwhile, on cores that would otherwise be idle. Such work only fills the caches
-the stage reads (content-keyed, written atomically), so it is never wrong, only wasted: it
-runs at the lowest priority, one child at a time, is cancelled whenever it may no longer be
-useful, and its failures are logged, never shown to the reviewer.
+A reviewer listens to the voice for a while before accepting it, and with the voice the render's
+work is known: every scene's length and the captions over it. So it can run meanwhile, on cores
+that would otherwise be idle, for the voice under review. Such work only fills the caches the
+stage reads (content-keyed, written atomically), so it is never wrong, only wasted if another
+voice is chosen: it runs at the lowest priority, one child at a time, is cancelled whenever it
+may no longer be useful, and its failures are logged, never shown to the reviewer.
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ class WorkAhead:
         with self._lock:
             return self._thread is not None and self._thread.is_alive()
 
-    def start(self, work: Callable[[CancelToken], None]) -> bool:
-        """Start `work` unless some is already running; True if it started."""
+    def restart(self, work: Callable[[CancelToken], None]) -> None:
+        """Start `work`, in place of any work still running: that is cancelled, and `work`
+        begins once it has unwound, so two never run at once."""
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return False
+            if self._cancel is not None:
+                self._cancel.cancel()
             cancel = CancelToken()
-            thread = threading.Thread(target=self._run, args=(work, cancel), name=self.name, daemon=True)
+            thread = threading.Thread(target=self._run, args=(work, cancel, self._thread), name=self.name, daemon=True)
             self._cancel, self._thread = cancel, thread
         thread.start()
-        return True
 
     def cancel(self) -> None:
         """Stop the work: its children are killed at once; its thread then unwinds by itself."""
@@ -57,8 +57,12 @@ class WorkAhead:
         if thread is not None:
             thread.join(timeout)
 
-    def _run(self, work: Callable[[CancelToken], None], cancel: CancelToken) -> None:
+    def _run(self, work: Callable[[CancelToken], None], cancel: CancelToken,
+             before: threading.Thread | None) -> None:
+        if before is not None:
+            before.join()
         try:
+            cancel.raise_if_cancelled()
             work(cancel)
         except StageCancelled:
             logger.debug("%s: cancelled", self.name)

@@ -537,16 +537,21 @@ class Pipeline:
             await asyncio.wait({task})
 
     def _start_work_ahead(self) -> None:
-        """The render's work ahead (creator_service/ahead.py), while the reviewer listens to a
-        new voice with the visuals accepted. It stops when any stage runs: a render does the
-        rest itself, and any other stage may change what the render will need."""
+        """The render's work ahead (creator_service/ahead.py), while the reviewer listens to the
+        voice, with every other stage the render reads accepted (or skipped): it works for the
+        voice under review, so choosing another version restarts it. It stops when any stage runs: a
+        render does the rest itself, and any other stage may change what the render will need."""
         ahead = self.video_type.render_ahead
         session = self.session
-        if ahead is None or session.auto_accept or "visuals" not in session.accepted:
+        voice = session.stage_outputs.get("tts")
+        if ahead is None or session.auto_accept or voice is None:
             return
+        if any(stage not in session.accepted and stage not in session.skipped
+               for stage in session.stage_order if stage not in ("tts", "render")):
+            return  # a stage the render reads is still to come: there is nothing final to work on
         work_dir = session.video_dir / "render" / "ahead"
         work_dir.mkdir(parents=True, exist_ok=True)
-        accepted = dict(session.accepted)
+        accepted = {**session.accepted, "tts": voice}
 
         def work(cancel: CancelToken) -> None:
             ahead(StageContext(
@@ -555,8 +560,8 @@ class Pipeline:
                 accepted=accepted, progress=lambda fraction, detail: None, cancel=cancel, services=self.services,
             ))
 
-        if self._ahead.start(work):
-            logger.info("%s: the render's work ahead started", session.video_id)
+        self._ahead.restart(work)
+        logger.info("%s: the render's work ahead started", session.video_id)
 
     async def _stop_work_ahead(self) -> None:
         """Cancel the work ahead and wait for its slot to be free, so the stage starting now

@@ -14,13 +14,7 @@ from .payloads import BRIEF_MODELS, Brief
 from .stages.animations import generate_animations
 from .stages.context import StageContext, StageHandler
 from .stages.formats import with_formats
-from .stages.render import (
-    encode_ahead,
-    render_doctor_video,
-    render_moa_video,
-    render_remotion,
-    render_sm_video,
-)
+from .stages.render import encode_ahead, render_video
 from .stages.scenes import generate_doctor_scenes, generate_moa_scenes, generate_scenes, generate_sm_scenes
 from .stages.script import generate_script
 from .stages.tts import tts_generate
@@ -112,16 +106,18 @@ REMOTION_HANDLERS: dict[str, StageHandler] = with_formats({
     "visuals": run_stage2,
     "animations": generate_animations,
     "tts": tts_generate,
-    "render": render_remotion,
+    "render": render_video,
 })
 
 VIDEO_TYPES: dict[str, VideoType] = {
     "product_ad": VideoType(
-        "product_ad", BRIEF_MODELS["product_ad"], "remotion", REMOTION_HANDLERS, "Product ad", "/create"
+        "product_ad", BRIEF_MODELS["product_ad"], "remotion", REMOTION_HANDLERS, "Product ad", "/create",
+        encode_ahead,
     ),
     "compliance_video": VideoType(
         "compliance_video", BRIEF_MODELS["compliance_video"], "remotion", REMOTION_HANDLERS, "Compliance video",
         "/create-compliance",
+        encode_ahead,
     ),
     "moa": VideoType(
         "moa",
@@ -132,7 +128,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "script": generate_script,
             "visuals": run_stage2_moa,
             "tts": tts_generate,
-            "render": render_moa_video,
+            "render": render_video,
         }),
         "Mechanism of action (MoA)",
         "/create-moa",
@@ -147,7 +143,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "script": generate_script,
             "visuals": run_stage2_doctor,
             "tts": tts_generate,
-            "render": render_doctor_video,
+            "render": render_video,
         }),
         "Doctor ad",
         "/create-doctor",
@@ -162,7 +158,7 @@ VIDEO_TYPES: dict[str, VideoType] = {
             "script": generate_script,
             "visuals": run_stage2_sm,
             "tts": tts_generate,
-            "render": render_sm_video,
+            "render": render_video,
         }),
         "Social media short",
         "/create-sm",

@@ -51,6 +51,8 @@ class FakeStages:
         # test plays the videos (the studio's synced players).
         self.real_videos = False
         self.aheads: list[str] = []
+        # The voice each work ahead was for (the fake voice names its version).
+        self.ahead_voices: list[str] = []
 
     def hold(self, stage: str) -> None:
         with self._lock:
@@ -86,6 +88,9 @@ class FakeStages:
         """The render's work ahead, recorded: "started", then "cancelled" if it is stopped
         within AHEAD_SECONDS, else "finished"."""
         self.aheads.append("started")
+        voice = ctx.accepted["tts"]
+        assert isinstance(voice, Voiceover)
+        self.ahead_voices.append(voice.voice)
         if ctx.cancel.wait(AHEAD_SECONDS):
             self.aheads.append("cancelled")
             raise StageCancelled()
@@ -134,7 +139,7 @@ def _animations(ctx: StageContext) -> Animations:
 
 
 def _tts(ctx: StageContext) -> Voiceover:
-    return Voiceover(engine="fake", voice="fake", sample_rate=22050, tracks=[], total_duration=9.0)
+    return Voiceover(engine="fake", voice=f"fake v{ctx.version}", sample_rate=22050, tracks=[], total_duration=9.0)
 
 
 def _render(ctx: StageContext, real: bool = False) -> FinalVideo:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from creator_service.models import Clip, ClipLayers, Visuals
+from creator_service.models import AudioTrack, Clip, ClipLayers, Visuals, Voiceover
 from creator_service.processes import CancelToken, ProcessSlots, StageCancelled
 from creator_service.rendering import scene_chunks
 from creator_service.stages import render
@@ -25,6 +25,12 @@ def _visuals(clips: int) -> Visuals:
     )
 
 
+def _voice(scenes: int) -> Voiceover:
+    return Voiceover(engine="test", voice="test", sample_rate=22050, total_duration=3.0 * scenes, tracks=[
+        AudioTrack(scene_index=n, path=f"tts/v1/scene_{n:02d}.wav", duration=3.0, sample_rate=22050, text="words")
+        for n in range(scenes)])
+
+
 def test_work_ahead_that_is_cancelled_stops_before_its_next_scene(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_probe(path: Path) -> object:
         raise AssertionError(f"{path.name} was probed after the work ahead was cancelled")
@@ -35,7 +41,7 @@ def test_work_ahead_that_is_cancelled_stops_before_its_next_scene(tmp_path: Path
     ctx = StageContext(
         video_id="vid_test", video_type="doctor_ad", brief=SimpleNamespace(music="none", captions="sidecar"),
         stage="render", version=0, video_dir=tmp_path, work_dir=tmp_path / "ahead", feedback=None, previous=None,
-        accepted={"visuals": _visuals(5)}, progress=lambda fraction, detail: None, cancel=cancel,
+        accepted={"visuals": _visuals(5), "tts": _voice(5)}, progress=lambda fraction, detail: None, cancel=cancel,
         services=SimpleNamespace(settings=SimpleNamespace(music_dir=None, cache_dir=tmp_path, executor="local"),
                                  slots=ProcessSlots(2)),  # type: ignore[arg-type]
     )

@@ -71,13 +71,44 @@ def test_the_work_ahead_starts_again_after_a_restart_and_in_a_fork(studio: Studi
         eventually(lambda: studio.fakes.aheads.count("started") == 3)
 
 
-def test_a_remotion_video_has_no_work_ahead(studio: Studio) -> None:
+def test_a_remotion_video_works_ahead_once_its_animations_are_accepted(studio: Studio) -> None:
     with studio.connect() as client:
         client.start("product_ad", AD)
         client.advance_to("tts", timeout=10)
         client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started"])
+
+
+def test_no_work_ahead_while_a_stage_the_render_reads_is_still_to_come(studio: Studio) -> None:
+    # The voice first: the render's scenes are not made yet, so there is nothing to work on.
+    order = ["scenes", "script", "tts", "visuals", "animations", "render"]
+    with studio.connect() as client:
+        client.send({"action": "start", "video_type": "product_ad", "payload": AD, "stage_order": order})
+        assert client.next_event(timeout=10)["status"] == "session_started"
+        client.stage_order = order
+        client.advance_to("tts", timeout=10)
+        client.wait_completed("tts", timeout=10)
         time.sleep(0.3)
         assert studio.fakes.aheads == []
+        client.accept()
+        client.wait_completed("visuals", timeout=10)
+        time.sleep(0.3)
+        assert studio.fakes.aheads == []
+
+
+def test_the_work_ahead_is_for_the_voice_under_review_and_choosing_another_restarts_it(studio: Studio) -> None:
+    with studio.connect() as client:
+        client.start("moa", MOA)
+        client.advance_to("tts", timeout=10)
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started"])
+        client.send({"action": "regenerate", "feedback": "slower"})
+        client.wait_completed("tts", timeout=10)
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started"])
+        assert studio.fakes.ahead_voices == ["fake v1", "fake v2"]
+        client.send({"action": "choose", "version": 1})
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started", "cancelled", "started"])
+        assert studio.fakes.ahead_voices == ["fake v1", "fake v2", "fake v1"]
 
 
 # ---- process slots ---------------------------------------------------------------------------

@@ -57,15 +57,12 @@ from ..rendering.ffmpeg import extract_frame, probe, run_ffmpeg
 from ..rendering.formats import VideoFormat
 from ..rendering.on_workers import ffmpeg_runner
 from ..rendering.scene_chunks import (
-    HOLD_SECONDS,
     EncodedScene,
     EncodePlan,
     FileDigests,
     SceneEncode,
     chunk_store,
-    clip_length,
     encode_planned,
-    encode_scene,
     join_args,
     plan_encode,
 )
@@ -74,7 +71,7 @@ from ..sound.mix import MixPlan, MixResult, make_mix, measure_ducking
 from ..sound.music import MusicTrack, choose_music
 from ..timing import LEAD_IN_SECONDS, TAIL_SECONDS
 from .branding import kit_font
-from .composed_again import captions_burned_everywhere, captions_burned_over, safety_scenes
+from .composed_again import safety_scenes
 from .context import StageContext, StageFailure
 from .evidence import brief_evidence, enforce
 from .risk_checks import Narration, SafetyPictureReader, check_risk_presentation, safety_overlays
@@ -132,18 +129,82 @@ def build_narration(segments: list[Segment], fps: int, video_dir: Path, output: 
     wav.write(output, b"".join(pieces))
 
 
-def final_cut(
-    ctx: StageContext,
-    clips: list[Clip],
-    fmt: VideoFormat,
-    palette: dict[str, str],
-    *,
-    tail: Clip | None = None,
-    logo: str | None = None,
-) -> FinalVideo:
+@dataclass(frozen=True)
+class Scenes:
+    """The accepted scenes a render cuts, in the size and colours they were made in: the
+    animations stage's, with its end card, where it was accepted; else the visuals'."""
+
+    clips: list[Clip]
+    tail: Clip | None
+    fmt: VideoFormat
+    palette: dict[str, str]
+    logo: str | None
+
+
+def accepted_scenes(ctx: StageContext) -> Scenes:
+    visuals = ctx.output_of("visuals", Visuals)
+    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    animations = ctx.accepted.get("animations")
+    if isinstance(animations, Animations):
+        return Scenes(animations.clips, animations.end_card, fmt, visuals.palette_colors, visuals.logo)
+    return Scenes(visuals.clips, None, fmt, visuals.palette_colors, visuals.logo)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What the final cut shows, worked out from the accepted stages and the voice before anything
+    is encoded: the render makes it, and the work ahead encodes its scenes while the voice is
+    still under review, so that both plan the very same chunks."""
+
+    segments: list[Segment]
+    spoken: list[Spoken]
+    narration: list[Narration]
+    # Where a promotional video's major statement is spoken (empty for the other types).
+    major: list[tuple[float, float]]
+    # The burned cues, placed on the frame (empty when nothing is burned).
+    placed: list[PlacedCue]
+    encodes: list[SceneEncode]
+
+
+def plan_cut(ctx: StageContext, scenes: Scenes, tails: list[Clip]) -> Cut:
+    """The cut of the scenes and then `tails` (silent end cards) to the voice: each scene's
+    length, the captions burned over them (written to the work folder), and each scene's encode."""
     voice = ctx.output_of("tts", Voiceover)
+    fmt, fps, logo = scenes.fmt, scenes.fmt.fps, scenes.logo
+    segments = plan_segments(scenes.clips, voice.tracks, fps, tails)
+    mode = getattr(ctx.brief, "captions", "sidecar")
+    spoken = spoken_parts(segments, fps)
+    narration = narration_parts(ctx, segments, fps)
+    # A promotional video's major statement is always shown in text while it is spoken (dual
+    # modality): its captions are burned whatever `captions` says, without gaps between cues.
+    major = [(n.start, n.end) for n in narration if n.safety] if ctx.video_type in PROMOTIONAL_TYPES else []
+    burn_only = None if mode == "burned" else major
+    placed = []
+    script: Path | None = None
+    fonts_dir: Path | None = None
+    if mode == "burned" or major:
+        # libass finds the brand kit's font in the kit's folder.
+        font = kit_font(ctx)
+        placed = placed_cues(spoken, fmt, scenes=scene_text(segments, fps), only=burn_only, gapless=major)
+        # Captions asked for highlight each word as it is said. The major statement burned on
+        # its own is plain text, as a super is: nothing in it moves to draw the eye from the
+        # words, and a held picture under it stays one picture from cue to cue, so its chunks
+        # are encoded once and outlive a new voice (scene_chunks.py).
+        script = write_placed_ass(placed, fmt, scenes.palette, ctx.work_dir / "captions.ass",
+                                  highlight=mode == "burned", font=font["family"] if font else FONT)
+        fonts_dir = Path(font["path"]).parent if font else None
+    encodes = [
+        SceneEncode(f"s{number}", scene_sources(ctx.video_dir, segment.clip.layers, segment.frames), segment.start_frame,
+                    logo=ctx.video_dir / logo if logo else None, captions=script, fonts_dir=fonts_dir)
+        for number, segment in enumerate(segments)
+    ]
+    return Cut(segments, spoken, narration, major, placed, encodes)
+
+
+def final_cut(ctx: StageContext, scenes: Scenes) -> FinalVideo:
+    clips, fmt, palette = scenes.clips, scenes.fmt, scenes.palette
     fps = fmt.fps
-    tails = [tail] if tail else []
+    tails = [scenes.tail] if scenes.tail else []
     settings = ctx.services.settings
     track = choose_music(getattr(ctx.brief, "music", "none"), settings.music_dir, settings.cache_dir)
     credits = credits_clip(ctx, [*clips, *tails], fmt, palette, music_credits(track))
@@ -152,7 +213,8 @@ def final_cut(
     references = references_clip(ctx, len(clips) + len(tails), fmt, palette)
     if references is not None:
         tails.append(references)
-    segments = plan_segments(clips, voice.tracks, fps, tails)
+    cut = plan_cut(ctx, scenes, tails)
+    segments, spoken, narration, major, placed = cut.segments, cut.spoken, cut.narration, cut.major, cut.placed
     total_seconds = sum(s.frames for s in segments) / fps
     narration_wav = ctx.work_dir / "narration.wav"
     build_narration(segments, fps, ctx.video_dir, narration_wav)
@@ -174,41 +236,14 @@ def final_cut(
         return mixed, sound, heard
 
     mode = getattr(ctx.brief, "captions", "sidecar")
-    spoken = spoken_parts(segments, fps)
-    narration = narration_parts(ctx, segments, fps)
-    # A promotional video's major statement is always shown in text while it is spoken (dual
-    # modality): its captions are burned whatever `captions` says, without gaps between cues.
-    major = [(n.start, n.end) for n in narration if n.safety] if ctx.video_type in PROMOTIONAL_TYPES else []
-    burn_only = None if mode == "burned" else major
-    placed = []
-    script: Path | None = None
-    fonts_dir: Path | None = None
-    if mode == "burned" or major:
-        # libass finds the brand kit's font in the kit's folder.
-        font = kit_font(ctx)
-        scenes = scene_text(segments, fps)
-        placed = placed_cues(spoken, fmt, scenes=scenes, only=burn_only, gapless=major)
-        # Captions asked for highlight each word as it is said. The major statement burned on
-        # its own is plain text, as a super is: nothing in it moves to draw the eye from the
-        # words, and a held picture under it stays one picture from cue to cue, so its chunks
-        # are encoded once and outlive a new voice (scene_chunks.py).
-        script = write_placed_ass(placed, fmt, palette, ctx.work_dir / "captions.ass",
-                                  highlight=mode == "burned", font=font["family"] if font else FONT)
-        fonts_dir = Path(font["path"]).parent if font else None
-
     output = ctx.work_dir / "final.mp4"
-    encodes = [
-        SceneEncode(f"s{number}", scene_sources(ctx.video_dir, segment.clip.layers, segment.frames), segment.start_frame,
-                    logo=ctx.video_dir / logo if logo else None, captions=script, fonts_dir=fonts_dir)
-        for number, segment in enumerate(segments)
-    ]
     ctx.progress(0.05, f"mixing the sound and encoding {len(segments)} scenes of a {total_seconds:.1f} s video")
     try:
         # The sound, and the safety scenes' picture check, are made beside the encoding.
         with ThreadPoolExecutor(max_workers=2) as beside:
             made = beside.submit(make_sound)
             picture = safety_picture_reader(ctx, segments, narration, placed, major, fmt, beside)
-            encoded = encode_scenes(ctx, encodes, fmt, on_encoded=picture.scene_encoded if picture else None)
+            encoded = encode_scenes(ctx, cut.encodes, fmt, on_encoded=picture.scene_encoded if picture else None)
             mixed, sound, heard = made.result()
             ctx.progress(0.9, "joining the scenes and the sound")
             ffmpeg_runner(settings.executor, ctx.work_dir)(
@@ -296,40 +331,39 @@ def longest_first(plans: list[EncodePlan]) -> list[int]:
 
 
 def encode_ahead(ctx: StageContext) -> None:
-    """The render's work done ahead, while the reviewer listens to the voice (creator_service/
-    ahead.py): each scene that is a Manim clip alone gets its moving part, the animation before
-    its last frame holds (cut from a clip encoded on the grid, else encoded), and the first
-    chunk of its hold encoded, as the very chunks `final_cut` will join. The voice decides only
-    how long each hold lasts, so the render is left with each hold's short last chunk
-    (scene_chunks.py). Scenes the render will burn captions over are
-    left to it: their chunks carry the captions. The music bed is composed too, if it must be."""
+    """The render's work done ahead, while the reviewer listens to the voice under review
+    (creator_service/ahead.py; `ctx.accepted["tts"]` is that voice): every scene of the cut the
+    render would make with it is encoded, one scene at a time, as the very chunks `final_cut`
+    will join, burned captions included, since the voice decides where they fall. The render
+    then finds them made and encodes only its end cards (the credits and references cards it
+    makes itself). If the reviewer asks for another voice instead, the chunks that voice moves
+    are wasted; those it leaves alone (a Manim scene's animation, every whole chunk before a
+    scene's end) are still used. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
-    if captions_burned_everywhere(ctx):
-        return
-    visuals = ctx.output_of("visuals", Visuals)
-    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
+    scenes = accepted_scenes(ctx)
+    cut = plan_cut(ctx, scenes, [scenes.tail] if scenes.tail else [])
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=True)
     digest = FileDigests()
     began = time.monotonic()
-    done: list[dict[str, int]] = []
-    for clip in sorted(visuals.clips, key=lambda c: c.scene_index):
-        # Stopped when a stage starts, which waits for this: a scene whose chunks are all made
-        # runs no child that would notice.
+    store = chunk_store(ctx.video_dir)
+    plans = []
+    for encode in cut.encodes:
+        # Stopped when a stage starts, which waits for this: planning probes clips.
         ctx.cancel.raise_if_cancelled()
-        sources = scene_sources(ctx.video_dir, clip.layers, 1)
-        moving = None if captions_burned_over(ctx, clip.scene_index) else clip_length(sources, fmt)
-        if moving is None:
-            continue  # layered: its preview already made its chunks
-        frames = moving + HOLD_SECONDS * fmt.fps
-        scene = SceneEncode(f"ahead{clip.scene_index}", replace(sources, frames=frames), 0,
-                            logo=ctx.video_dir / visuals.logo if visuals.logo else None)
+        plans.append(plan_encode(replace(encode, label=f"ahead{encode.label}"), scenes.fmt, store, digest))
+    done: dict[int, dict[str, int]] = {}
+    # The longest first, as the render would: if the reviewer accepts before the work ahead is
+    # done, the render is left the short scenes, which it encodes two at a time.
+    for n in longest_first(plans):
+        # A scene whose chunks are all made runs no child that would notice a cancellation.
+        ctx.cancel.raise_if_cancelled()
         # One scene at a time: a stage of this or another session keeps the other slots.
-        made = encode_scene(scene, fmt, chunk_store(ctx.video_dir), cancel=ctx.cancel, slots=ctx.services.slots,
-                            work_dir=ctx.work_dir, digest=digest, run=run)
-        done.append({"scene_index": clip.scene_index, "frames": frames, "encoded_frames": made.encoded_frames,
-                     "copied_frames": made.copied_frames})
+        made = encode_planned(plans[n], scenes.fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
+                              work_dir=ctx.work_dir, run=run)
+        done[n] = {"scene_index": cut.segments[n].clip.scene_index, "frames": cut.segments[n].frames,
+                   "encoded_frames": made.encoded_frames, "copied_frames": made.copied_frames}
     # What was done ahead, for whoever wonders why a render encoded so little.
-    report = {"scenes": done, "seconds": round(time.monotonic() - began, 3)}
+    report = {"scenes": [done[n] for n in sorted(done)], "seconds": round(time.monotonic() - began, 3)}
     write_text_atomically(ctx.work_dir / "ahead.json", json.dumps(report, indent=2))
 
 
@@ -454,31 +488,6 @@ def end_card(ctx: StageContext, stem: str, title: str, lines: list[str], index: 
     )
 
 
-def _manim_video(ctx: StageContext) -> FinalVideo:
-    visuals = ctx.output_of("visuals", Visuals)
-    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
-    return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, logo=visuals.logo)
-
-
-def render_sm_video(ctx: StageContext) -> FinalVideo:
-    return _manim_video(ctx)
-
-
-def render_moa_video(ctx: StageContext) -> FinalVideo:
-    return _manim_video(ctx)
-
-
-def render_doctor_video(ctx: StageContext) -> FinalVideo:
-    return _manim_video(ctx)
-
-
-def render_remotion(ctx: StageContext) -> FinalVideo:
-    """product_ad and compliance_video: scenes with their overlays and the end card. With the
-    animations stage skipped, the scenes as the visuals made them."""
-    visuals = ctx.output_of("visuals", Visuals)
-    fmt = VideoFormat(visuals.width, visuals.height, visuals.fps)
-    animations = ctx.accepted.get("animations")
-    if not isinstance(animations, Animations):
-        return final_cut(ctx, visuals.clips, fmt, visuals.palette_colors, logo=visuals.logo)
-    return final_cut(ctx, animations.clips, fmt, visuals.palette_colors, tail=animations.end_card,
-                     logo=visuals.logo)
+def render_video(ctx: StageContext) -> FinalVideo:
+    """Every type's render: the accepted scenes, cut to the voice."""
+    return final_cut(ctx, accepted_scenes(ctx))
