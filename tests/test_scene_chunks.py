@@ -4,12 +4,14 @@ changed, and joined by stream copy into exactly as many frames as the scenes add
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from creator_service.processes import CancelToken, ProcessSlots
+from creator_service.processes import CancelToken, ProcessSlots, StageCancelled
 from creator_service.rendering import scene_chunks
 from creator_service.rendering.ffmpeg import input_args, run_ffmpeg
 from creator_service.rendering.formats import VideoFormat
@@ -206,6 +208,41 @@ def test_a_longer_scene_encodes_only_its_new_last_chunk(tmp_path: Path, backgrou
     # join seamlessly (lossy, so compared by PSNR, not bytes).
     direct = _composed_in_one_run(SceneSources(frames=2 * CHUNK + 7, background=background), tmp_path)
     assert _psnr(joined, direct) > 35
+
+
+@pytest.mark.render
+def test_an_encode_cut_short_keeps_its_whole_chunks_and_the_next_run_encodes_only_the_rest(
+        tmp_path: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    scene = SceneEncode("s0", SceneSources(frames=5 * CHUNK + 3, background=background), 0)
+    cancel = CancelToken()
+
+    def slowly(args: list[str], **how: object) -> None:
+        """ffmpeg reading its footage at its own pace (-re), cancelled once it has begun a third chunk."""
+        def watch() -> None:
+            while not cancel.cancelled:
+                if list(store.glob(".s0-*/part0002.mp4")):
+                    cancel.cancel()
+                time.sleep(0.01)
+
+        threading.Thread(target=watch, daemon=True).start()
+        run_ffmpeg(["-re", *args], **how)  # type: ignore[arg-type]
+
+    with pytest.raises(StageCancelled):
+        encode_scene(scene, FMT, store, cancel=cancel, slots=ProcessSlots(2), work_dir=work, digest=FileDigests(),
+                     run=slowly)
+    plan = plan_encode(scene, FMT, store, FileDigests())
+    kept = [n for n, key in enumerate(plan.keys) if key.exists()]
+    # The two chunks finished before the third was begun, whole, and not the one cut short.
+    assert kept[:2] == [0, 1] and len(kept) < len(plan.keys) - 1 and kept == list(range(len(kept)))
+    assert [_frames(plan.keys[n]) for n in kept] == [plan.plan[n].length for n in kept]
+    assert not list(store.glob(".s0-*"))  # the cut-short run's folder is gone
+    again = _encode(scene, store, work)
+    assert again.encoded_frames == 5 * CHUNK + 3 - len(kept) * CHUNK
+    joined = _join(again.chunks, tmp_path, "again")
+    assert _frames(joined) == 5 * CHUNK + 3
+    assert _psnr(joined, _composed_in_one_run(scene.sources, tmp_path)) > 35
 
 
 @pytest.mark.render

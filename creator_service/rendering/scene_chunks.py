@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..processes import CancelToken, ChildProcessFailed, ProcessSlots
+from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, StageCancelled
 from .captions import ass_filter
 from .ffmpeg import input_args, probe, run_ffmpeg
 from .formats import VideoFormat
@@ -412,15 +412,26 @@ def _store_parts(args_for: Callable[[Path], list[str]], keys: Sequence[Path | No
     store.mkdir(parents=True, exist_ok=True)
     parts = Path(tempfile.mkdtemp(prefix=f".{label}-", dir=store))
     try:
-        run(args_for(parts), **how)
+        try:
+            run(args_for(parts), **how)
+        except StageCancelled:
+            # Cut short (the reviewer moved on while the work ahead encoded, or a stop): the
+            # segment muxer closes each part before it opens the next, so every part but the
+            # last one begun is whole. Those are kept, for the run that encodes the rest.
+            _keep(sorted(parts.glob("part*.mp4"))[:-1], keys)
+            raise
         made = sorted(parts.glob("part*.mp4"))
         if len(made) != len(keys):
             raise ChildProcessFailed(f"ffmpeg made {len(made)} chunk(s) of scene {label}, not {len(keys)}")
-        for part, key in zip(made, keys):
-            if key is not None:
-                os.replace(part, key)  # atomic: a chunk in the store is always whole
+        _keep(made, keys)
     finally:
         shutil.rmtree(parts, ignore_errors=True)
+
+
+def _keep(parts: Sequence[Path], keys: Sequence[Path | None]) -> None:
+    for part, key in zip(parts, keys):
+        if key is not None:
+            os.replace(part, key)  # atomic: a chunk in the store is always whole
 
 
 def clip_length(sources: SceneSources, fmt: VideoFormat) -> int | None:
