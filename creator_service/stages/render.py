@@ -297,19 +297,27 @@ def final_cut(ctx: StageContext, scenes: Scenes) -> FinalVideo:
 
 
 def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat, *,
-                  on_encoded: Callable[[int, EncodedScene], None] | None = None) -> list[EncodedScene]:
+                  on_encoded: Callable[[int, EncodedScene], None] | None = None,
+                  background: bool = False) -> list[EncodedScene]:
     """Every scene's chunks, two scenes at a time (each run holds a process slot), the scenes
     with the most frames to encode first: started last, a long scene (the captioned safety
     scene) would run alone at the end with a slot idle, while short ones fill the gaps.
-    `on_encoded(index, scene)` hears of each scene as soon as its chunks are made."""
+    `on_encoded(index, scene)` hears of each scene as soon as its chunks are made.
+    `background`: work ahead, at the lowest priority, only in free slots (ffmpeg_runner)."""
     digest = FileDigests()
-    run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir)
+    run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=background)
     store = chunk_store(ctx.video_dir)
-    plans = [plan_encode(scene, fmt, store, digest) for scene in scenes]
+    plans = []
+    for scene in scenes:
+        # Planning probes clips: a render waiting for cancelled work ahead waits for this.
+        ctx.cancel.raise_if_cancelled()
+        plans.append(plan_encode(scene, fmt, store, digest))
     total = sum(scene.sources.frames for scene in scenes)
     done: list[int] = []
 
     def encode(index: int) -> EncodedScene:
+        # A scene whose chunks are all made runs no child that would notice a cancellation.
+        ctx.cancel.raise_if_cancelled()
         plan = plans[index]
         result = encode_planned(plan, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
                                 work_dir=ctx.work_dir, run=run)
@@ -333,37 +341,25 @@ def longest_first(plans: list[EncodePlan]) -> list[int]:
 def encode_ahead(ctx: StageContext) -> None:
     """The render's work done ahead, while the reviewer listens to the voice under review
     (creator_service/ahead.py; `ctx.accepted["tts"]` is that voice): every scene of the cut the
-    render would make with it is encoded, one scene at a time, as the very chunks `final_cut`
-    will join, burned captions included, since the voice decides where they fall. The render
-    then finds them made and encodes only its end cards (the credits and references cards it
-    makes itself). If the reviewer asks for another voice instead, the chunks that voice moves
+    render would make with it is encoded, as the very chunks `final_cut` will join, burned
+    captions included, since the voice decides where they fall. The render then finds them made
+    and encodes only its end cards (the credits and references cards it makes itself). If the reviewer asks for another voice instead, the chunks that voice moves
     are wasted; those it leaves alone (a Manim scene's animation, every whole chunk before a
     scene's end) are still used. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
     scenes = accepted_scenes(ctx)
     cut = plan_cut(ctx, scenes, [scenes.tail] if scenes.tail else [])
-    run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=True)
-    digest = FileDigests()
     began = time.monotonic()
-    store = chunk_store(ctx.video_dir)
-    plans = []
-    for encode in cut.encodes:
-        # Stopped when a stage starts, which waits for this: planning probes clips.
-        ctx.cancel.raise_if_cancelled()
-        plans.append(plan_encode(replace(encode, label=f"ahead{encode.label}"), scenes.fmt, store, digest))
-    done: dict[int, dict[str, int]] = {}
-    # The longest first, as the render would: if the reviewer accepts before the work ahead is
-    # done, the render is left the short scenes, which it encodes two at a time.
-    for n in longest_first(plans):
-        # A scene whose chunks are all made runs no child that would notice a cancellation.
-        ctx.cancel.raise_if_cancelled()
-        # One scene at a time: a stage of this or another session keeps the other slots.
-        made = encode_planned(plans[n], scenes.fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
-                              work_dir=ctx.work_dir, run=run)
-        done[n] = {"scene_index": cut.segments[n].clip.scene_index, "frames": cut.segments[n].frames,
-                   "encoded_frames": made.encoded_frames, "copied_frames": made.copied_frames}
+    # As the render would, two at a time, the longest first: if the reviewer accepts before the
+    # work ahead is done, the render is left the short scenes. But each scene's encode takes a
+    # process slot only when one is free, and gives it back the moment any stage wants it.
+    made = encode_scenes(ctx, [replace(encode, label=f"ahead{encode.label}") for encode in cut.encodes], scenes.fmt,
+                         background=True)
+    done = [{"scene_index": segment.clip.scene_index, "frames": segment.frames,
+             "encoded_frames": encoded.encoded_frames, "copied_frames": encoded.copied_frames}
+            for segment, encoded in zip(cut.segments, made)]
     # What was done ahead, for whoever wonders why a render encoded so little.
-    report = {"scenes": [done[n] for n in sorted(done)], "seconds": round(time.monotonic() - began, 3)}
+    report = {"scenes": done, "seconds": round(time.monotonic() - began, 3)}
     write_text_atomically(ctx.work_dir / "ahead.json", json.dumps(report, indent=2))
 
 
