@@ -303,7 +303,10 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
     with the most frames to encode first: started last, a long scene (the captioned safety
     scene) would run alone at the end with a slot idle, while short ones fill the gaps.
     `on_encoded(index, scene)` hears of each scene as soon as its chunks are made.
-    `background`: work ahead, at the lowest priority, only in free slots (ffmpeg_runner)."""
+    `background`: work ahead, at the lowest priority, only in a free slot (ffmpeg_runner), and
+    one scene at a time: two took as long (social_media's cut for a new voice, medians of six:
+    20.1 s against 20.6 s; x264 keeps both cores busy by itself), and a second slot held is one
+    that another session's stage must take back, which cancels the work ahead."""
     digest = FileDigests()
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=background)
     store = chunk_store(ctx.video_dir)
@@ -328,7 +331,8 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
         return result
 
     order = longest_first(plans)
-    with ThreadPoolExecutor(max_workers=max(1, ctx.services.slots.capacity)) as pool:
+    at_once = 1 if background else max(1, ctx.services.slots.capacity)
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
         made = dict(zip(order, pool.map(encode, order)))
     return [made[n] for n in range(len(plans))]
 
@@ -350,9 +354,9 @@ def encode_ahead(ctx: StageContext) -> None:
     scenes = accepted_scenes(ctx)
     cut = plan_cut(ctx, scenes, [scenes.tail] if scenes.tail else [])
     began = time.monotonic()
-    # As the render would, two at a time, the longest first: if the reviewer accepts before the
-    # work ahead is done, the render is left the short scenes. But each scene's encode takes a
-    # process slot only when one is free, and gives it back the moment any stage wants it.
+    # The longest first, as the render would: if the reviewer accepts before the work ahead is
+    # done, the render is left the short scenes, which it encodes two at a time. The work ahead
+    # encodes one at a time, only in a free slot, which it gives back the moment a stage wants it.
     made = encode_scenes(ctx, [replace(encode, label=f"ahead{encode.label}") for encode in cut.encodes], scenes.fmt,
                          background=True)
     done = [{"scene_index": segment.clip.scene_index, "frames": segment.frames,
