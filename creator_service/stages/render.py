@@ -347,9 +347,10 @@ def encode_ahead(ctx: StageContext) -> None:
     (creator_service/ahead.py; `ctx.accepted["tts"]` is that voice): every scene of the cut the
     render would make with it is encoded, as the very chunks `final_cut` will join, burned
     captions included, since the voice decides where they fall. The render then finds them made
-    and encodes only its end cards (the credits and references cards it makes itself). If the reviewer asks for another voice instead, the chunks that voice moves
-    are wasted; those it leaves alone (a Manim scene's animation, every whole chunk before a
-    scene's end) are still used. The music bed is composed too, if it must be."""
+    and encodes only its end cards (the credits and references cards it makes itself). If the
+    reviewer asks for another voice instead, the chunks that voice moves are wasted; those it
+    leaves alone (a Manim scene's animation, every whole chunk before a scene's end) are still
+    used. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
     scenes = accepted_scenes(ctx)
     cut = plan_cut(ctx, scenes, [scenes.tail] if scenes.tail else [])
