@@ -38,7 +38,8 @@ def test_the_render_works_ahead_while_the_voice_is_reviewed_and_stops_when_the_r
         assert studio.fakes.aheads == ["started", "cancelled"]
 
 
-def test_a_new_voice_or_a_stop_ends_the_work_ahead(studio: Studio) -> None:
+def test_the_work_ahead_is_for_the_voice_under_review_and_a_new_voice_a_choice_or_a_stop_ends_it(
+        studio: Studio) -> None:
     with studio.connect() as client:
         client.start("moa", MOA)
         client.advance_to("tts", timeout=10)
@@ -47,9 +48,16 @@ def test_a_new_voice_or_a_stop_ends_the_work_ahead(studio: Studio) -> None:
         client.send({"action": "regenerate", "feedback": "slower"})
         client.wait_completed("tts", timeout=10)
         eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started"])
+        assert studio.fakes.ahead_voices == ["fake v1", "fake v2"]
+        # Another version chosen: the work for the one before is cancelled, and begun for it.
+        client.send({"action": "choose", "version": 1})
+        chosen = client.next_event(timeout=10)  # version 1, under review again
+        assert (chosen["status"], chosen["stage"], chosen["version"]) == ("completed", "tts", 1)
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled"] * 2 + ["started"])
+        assert studio.fakes.ahead_voices == ["fake v1", "fake v2", "fake v1"]
         client.send({"action": "stop"})
         assert client.next_event(timeout=10)["status"] == "stopped"
-        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started", "cancelled"])
+        eventually(lambda: studio.fakes.aheads == ["started", "cancelled"] * 3)
 
 
 def test_the_work_ahead_starts_again_after_a_restart_and_in_a_fork(studio: Studio) -> None:
@@ -94,21 +102,6 @@ def test_no_work_ahead_while_a_stage_the_render_reads_is_still_to_come(studio: S
         client.wait_completed("visuals", timeout=10)
         time.sleep(0.3)
         assert studio.fakes.aheads == []
-
-
-def test_the_work_ahead_is_for_the_voice_under_review_and_choosing_another_restarts_it(studio: Studio) -> None:
-    with studio.connect() as client:
-        client.start("moa", MOA)
-        client.advance_to("tts", timeout=10)
-        client.wait_completed("tts", timeout=10)
-        eventually(lambda: studio.fakes.aheads == ["started"])
-        client.send({"action": "regenerate", "feedback": "slower"})
-        client.wait_completed("tts", timeout=10)
-        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started"])
-        assert studio.fakes.ahead_voices == ["fake v1", "fake v2"]
-        client.send({"action": "choose", "version": 1})
-        eventually(lambda: studio.fakes.aheads == ["started", "cancelled", "started", "cancelled", "started"])
-        assert studio.fakes.ahead_voices == ["fake v1", "fake v2", "fake v1"]
 
 
 # ---- process slots ---------------------------------------------------------------------------
