@@ -53,8 +53,8 @@ class VideoType:
     # What the studio calls it, and the spec's automated endpoint that makes it.
     label: str
     endpoint: str
-    # The render's work that can run ahead while a new voice is reviewed, the visuals accepted
-    # (creator_service/ahead.py); None: the render does all its work itself.
+    # The render's work that can run ahead while a voice is reviewed, every other stage the
+    # render reads accepted (creator_service/ahead.py); None: the render does all its work itself.
     render_ahead: Callable[[StageContext], None] | None = None
 
     @property
