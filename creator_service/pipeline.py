@@ -539,8 +539,9 @@ class Pipeline:
     def _start_work_ahead(self) -> None:
         """The render's work ahead (creator_service/ahead.py), while the reviewer listens to the
         voice, with every other stage the render reads accepted (or skipped): it works for the
-        voice under review, so choosing another version restarts it. It stops when any stage runs: a
-        render does the rest itself, and any other stage may change what the render will need."""
+        voice under review, so choosing another version restarts it. It stops when any stage
+        runs: a render does the rest itself, and any other stage may change what the render
+        will need."""
         ahead = self.video_type.render_ahead
         session = self.session
         voice = session.stage_outputs.get("tts")

@@ -140,6 +140,11 @@ class Scenes:
     palette: dict[str, str]
     logo: str | None
 
+    @property
+    def tails(self) -> list[Clip]:
+        """The silent end cards the scenes bring (the animations' end card), a fresh list."""
+        return [self.tail] if self.tail else []
+
 
 def accepted_scenes(ctx: StageContext) -> Scenes:
     visuals = ctx.output_of("visuals", Visuals)
@@ -204,7 +209,7 @@ def plan_cut(ctx: StageContext, scenes: Scenes, tails: list[Clip]) -> Cut:
 def final_cut(ctx: StageContext, scenes: Scenes) -> FinalVideo:
     clips, fmt, palette = scenes.clips, scenes.fmt, scenes.palette
     fps = fmt.fps
-    tails = [scenes.tail] if scenes.tail else []
+    tails = scenes.tails
     settings = ctx.services.settings
     track = choose_music(getattr(ctx.brief, "music", "none"), settings.music_dir, settings.cache_dir)
     credits = credits_clip(ctx, [*clips, *tails], fmt, palette, music_credits(track))
@@ -353,7 +358,7 @@ def encode_ahead(ctx: StageContext) -> None:
     used. The music bed is composed too, if it must be."""
     choose_music(getattr(ctx.brief, "music", "none"), ctx.services.settings.music_dir, ctx.services.settings.cache_dir)
     scenes = accepted_scenes(ctx)
-    cut = plan_cut(ctx, scenes, [scenes.tail] if scenes.tail else [])
+    cut = plan_cut(ctx, scenes, scenes.tails)
     began = time.monotonic()
     # The longest first, as the render would: if the reviewer accepts before the work ahead is
     # done, the render is left the short scenes, which it encodes two at a time. The work ahead
