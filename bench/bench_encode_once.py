@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -56,24 +57,35 @@ PIPELINE_TARGET = {"manim": 0.6, "remotion": 1.0}
 NEW_VOICE_TARGET = 0.15
 
 
-def listen_arg(text: str) -> str:
+# How long a reviewer listens to each voice: seconds, or "voice" for as long as it plays.
+Listen = float | str
+
+
+def listen_arg(text: str) -> Listen:
     """`--listen`: a number of seconds, at least 0, or "voice"."""
-    if text != "voice" and not (text.replace(".", "", 1).isdigit()):
+    if text == "voice":
+        return text
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
         raise argparse.ArgumentTypeError(f"expected seconds or 'voice', not {text!r}")
-    return text
+    return seconds
 
 
-def pauses(listen: str) -> bool:
+def pauses(listen: Listen) -> bool:
     return listen == "voice" or float(listen) > 0
 
 
-def listening(listen: str, voice: dict[str, Any]) -> float:
+def listening(listen: Listen, voice: dict[str, Any]) -> float:
     """How long a reviewer listens to a voice before accepting it: `listen` seconds, or with
     "voice", as long as it plays."""
     return float(voice["total_duration"]) if listen == "voice" else float(listen)
 
 
-def until_completed(ws: Any, stage: str, *, accept_others: bool, listen: str = "0") -> tuple[float, float, dict[str, Any]]:
+def until_completed(ws: Any, stage: str, *, accept_others: bool,
+                    listen: Listen = 0.0) -> tuple[float, float, dict[str, Any]]:
     """Seconds from the stage's `stage_running` to its `completed`, accepting earlier stages (the
     voice after `listening` to it), and how long was spent listening."""
     began = None
@@ -117,7 +129,7 @@ def reference_seconds(duration: float, width: int, height: int, fps: int, work: 
     return time.perf_counter() - began
 
 
-def run_once(server: Server, video_type: str, quality: str, work: Path, listen: str) -> dict[str, float]:
+def run_once(server: Server, video_type: str, quality: str, work: Path, listen: Listen) -> dict[str, float]:
     payload = {**EXAMPLE_PAYLOADS[video_type], "quality": quality}
     with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
         began = time.perf_counter()
@@ -147,7 +159,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--types", nargs="+", default=sorted(EXAMPLE_PAYLOADS), choices=sorted(EXAMPLE_PAYLOADS))
     parser.add_argument("--quality", default="high", choices=("low", "high"))
-    parser.add_argument("--listen", default="0", type=listen_arg,
+    parser.add_argument("--listen", default=0.0, type=listen_arg,
                         help="seconds between a voice's completion and its acceptance, or 'voice': as long as "
                              "it plays (default: 0)")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
