@@ -4,7 +4,8 @@ A reviewer listens to the voice for a while before accepting it, and with the vo
 work is known: every scene's length and the captions over it. So it can run meanwhile, on cores
 that would otherwise be idle, for the voice under review. Such work only fills the caches the
 stage reads (content-keyed, written atomically), so it is never wrong, only wasted if another
-voice is chosen: it runs at the lowest priority, only in process slots no stage wants, is
+voice is chosen: it runs at the lowest priority, only in process slots no stage wants (a slot
+another session's stage takes back pauses it until one is free again: processes.Evicted), is
 cancelled whenever it may no longer be useful, and its failures are logged, never shown to the
 reviewer.
 """

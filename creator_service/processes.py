@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import math
 import os
 import shlex
 import signal
@@ -26,11 +27,19 @@ logger = logging.getLogger(__name__)
 
 # Time a child gets to exit after SIGTERM before it is killed outright.
 TERMINATE_GRACE_SECONDS = 2.0
+# How long no stage must have wanted a slot before work ahead of need takes a free one.
+WANTED_QUIET_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
 class StageCancelled(Exception):
     """The stage was stopped by its session (stop, disconnect or shutdown)."""
+
+
+class Evicted(StageCancelled):
+    """Work ahead of need gave its process slot up to a stage that wanted it (ProcessSlots):
+    its child was killed, but the work itself was not cancelled, and may go on once a slot
+    is free again."""
 
 
 class ChildProcessFailed(Exception):
@@ -56,6 +65,12 @@ class CancelToken:
         if cancelled:
             token.cancel()
         return token
+
+    def unlink(self, token: CancelToken) -> None:
+        """Forget a linked token no longer used (one per slot held, for long-lived work)."""
+        with self._lock:
+            if token in self._linked:
+                self._linked.remove(token)
 
     @property
     def cancelled(self) -> bool:
@@ -102,57 +117,84 @@ class ProcessSlots:
         self.capacity = capacity
         self._semaphore = threading.BoundedSemaphore(capacity)
         self._lock = threading.Lock()
-        # The cancel tokens of work ahead of need holding a slot, oldest first.
+        # The tokens of work ahead of need holding a slot, oldest first: each is linked to its
+        # work's token, so eviction kills the child without cancelling the work.
         self._background: list[CancelToken] = []
+        # When a stage last found no slot free: work ahead takes a free slot only after a quiet
+        # spell, so a slot a stage was made to wait for goes to that stage.
+        self._wanted_at = -math.inf
 
     @contextlib.contextmanager
-    def hold(self, cancel: CancelToken, *, background: bool = False) -> Iterator[None]:
-        """One slot while the block runs. `background`: work ahead of need (creator_service/
-        ahead.py), which takes only a free slot and gives it up, cancelled, the moment anything
-        else finds none free."""
-        if background:
-            while not self._semaphore.acquire(blocking=False):
-                if cancel.wait(0.2):
-                    raise StageCancelled()
-            with self._lock:
-                self._background.append(cancel)
-        else:
+    def hold(self, cancel: CancelToken, *, background: bool = False) -> Iterator[CancelToken]:
+        """One slot while the block runs; the block's children register with the token it
+        yields. `background`: work ahead of need (creator_service/ahead.py), which takes only a
+        free slot, and gives it up the moment a stage finds none free: its children are killed
+        and the block raises Evicted, while `cancel` itself stays as it was."""
+        if not background:
             self.acquire(cancel)
+            try:
+                cancel.raise_if_cancelled()
+                yield cancel
+            finally:
+                self._semaphore.release()
+            return
+        while not (time.monotonic() - self._wanted_at >= WANTED_QUIET_SECONDS
+                   and self._semaphore.acquire(blocking=False)):
+            if cancel.wait(0.2):
+                raise StageCancelled()
+        held = cancel.linked()
+        with self._lock:
+            self._background.append(held)
         try:
-            cancel.raise_if_cancelled()
-            yield
+            held.raise_if_cancelled()
+            yield held
+        except StageCancelled:
+            if cancel.cancelled:
+                raise
+            raise Evicted() from None
         finally:
-            if background:
-                with self._lock:
-                    self._background.remove(cancel)
+            with self._lock:
+                self._background.remove(held)
+            cancel.unlink(held)
             self._semaphore.release()
 
     def acquire(self, cancel: CancelToken) -> None:
         """One slot, waiting for it (and evicting work ahead of need), held until `release`,
         which may come from another thread: a slot handed on to work another thread runs."""
         while not self._semaphore.acquire(blocking=False):
+            self._wanted()
             self._evict()
             if self._semaphore.acquire(timeout=0.2):
                 return
             cancel.raise_if_cancelled()
 
     def try_acquire(self) -> bool:
-        """A slot if one is free now (freeing one held by background work for next time)."""
+        """A slot if one is free now, or held by work ahead of need: that work is evicted, and
+        its child gone within moments (a stage asks this for a second slot as it starts, and
+        does not ask again)."""
         if self._semaphore.acquire(blocking=False):
             return True
-        self._evict()
-        return False
+        if not self._evict():
+            return False
+        return self._semaphore.acquire(timeout=TERMINATE_GRACE_SECONDS + 1)
 
     def release(self) -> None:
         self._semaphore.release()
 
-    def _evict(self) -> None:
-        """Cancel the oldest background holder, if any: its child dies and its slot is released
-        within moments."""
+    def _wanted(self) -> None:
+        with self._lock:
+            self._wanted_at = time.monotonic()
+
+    def _evict(self) -> bool:
+        """Evict the oldest background holder, if any: its child dies and its slot is released
+        within moments, for the stage that wanted it. False if there was none."""
         with self._lock:
             victim = self._background[0] if self._background else None
+            if victim is not None:
+                self._wanted_at = time.monotonic()
         if victim is not None:
             victim.cancel()
+        return victim is not None
 
 
 # Loaded here, not between fork and exec: loading a library in a freshly forked child of a
@@ -278,14 +320,15 @@ def run_child(
     need (creator_service/ahead.py), at the lowest priority, in a slot it gives up when asked.
     """
     niceness = AHEAD_NICENESS if background else CHILD_NICENESS
-    with slots.hold(cancel, background=background) if slots is not None else contextlib.nullcontext():
+    holding = slots.hold(cancel, background=background) if slots is not None else contextlib.nullcontext(cancel)
+    with holding as held:
         started = time.monotonic()
         logger.debug("%s: %s", what, shlex.join(command))
         child = spawn(
-            command, cancel=cancel, stderr_path=stderr_path, cwd=cwd, env=env,
+            command, cancel=held, stderr_path=stderr_path, cwd=cwd, env=env,
             death_signal=death_signal, niceness=niceness,
         )
-        follow(child, cancel=cancel, stderr_path=stderr_path, what=what, on_line=on_line)
+        follow(child, cancel=held, stderr_path=stderr_path, what=what, on_line=on_line)
         logger.debug("%s took %.2f s", what, time.monotonic() - started)
 
 

@@ -28,6 +28,7 @@ from creator_service.rendering.scene_chunks import (
     chunk_bounds,
     clip_length,
     encode_args,
+    encode_despite_eviction,
     encode_planned,
     encode_scene,
     join_args,
@@ -242,6 +243,45 @@ def test_an_encode_cut_short_keeps_its_whole_chunks_and_the_next_run_encodes_onl
     assert again.encoded_frames == 5 * CHUNK + 3 - len(kept) * CHUNK
     joined = _join(again.chunks, tmp_path, "again")
     assert _frames(joined) == 5 * CHUNK + 3
+    assert _psnr(joined, _composed_in_one_run(scene.sources, tmp_path)) > 35
+
+
+@pytest.mark.render
+def test_work_ahead_evicted_mid_scene_keeps_its_chunks_and_encodes_the_rest_once_a_slot_is_free(
+        tmp_path: Path, background: Path) -> None:
+    store, work = tmp_path / "store", tmp_path / "work"
+    work.mkdir()
+    frames = 5 * CHUNK + 3
+    scene = SceneEncode("s0", SceneSources(frames=frames, background=background), 0)
+    slots, digest = ProcessSlots(1), FileDigests()
+    keys = plan_encode(scene, FMT, store, digest).keys
+    made_at_each_run: list[list[int]] = []
+
+    def take_the_slot() -> None:
+        """Another session's stage: once the work ahead has begun a third chunk, it wants the
+        one slot, holds it a moment and gives it back."""
+        while not list(store.glob(".s0-*/part0002.mp4")):
+            time.sleep(0.01)
+        with slots.hold(CancelToken()):
+            time.sleep(0.3)
+
+    def slowly(args: list[str], **how: object) -> None:
+        """ffmpeg reading its footage at its own pace (-re), as work ahead of need."""
+        made_at_each_run.append([n for n, key in enumerate(keys) if key.exists()])
+        run_ffmpeg(["-re", *args], background=True, **how)  # type: ignore[arg-type]
+
+    stage = threading.Thread(target=take_the_slot, daemon=True)
+    stage.start()
+    done = encode_despite_eviction(plan_encode(scene, FMT, store, digest), FMT, store, digest=digest,
+                                   cancel=CancelToken(), slots=slots, work_dir=work, run=slowly)
+    stage.join(5)
+    assert not stage.is_alive()
+    # Two runs: the second began with the chunks the first finished, and encoded only the rest.
+    assert len(made_at_each_run) == 2 and made_at_each_run[0] == []
+    assert made_at_each_run[1][:2] == [0, 1] and len(made_at_each_run[1]) < len(keys)
+    assert done.encoded_frames == frames and all(key.exists() for key in keys)
+    joined = _join(done.chunks, tmp_path, "joined")
+    assert _frames(joined) == frames
     assert _psnr(joined, _composed_in_one_run(scene.sources, tmp_path)) > 35
 
 

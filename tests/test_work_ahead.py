@@ -1,6 +1,6 @@
 """The render's work ahead: it runs while the reviewer listens to a new voice, only in process
-slots nobody else wants, and stops when any stage runs, the session stops, or a stage needs
-its slot. (The real work, encoding the animations, is checked by the moa render test.)"""
+slots nobody else wants; it stops when any stage runs or the session stops, and pauses while
+another session's stage needs its slot. (The real work, encoding the animations, is checked by the moa render test.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Callable
 
 import pytest
 
-from creator_service.processes import CancelToken, ProcessSlots, StageCancelled
+from creator_service.processes import WANTED_QUIET_SECONDS, CancelToken, Evicted, ProcessSlots, StageCancelled
 
 from .inprocess import Studio
 
@@ -110,17 +110,19 @@ def test_no_work_ahead_while_a_stage_the_render_reads_is_still_to_come(studio: S
 def hold_in_thread(slots: ProcessSlots, cancel: CancelToken, *, background: bool,
                    release: threading.Event) -> tuple[threading.Thread, threading.Event, list[str]]:
     """A holder in a thread of its own: it sets `holding` once it has its slot, keeps it until
-    `release` (or its cancellation), and records how it ended."""
+    `release` (or the token its hold gives is cancelled), and records how it ended."""
     holding, ended = threading.Event(), []
 
     def run() -> None:
         try:
-            with slots.hold(cancel, background=background):
+            with slots.hold(cancel, background=background) as held:
                 holding.set()
                 while not release.is_set():
-                    if cancel.wait(0.01):
+                    if held.wait(0.01):
                         raise StageCancelled()
             ended.append("released")
+        except Evicted:
+            ended.append("evicted")
         except StageCancelled:
             ended.append("cancelled")
 
@@ -140,7 +142,7 @@ def test_background_work_takes_only_a_free_slot() -> None:
 
 
 @pytest.mark.parametrize("how", ["hold", "try_acquire"])
-def test_a_stage_that_finds_no_free_slot_takes_one_from_background_work(how: str) -> None:
+def test_a_stage_that_finds_no_free_slot_evicts_background_work_without_cancelling_it(how: str) -> None:
     slots, token = ProcessSlots(1), CancelToken()
     ahead, ahead_holds, ended = hold_in_thread(slots, token, background=True, release=threading.Event())
     assert ahead_holds.wait(2)
@@ -149,8 +151,34 @@ def test_a_stage_that_finds_no_free_slot_takes_one_from_background_work(how: str
         with slots.hold(CancelToken()):
             pass
     else:
-        assert slots.try_acquire() is False  # this time; the slot is being freed for the next
-        eventually(slots.try_acquire, timeout=2)
+        assert slots.try_acquire()  # a second slot, as a stage asks for one: given up at once
         slots.release()
     ahead.join(2)
-    assert token.cancelled and ended == ["cancelled"]
+    # Its child is gone with the slot (the token its hold gave), but the work goes on.
+    assert ended == ["evicted"] and not token.cancelled
+
+
+def test_evicted_work_takes_a_free_slot_again_once_no_stage_has_wanted_one_for_a_while() -> None:
+    slots, token, stage_done = ProcessSlots(1), CancelToken(), threading.Event()
+    _, ahead_holds, ended = hold_in_thread(slots, token, background=True, release=threading.Event())
+    assert ahead_holds.wait(2)
+    _, stage_holds, _ = hold_in_thread(slots, CancelToken(), background=False, release=stage_done)
+    assert stage_holds.wait(2 + WANTED_QUIET_SECONDS) and ended == ["evicted"]
+    stage_done.set()
+    # The same work, back for a slot: not while a stage may still be after the free one.
+    _, again, ended_again = hold_in_thread(slots, token, background=True, release=threading.Event())
+    assert not again.wait(WANTED_QUIET_SECONDS / 2)
+    assert again.wait(2 + WANTED_QUIET_SECONDS) and ended_again == []
+    token.cancel()
+    eventually(lambda: ended_again == ["cancelled"])
+
+
+def test_work_cancelled_while_it_waits_for_a_slot_is_cancelled_not_evicted() -> None:
+    slots, token, stage_done = ProcessSlots(1), CancelToken(), threading.Event()
+    _, stage_holds, _ = hold_in_thread(slots, CancelToken(), background=False, release=stage_done)
+    assert stage_holds.wait(2)
+    _, ahead_holds, ended = hold_in_thread(slots, token, background=True, release=threading.Event())
+    token.cancel()
+    eventually(lambda: ended == ["cancelled"])
+    assert not ahead_holds.is_set()
+    stage_done.set()

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..processes import CancelToken, ChildProcessFailed, ProcessSlots, StageCancelled
+from ..processes import CancelToken, ChildProcessFailed, Evicted, ProcessSlots, StageCancelled
 from .captions import ass_filter
 from .ffmpeg import input_args, probe, run_ffmpeg
 from .formats import VideoFormat
@@ -378,6 +378,35 @@ def encode_planned(
                  log_path=work_dir / f"{scene.label}.encode.log", what=f"encoding scene {scene.label}",
                  expected_seconds=made.frames_to_encode / fmt.fps)
     return EncodedScene(made.chunks, made.frames_to_encode, copied)
+
+
+def encode_despite_eviction(
+    made: EncodePlan,
+    fmt: VideoFormat,
+    store: Path,
+    *,
+    digest: Callable[[Path], str],
+    cancel: CancelToken,
+    slots: ProcessSlots | None,
+    work_dir: Path,
+    run: Callable[..., None] = run_ffmpeg,
+) -> EncodedScene:
+    """`encode_planned`, going on after an eviction: work ahead of need gives its slot up to any
+    stage that finds none free (processes.Evicted). The chunks it finished are kept
+    (`_store_parts`), so what is left is planned again and encoded once a slot is free. What it
+    reports is the whole of it, over every run."""
+    encoded = copied = 0
+    while True:
+        try:
+            result = encode_planned(made, fmt, store, cancel=cancel, slots=slots, work_dir=work_dir, run=run)
+        except Evicted:
+            again = plan_encode(made.scene, fmt, store, digest)
+            encoded += made.frames_to_encode - again.frames_to_encode
+            copied += sum(made.plan[n].length for n in made.cut if n not in again.cut)
+            made = again
+            continue
+        return replace(result, encoded_frames=encoded + result.encoded_frames,
+                       copied_frames=copied + result.copied_frames)
 
 
 def _cut_from_clip(scene: SceneEncode, clip_frames: int | None, moving: list[PlannedChunk],

@@ -62,7 +62,7 @@ from ..rendering.scene_chunks import (
     FileDigests,
     SceneEncode,
     chunk_store,
-    encode_planned,
+    encode_despite_eviction,
     join_args,
     plan_encode,
 )
@@ -311,7 +311,8 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
     `background`: work ahead, at the lowest priority, only in a free slot (ffmpeg_runner), and
     one scene at a time: two took as long (social_media's cut for a new voice, medians of six:
     20.1 s against 20.6 s; x264 keeps both cores busy by itself), and a second slot held is one
-    that another session's stage must take back, which cancels the work ahead."""
+    that another session's stage must take back. A scene whose slot is taken back (Evicted)
+    keeps the chunks it finished and goes on once a slot is free again."""
     digest = FileDigests()
     run = ffmpeg_runner(ctx.services.settings.executor, ctx.work_dir, background=background)
     store = chunk_store(ctx.video_dir)
@@ -327,8 +328,9 @@ def encode_scenes(ctx: StageContext, scenes: list[SceneEncode], fmt: VideoFormat
         # A scene whose chunks are all made runs no child that would notice a cancellation.
         ctx.cancel.raise_if_cancelled()
         plan = plans[index]
-        result = encode_planned(plan, fmt, store, cancel=ctx.cancel, slots=ctx.services.slots,
-                                work_dir=ctx.work_dir, run=run)
+        # Evicted, work ahead waits for a free slot and goes on; a stage is never evicted.
+        result = encode_despite_eviction(plan, fmt, store, digest=digest, cancel=ctx.cancel,
+                                         slots=ctx.services.slots, work_dir=ctx.work_dir, run=run)
         done.append(plan.scene.sources.frames)
         ctx.progress(0.05 + 0.85 * sum(done) / total, f"encoded scene {len(done)} of {len(scenes)}")
         if on_encoded is not None:
