@@ -1,6 +1,7 @@
 """The render's work ahead: it runs while the reviewer listens to a new voice, only in process
 slots nobody else wants; it stops when any stage runs or the session stops, and pauses while
-another session's stage needs its slot. (The real work, encoding the animations, is checked by the moa render test.)"""
+another session's stage needs its slot. (The real work, encoding the cut, is checked by the
+render tests; the pause, by the scene chunks' eviction test.)"""
 
 from __future__ import annotations
 
