@@ -34,25 +34,11 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_encode_once import ACCEPT, until_completed  # noqa: E402
 from report import save  # noqa: E402
 
 from creator_service.client import EXAMPLE_PAYLOADS  # noqa: E402
 from creator_service.devserver import Server, running_server  # noqa: E402
-
-ACCEPT = {"action": "accept", "acknowledge_warnings": True}
-
-
-def until_completed(ws: Any, stage: str, *, accept_others: bool) -> dict[str, Any]:
-    """The stage's `completed` event, accepting every other stage's on the way if asked."""
-    while True:
-        event = json.loads(ws.recv(timeout=900))
-        if event["status"] == "error":
-            raise RuntimeError(event)
-        if event["status"] == "completed":
-            if event["stage"] == stage:
-                return event
-            if accept_others:
-                ws.send(json.dumps(ACCEPT))
 
 
 def start(ws: Any, video_type: str, quality: str) -> None:
@@ -73,29 +59,18 @@ def other_session(server: Server, video_type: str, quality: str, took: list[floa
 def run_once(server: Server, other: str, quality: str) -> dict[str, float]:
     with connect(server.ws_url, max_size=2**22, additional_headers=server.headers) as ws:
         start(ws, "product_ad", quality)
-        voice = until_completed(ws, "tts", accept_others=True)
+        _, _, voice = until_completed(ws, "tts", accept_others=True)
         heard = time.perf_counter()
         took: list[float] = []
         b = threading.Thread(target=other_session, args=(server, other, quality, took))
         b.start()
-        listen = float(voice["data"]["total_duration"])
-        time.sleep(listen)
+        time.sleep(float(voice["data"]["total_duration"]))
         b.join()
         if not took:
             raise RuntimeError(f"the {other} session did not complete")
         listened = time.perf_counter() - heard
         ws.send(json.dumps(ACCEPT))
-        began = None
-        while True:
-            event = json.loads(ws.recv(timeout=900))
-            if event["status"] == "stage_running" and event["stage"] == "render":
-                began = time.perf_counter()
-            elif event["status"] == "completed" and event["stage"] == "render":
-                break
-            elif event["status"] == "error":
-                raise RuntimeError(event)
-        assert began is not None
-        render = time.perf_counter() - began
+        render, _, event = until_completed(ws, "render", accept_others=False)
         ws.send(json.dumps({"action": "stop"}))
     data = event["data"]
     return {"render": render, "duration": data["duration"], "render_x_duration": render / data["duration"],
