@@ -193,19 +193,18 @@ def _decode(source: Path, chosen: list[int] | None, width: int, height: int, *, 
     run_ffmpeg([*reading, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", str(raw)],
                cancel=cancel, slots=slots, log_path=work_dir / f"{name}.log", what=f"reading frames ({name})")
     size, frame = raw.stat().st_size, width * height * 3
-    if size % frame:
+    try:
+        if size % frame:
+            raise ChildProcessFailed(f"reading frames ({name}) wrote {size} bytes, not whole {width}x{height} frames")
+        if size == 0:
+            return np.zeros((0, height, width, 3), dtype=np.uint8)
+        # Mapped, not read in: the frames (a 1080p window is about 90 of them, 550 MB) stay in
+        # the page cache ffmpeg just wrote them to, rather than being copied into the server's
+        # own memory, which took 0.4 s of a product_ad render's CPU. Unlinked at once (below):
+        # the mapping keeps the file's pages until the array goes. Read-only: the rules only look.
+        return np.memmap(raw, dtype=np.uint8, mode="r", shape=(size // frame, height, width, 3))
+    finally:
         raw.unlink(missing_ok=True)
-        raise ChildProcessFailed(f"reading frames ({name}) wrote {size} bytes, not whole {width}x{height} frames")
-    if size == 0:
-        raw.unlink(missing_ok=True)
-        return np.zeros((0, height, width, 3), dtype=np.uint8)
-    # Mapped, not read in: the frames (a 1080p window is about 90 of them, 550 MB) stay in the
-    # page cache ffmpeg just wrote them to, rather than being copied into the server's own
-    # memory, which took 0.4 s of a product_ad render's CPU. Unlinked at once: the mapping
-    # keeps the file's pages until the array goes. Read-only: the rules only look.
-    data = np.memmap(raw, dtype=np.uint8, mode="r", shape=(size // frame, height, width, 3))
-    raw.unlink(missing_ok=True)
-    return data
 
 
 def _probe_size(video: Path) -> tuple[int, int]:
